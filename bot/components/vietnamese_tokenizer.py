@@ -1,0 +1,105 @@
+"""Vietnamese word tokenizer for Rasa 3.6, built on underthesea.
+
+Vietnamese writes one syllable per space-separated chunk; a word is often several syllables
+("giấy phép lái xe"). underthesea groups syllables into words; this component keeps each word as
+one Rasa token *with its spaces* so that character offsets match the message text and entities
+spanning several syllables are learnt and extracted as a unit.
+
+Text is not normalised here (that happens at the channel edge, see knowledge.normalize): any
+rewrite inside the tokenizer would shift entity offsets.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any, Dict, List, Optional, Text, Tuple
+
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
+from rasa.shared.nlu.training_data.message import Message
+
+
+def _is_punctuation(word: Text) -> bool:
+    return all(unicodedata.category(ch)[0] in "PSZ" for ch in word)
+
+
+def _spans_in(text: Text, pieces: List[Text], start: int) -> List[Tuple[int, int]]:
+    """Locate each piece (a word, syllables separated by single spaces) in text, in order."""
+    spans = []
+    cursor = start
+    for piece in pieces:
+        syllables = piece.split()
+        if not syllables:
+            continue
+        pattern = r"\s+".join(re.escape(s) for s in syllables)
+        match = re.compile(pattern).search(text, cursor)
+        if match is None:
+            # underthesea changed the characters (rare): fall back to the syllables one by one.
+            if len(syllables) > 1:
+                sub = _spans_in(text, syllables, cursor)
+                spans.extend(sub)
+                if sub:
+                    cursor = sub[-1][1]
+            continue
+        spans.append((match.start(), match.end()))
+        cursor = match.end()
+    return spans
+
+
+def word_spans(text: Text) -> List[Tuple[int, int]]:
+    """Character spans of the words of `text` (punctuation dropped), in order."""
+    from underthesea import sent_tokenize, word_tokenize
+
+    if not text or not text.strip():
+        return []
+    spans: List[Tuple[int, int]] = []
+    cursor = 0
+    for sentence in sent_tokenize(text) or [text]:
+        words = word_tokenize(sentence, use_token_normalize=False)
+        found = _spans_in(text, words, cursor)
+        if found:
+            cursor = found[-1][1]
+        spans.extend(found)
+    return [(s, e) for s, e in spans if not _is_punctuation(text[s:e])]
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False
+)
+class VietnameseTokenizer(Tokenizer):
+    """Tokenizes Vietnamese into (possibly multi-syllable) words with exact offsets."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            "intent_tokenization_flag": False,
+            "intent_split_symbol": "_",
+            "token_pattern": None,
+            "prefix_separator_symbol": None,
+        }
+
+    @staticmethod
+    def supported_languages() -> Optional[List[Text]]:
+        return ["vi"]
+
+    @staticmethod
+    def required_packages() -> List[Text]:
+        return ["underthesea"]
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "VietnameseTokenizer":
+        return cls(config)
+
+    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+        text = message.get(attribute) or ""
+        tokens = [Token(text[s:e], s) for s, e in word_spans(text)]
+        return self._apply_token_pattern(tokens)
