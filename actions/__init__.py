@@ -1,0 +1,6 @@
+"""Rasa SDK custom actions, one module per concern.
+
+The action server (`python -m rasa_sdk --actions actions`) imports this package and registers
+every Action subclass found in the modules imported here.
+"""
+from actions import procedures  # noqa: F401

@@ -1,0 +1,1 @@
+"""dvc-bot: command line, settings and process supervision for the DVCTT assistant."""

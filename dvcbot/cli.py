@@ -1,0 +1,127 @@
+"""`dvc-bot`: the command line for citizens' assistant operators and developers.
+
+    dvc-bot train [--force]          train the Rasa model (skips when nothing changed)
+    dvc-bot ask [--json] QUESTION    one answer, in-process (nothing else needs to run)
+    dvc-bot ask --json --batch FILE  one JSON object per line (JSONL), model loaded once
+    dvc-bot shell [--verbose]        interactive chat for staff (intent, confidence, sources)
+    dvc-bot serve                    Rasa + action server + gateway, supervised
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import sys
+from typing import List, Optional
+
+import dvcbot.quiet  # noqa: F401  (environment for Rasa/TF/HF before they load)
+
+
+def _runtime(settings=None):
+    # Rasa prints progress to stdout; keep stdout for answers (JSON) only.
+    with contextlib.redirect_stdout(sys.stderr):
+        from dvcbot.runtime import BotRuntime
+
+        runtime = BotRuntime(settings)
+        asyncio.run(runtime.warm_up())
+        return runtime
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    import dvcbot.quiet  # noqa: F401
+    from dvcbot.settings import get_settings
+    from dvcbot.training import train
+
+    settings = get_settings()
+    if args.epochs:
+        settings.train_epochs = args.epochs
+    train(force=args.force, settings=settings)
+    return 0
+
+
+def _print_turn(turn, as_json: bool, verbose: bool = False) -> None:
+    if as_json:
+        print(json.dumps(turn.as_json(), ensure_ascii=False), flush=True)
+        return
+    for reply in turn.replies:
+        if reply.text:
+            print(reply.text)
+        for i, button in enumerate(reply.buttons, 1):
+            print(f"  [{i}] {button.title}")
+    if verbose:
+        data = turn.as_json()
+        print(f"  · intent: {data['intent']} ({data['confidence']}) · {data['latency_ms']} ms")
+        for entity in turn.entities:
+            print(f"  · entity {entity.get('entity')}: {entity.get('value')!r}")
+        for source in data["sources"]:
+            print(f"  · nguồn: {source['title']} — {source['url']} (kiểm tra {source['checked']})")
+    print(flush=True)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    if args.batch:
+        with open(args.batch, encoding="utf-8") as fh:
+            questions = [line.strip() for line in fh if line.strip()]
+    elif args.question:
+        questions = [" ".join(args.question)]
+    else:
+        print("dvc-bot ask: give a question or --batch FILE", file=sys.stderr)
+        return 2
+    runtime = _runtime()
+
+    async def run() -> None:
+        for question in questions:
+            # each question is its own conversation: answers do not leak context
+            _print_turn(await runtime.ask(question), args.json)
+
+    asyncio.run(run())
+    return 0
+
+
+def cmd_shell(args: argparse.Namespace) -> int:
+    from dvcbot.shell import run_shell
+
+    return run_shell(_runtime(), verbose=args.verbose)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from dvcbot.supervisor import serve
+
+    return serve()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dvc-bot", description="Trợ lý dịch vụ công trực tuyến")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("train", help="train the Rasa model (skips when unchanged)")
+    p.add_argument("--force", action="store_true", help="retrain even if up to date")
+    p.add_argument("--epochs", type=int, help="override DIET/TED epochs (quick test models)")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("ask", help="ask one question (or a batch) and print the answer")
+    p.add_argument("question", nargs="*")
+    p.add_argument("--json", action="store_true", help="print one JSON object per question")
+    p.add_argument("--batch", metavar="FILE", help="one question per line; prints JSONL with --json")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("shell", help="interactive chat for staff")
+    p.add_argument("--verbose", "-v", action="store_true", help="show intent, confidence, sources")
+    p.set_defaults(func=cmd_shell)
+
+    p = sub.add_parser("serve", help="run Rasa, the action server and the gateway")
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

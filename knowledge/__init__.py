@@ -1,0 +1,1 @@
+"""Guidance documents, the procedure catalog, text normalisation and retrieval."""

@@ -1,0 +1,106 @@
+"""Load the procedure catalog (knowledge/procedures/*.yml) and find a procedure by what a
+citizen typed."""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import yaml
+
+from knowledge.normalize import strip_accents
+
+PROCEDURES_DIR = Path(__file__).resolve().parent / "procedures"
+
+
+@dataclass(frozen=True)
+class Source:
+    title: str
+    url: str
+
+
+@dataclass
+class Procedure:
+    id: str
+    name: str
+    aliases: List[str]
+    authority: str
+    where: str
+    processing_time: str
+    fee: str
+    documents: List[str]
+    steps: List[str]
+    sources: List[Source]
+    checked: dt.date
+    online: Dict[str, str] = field(default_factory=dict)
+    fee_notes: List[Dict[str, object]] = field(default_factory=list)
+    legal_basis: List[str] = field(default_factory=list)
+    uncertain: bool = False
+    uncertain_note: str = ""
+    code: str = ""
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Procedure":
+        data = dict(data)
+        data["sources"] = [Source(s["title"], s["url"]) for s in data.get("sources") or []]
+        checked = data.get("checked")
+        if isinstance(checked, str):
+            checked = dt.date.fromisoformat(checked)
+        data["checked"] = checked
+        data["code"] = str(data.get("code") or "")
+        known = cls.__dataclass_fields__.keys()
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def load_procedure_file(path: Path) -> Procedure:
+    with open(path, encoding="utf-8") as fh:
+        return Procedure.from_dict(yaml.safe_load(fh))
+
+
+@functools.lru_cache(maxsize=4)
+def load_procedures(directory: Path = PROCEDURES_DIR) -> Dict[str, Procedure]:
+    procedures = {}
+    for path in sorted(Path(directory).glob("*.yml")):
+        proc = load_procedure_file(path)
+        procedures[proc.id] = proc
+    return procedures
+
+
+class ProcedureMatcher:
+    """Finds a procedure from free text by its name and aliases, accent- and case-insensitive.
+
+    The longest alias found as whole words wins ("cấp lại căn cước" beats "căn cước")."""
+
+    def __init__(self, procedures: Dict[str, Procedure]):
+        self.procedures = procedures
+        keys = []
+        for proc in procedures.values():
+            for alias in [proc.name, proc.id.replace("-", " "), *proc.aliases]:
+                key = strip_accents(str(alias))
+                if key:
+                    keys.append((key, proc.id))
+        keys.sort(key=lambda kv: -len(kv[0]))
+        self._keys = keys
+        self._exact = {}
+        for key, pid in keys:
+            self._exact.setdefault(key, pid)
+
+    def find(self, text: Optional[str]) -> Optional[Procedure]:
+        if not text:
+            return None
+        needle = strip_accents(text)
+        if needle in self._exact:
+            return self.procedures[self._exact[needle]]
+        padded = f" {re.sub(r'[^0-9a-z]+', ' ', needle)} "
+        for key, pid in self._keys:
+            if f" {key} " in padded:
+                return self.procedures[pid]
+        return None
+
+
+@functools.lru_cache(maxsize=1)
+def default_matcher() -> ProcedureMatcher:
+    return ProcedureMatcher(load_procedures())

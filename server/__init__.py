@@ -1,0 +1,1 @@
+"""FastAPI gateway: channel webhooks (web, Zalo, Facebook) in front of Rasa."""

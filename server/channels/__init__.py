@@ -1,0 +1,1 @@
+"""One router per channel: web (REST + widget), Zalo OA, Facebook Messenger."""

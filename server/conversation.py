@@ -1,0 +1,31 @@
+"""One citizen turn through Rasa, channel-independent, with an honest answer when Rasa fails."""
+from __future__ import annotations
+
+import logging
+from typing import List
+
+from dvcbot.settings import get_settings
+from server.rasa_client import RasaClient, RasaUnavailable
+from server.replies import Reply
+
+log = logging.getLogger(__name__)
+
+
+def apology() -> Reply:
+    settings = get_settings()
+    return Reply(
+        text=(
+            "Xin lỗi, hệ thống trả lời tự động đang bận hoặc gặp sự cố. Bạn vui lòng thử lại sau ít "
+            f"phút, hoặc gọi tổng đài Cổng Dịch vụ công quốc gia {settings.hotline_portal} "
+            f"(VNeID, căn cước: {settings.hotline_vneid})."
+        )
+    )
+
+
+async def handle_turn(rasa: RasaClient, sender: str, text: str, channel: str) -> List[Reply]:
+    try:
+        replies = await rasa.send(sender, text, metadata={"channel": channel})
+    except RasaUnavailable:
+        log.warning("turn answered with an apology (channel=%s)", channel)
+        return [apology()]
+    return replies or [apology()]

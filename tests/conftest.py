@@ -1,0 +1,63 @@
+"""Shared fixtures: a real Rasa model trained once per test session (few epochs), the
+environment that points the CLI and servers at it, and free loopback ports."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+DVC_BOT = str(VENV_BIN / "dvc-bot")
+TEST_EPOCHS = os.environ.get("DVC_TEST_EPOCHS", "40")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def bot_env(tmp_path_factory) -> dict:
+    """Environment for subprocesses: a private model and data dir, quick training."""
+    base = tmp_path_factory.mktemp("dvcbot")
+    env = dict(os.environ)
+    env.update(
+        DVC_MODEL_DIR=str(base / "models"),
+        DVC_DATA_DIR=str(base / "var"),
+        DVC_TRAIN_EPOCHS=TEST_EPOCHS,
+        RASA_TELEMETRY_ENABLED="false",
+        HF_HUB_OFFLINE="1",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+@pytest.fixture(scope="session")
+def trained_model(bot_env) -> Path:
+    """Really train the model once (the `dvc-bot train` command), for every test that needs it."""
+    result = subprocess.run(
+        [DVC_BOT, "train"], env=bot_env, cwd=ROOT, capture_output=True, text=True, timeout=900
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    models = list(Path(bot_env["DVC_MODEL_DIR"]).glob("dvc-bot-*.tar.gz"))
+    assert len(models) == 1
+    return models[0]
+
+
+@pytest.fixture(scope="session")
+def agent(trained_model):
+    """The trained model loaded in this process, with the actions run in-process."""
+    import asyncio
+
+    from dvcbot.runtime import InProcessActionEndpoint
+    from rasa.core.agent import Agent
+
+    loaded = Agent.load(str(trained_model), action_endpoint=InProcessActionEndpoint())
+    asyncio.run(loaded.parse_message("xin chào"))
+    return loaded

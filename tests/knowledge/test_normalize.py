@@ -1,0 +1,42 @@
+import unicodedata
+
+import pytest
+
+from knowledge.normalize import normalize_text, strip_accents
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("Hoà Bình", "Hòa Bình"),
+        ("thuỷ điện", "thủy điện"),
+        ("sức khoẻ", "sức khỏe"),
+        ("tuỳ", "tùy"),
+        ("HOÀ", "HÒA"),
+        ("hoàng", "hoàng"),  # a final consonant: same in both conventions
+        ("quý", "quý"),  # "qu" + y keeps the mark on y
+        ("thuyền", "thuyền"),
+        ("khuỷu tay", "khuỷu tay"),
+    ],
+)
+def test_one_tone_mark_convention(raw, expected):
+    assert normalize_text(raw) == expected
+
+
+def test_decomposed_input_becomes_nfc():
+    decomposed = unicodedata.normalize("NFD", "Căn cước")
+    assert decomposed != "Căn cước"
+    assert normalize_text(decomposed) == "Căn cước"
+
+
+def test_whitespace_and_control_characters():
+    assert normalize_text("  làm\u200b  căn\tcước \r\n\n bao lâu  ") == "làm căn cước\nbao lâu"
+    assert normalize_text("") == "" and normalize_text(" \n ") == ""
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [("Đăng ký Khai sinh", "dang ky khai sinh"), ("Hộ chiếu\nphổ thông", "ho chieu pho thong"), ("đ Đ", "d d")],
+)
+def test_strip_accents(raw, expected):
+    assert strip_accents(raw) == expected
