@@ -19,7 +19,7 @@ from rasa.utils.endpoints import EndpointConfig
 from rasa_sdk import interfaces as sdk
 from rasa_sdk.executor import ActionExecutor
 
-from dvcbot import training
+from dvcbot import rasa_patches, training
 from dvcbot.quiet import configure_logging
 from dvcbot.settings import Settings, get_settings
 from knowledge.normalize import normalize_text
@@ -72,6 +72,7 @@ class BotRuntime:
         configure_logging()
         self.settings = settings or get_settings()
         model = training.train(settings=self.settings, log=log)
+        rasa_patches.apply()
         self.agent = Agent.load(str(model), action_endpoint=InProcessActionEndpoint())
 
     async def warm_up(self) -> None:

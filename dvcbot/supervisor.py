@@ -84,7 +84,7 @@ def build_children(settings: Settings, model: str, token: str) -> List[Child]:
         Child(
             "rasa",
             [
-                py, "-m", "rasa", "run", "--enable-api", "--auth-token", token,
+                py, "-m", "dvcbot.rasa_server", "run", "--enable-api", "--auth-token", token,
                 "--model", model,
                 "--endpoints", str(root / "bot" / "endpoints.yml"),
                 "--credentials", str(root / "bot" / "credentials.yml"),

@@ -55,8 +55,13 @@ def agent(trained_model):
     """The trained model loaded in this process, with the actions run in-process."""
     import asyncio
 
+    from dvcbot import rasa_patches
+    from dvcbot.quiet import configure_logging
     from dvcbot.runtime import InProcessActionEndpoint
     from rasa.core.agent import Agent
+
+    configure_logging()
+    rasa_patches.apply()
 
     loaded = Agent.load(str(trained_model), action_endpoint=InProcessActionEndpoint())
     asyncio.run(loaded.parse_message("xin chào"))

@@ -1,0 +1,42 @@
+"""The load-time patch (dvcbot.rasa_patches) must not change what the model predicts."""
+import asyncio
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+QUESTIONS = ["Làm thẻ căn cước mất bao lâu?", "xin chao", "doi giay phep lai xe bao lau", "cam on", "trời mưa không"]
+
+UNPATCHED = """
+import asyncio, json, sys
+import dvcbot.quiet
+from dvcbot.quiet import configure_logging; configure_logging()
+from rasa.core.agent import Agent
+agent = Agent.load(sys.argv[1])
+async def run():
+    return [await agent.parse_message(q) for q in json.loads(sys.argv[2])]
+print("RESULT" + json.dumps(asyncio.run(run())))
+"""
+
+
+def summary(parsed):
+    return [
+        (p["intent"]["name"], round(p["intent"]["confidence"], 4), [(e["entity"], e["value"], e["start"], e["end"]) for e in p["entities"]])
+        for p in parsed
+    ]
+
+
+def test_patched_load_predicts_exactly_like_rasa(agent, trained_model, bot_env):
+    patched = [asyncio.run(agent.parse_message(q)) for q in QUESTIONS]
+    result = subprocess.run(
+        [sys.executable, "-c", UNPATCHED, str(trained_model), json.dumps(QUESTIONS)],
+        cwd=ROOT, env=bot_env, capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    line = next(l for l in result.stdout.splitlines() if l.startswith("RESULT"))
+    assert summary(patched) == summary(json.loads(line[len("RESULT"):]))
