@@ -131,9 +131,13 @@ def serve(settings: Optional[Settings] = None) -> int:
         say(f"cannot start: ports must differ ({ports})")
         return 1
 
-    from dvcbot.training import log_stderr, train
+    # train in a child process: the supervisor itself stays small (no TensorFlow in it)
+    if subprocess.run([sys.executable, "-m", "dvcbot.cli", "train"], cwd=settings.project_root).returncode != 0:
+        say("cannot start: training the model failed (see above)")
+        return 1
+    from dvcbot.training import model_path
 
-    model = str(train(settings=settings, log=log_stderr))
+    model = str(model_path(settings))
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     token = settings.rasa_token or secrets.token_urlsafe(24)
     children = build_children(settings, model, token)

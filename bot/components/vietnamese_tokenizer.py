@@ -3,7 +3,8 @@
 Vietnamese writes one syllable per space-separated chunk; a word is often several syllables
 ("giấy phép lái xe"). underthesea groups syllables into words; this component keeps each word as
 one Rasa token *with its spaces* so that character offsets match the message text and entities
-spanning several syllables are learnt and extracted as a unit.
+spanning several syllables are learnt and extracted as a unit. Text typed without diacritics is
+kept as single syllables (underthesea segments it unreliably).
 
 Text is not normalised here (that happens at the channel edge, see knowledge.normalize): any
 rewrite inside the tokenizer would shift entity offsets.
@@ -63,7 +64,16 @@ def word_spans(text: Text) -> List[Tuple[int, int]]:
         if found:
             cursor = found[-1][1]
         spans.extend(found)
-    return [(s, e) for s, e in spans if not _is_punctuation(text[s:e])]
+    return [piece for s, e in spans if not _is_punctuation(text[s:e]) for piece in _split_unaccented(text, s, e)]
+
+
+def _split_unaccented(text: Text, start: int, end: int) -> List[Tuple[int, int]]:
+    """underthesea is trained on accented text and groups accentless syllables unreliably
+    ("lam lai cccd" -> "lai cccd"): a word without any diacritic is kept as separate syllables."""
+    word = text[start:end]
+    if word.isascii() and any(ch.isspace() for ch in word):
+        return [(start + m.start(), start + m.end()) for m in re.finditer(r"\S+", word)]
+    return [(start, end)]
 
 
 @DefaultV1Recipe.register(

@@ -68,3 +68,32 @@ def test_process_sets_tokens_on_a_message():
     tokenizer().process([message])
     tokens = message.get("text_tokens")
     assert [t.text for t in tokens][0] == "làm"
+
+
+def test_accentless_words_are_kept_as_syllables():
+    text = "lam lai cccd mat may ngay"
+    assert [text[s:e] for s, e in word_spans(text)] == text.split()
+
+
+def test_every_training_entity_is_aligned_with_token_boundaries():
+    """A misaligned entity is silently dropped from training by Rasa: none may exist."""
+    from rasa.shared.importers.importer import TrainingDataImporter
+
+    from tests.conftest import ROOT
+
+    importer = TrainingDataImporter.load_from_dict(
+        domain_path=str(ROOT / "bot" / "domain.yml"), training_data_paths=[str(ROOT / "data" / "nlu")]
+    )
+    data = importer.get_nlu_data()
+    tok = tokenizer()
+    checked = 0
+    for message in data.training_examples:
+        entities = message.get("entities") or []
+        if not entities:
+            continue
+        tokens = tok.tokenize(message, "text")
+        starts, ends = {t.start for t in tokens}, {t.end for t in tokens}
+        for entity in entities:
+            checked += 1
+            assert entity["start"] in starts and entity["end"] in ends, (message.get("text"), entity, [t.text for t in tokens])
+    assert checked > 20
