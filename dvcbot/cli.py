@@ -5,6 +5,7 @@
     dvc-bot ask --json --batch FILE  one JSON object per line (JSONL), model loaded once
     dvc-bot shell [--verbose]        interactive chat for staff (intent, confidence, sources)
     dvc-bot serve                    Rasa + action server + gateway, supervised
+    dvc-bot knowledge check [--json] validate the knowledge base
 """
 from __future__ import annotations
 
@@ -91,6 +92,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve()
 
 
+def cmd_knowledge_check(args: argparse.Namespace) -> int:
+    from knowledge.lint import check, format_text
+
+    report = check()
+    if args.json:
+        print(json.dumps(report.as_json(), ensure_ascii=False, indent=1))
+    else:
+        for line in format_text(report):
+            print(line)
+    return 1 if report.errors else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dvc-bot", description="Trợ lý dịch vụ công trực tuyến")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -109,6 +122,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("shell", help="interactive chat for staff")
     p.add_argument("--verbose", "-v", action="store_true", help="show intent, confidence, sources")
     p.set_defaults(func=cmd_shell)
+
+    p = sub.add_parser("knowledge", help="knowledge base tools")
+    ksub = p.add_subparsers(dest="knowledge_command", required=True)
+    k = ksub.add_parser("check", help="validate documents and procedures (exit 1 on errors)")
+    k.add_argument("--json", action="store_true", help='print {"documents", "procedures", "errors", "warnings"}')
+    k.set_defaults(func=cmd_knowledge_check)
 
     p = sub.add_parser("serve", help="run Rasa, the action server and the gateway")
     p.set_defaults(func=cmd_serve)

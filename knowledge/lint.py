@@ -1,0 +1,259 @@
+"""`dvc-bot knowledge check`: validate the guidance documents and the procedure catalog.
+
+Errors (exit code 1): schema, missing sources or checked date, duplicate ids, aliases shared by
+two procedures, an abolished authority named as current. Warnings: facts checked more than
+12 months ago, temporary rules whose end date has passed, answers too long for a phone screen.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Optional
+
+import yaml
+
+from knowledge.documents import TOPICS, FrontMatterError, document_files, split_front_matter
+from knowledge.normalize import strip_accents
+
+KNOWLEDGE_DIR = Path(__file__).resolve().parent
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+ONLINE_LEVELS = ("toàn trình", "một phần", "không")
+STALE_AFTER_DAYS = 365
+LEAD_MAX_WORDS = 80
+
+DOC_REQUIRED = {"id": str, "title": str, "topic": str, "summary": str, "sources": list, "checked": None, "uncertain": bool, "questions": list}
+PROC_REQUIRED = {
+    "id": str, "name": str, "aliases": list, "authority": str, "where": str, "processing_time": str,
+    "fee": str, "documents": list, "online": dict, "steps": list, "sources": list, "checked": None, "uncertain": bool,
+}
+
+# Authorities abolished on 1/7/2025 (district level) or moved on 1/3/2025 (driving licences and
+# criminal records to the police). Matched on accent-free, lowercase text.
+ABOLISHED = [
+    (re.compile(r"\b(ubnd|uy ban nhan dan) (cap )?(huyen|quan|thi xa)\b"), "UBND cấp huyện"),
+    (re.compile(r"\bphong tu phap( cap)? (huyen|quan)\b"), "Phòng Tư pháp huyện"),
+    (re.compile(r"\bphong tai nguyen (va|&) moi truong( cap)? (huyen|quan)\b"), "Phòng TN&MT huyện"),
+    (re.compile(r"\bvan phong dang ky dat dai( cap)? huyen\b"), "VPĐKĐĐ cấp huyện"),
+]
+ABOLISHED_IN_CONTEXT = [
+    # (authority, context that makes it wrong)
+    (re.compile(r"\bso (gtvt|giao thong van tai)\b"), re.compile(r"gplx|giay phep lai xe|bang lai"), "Sở GTVT (giấy phép lái xe)"),
+    (re.compile(r"\bso tu phap\b"), re.compile(r"ly lich tu phap|lltp"), "Sở Tư pháp (lý lịch tư pháp)"),
+]
+# A sentence that says the authority is gone or out of date is not naming it as current.
+HISTORICAL = re.compile(
+    r"không còn|đã bỏ|bỏ cấp|trước đây|trước 1/7/2025|trước 1/3/2025|\bcũ\b|lỗi thời|nay chuyển|không phải"
+    r"|khong con|truoc day|loi thoi"
+)
+
+
+@dataclass
+class Finding:
+    file: str
+    message: str
+
+
+@dataclass
+class Report:
+    documents: int = 0
+    procedures: int = 0
+    errors: List[Finding] = field(default_factory=list)
+    warnings: List[Finding] = field(default_factory=list)
+
+    def as_json(self) -> Dict[str, Any]:
+        return {
+            "documents": self.documents,
+            "procedures": self.procedures,
+            "errors": [asdict(f) for f in self.errors],
+            "warnings": [asdict(f) for f in self.warnings],
+        }
+
+
+class Checker:
+    def __init__(self, root: Path, today: dt.date) -> None:
+        self.root = root
+        self.today = today
+        self.report = Report()
+        self.ids: Dict[str, str] = {}
+        self.aliases: Dict[str, str] = {}
+
+    def error(self, path: Path, message: str) -> None:
+        self.report.errors.append(Finding(self._rel(path), message))
+
+    def warn(self, path: Path, message: str) -> None:
+        self.report.warnings.append(Finding(self._rel(path), message))
+
+    def _rel(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+    # -- shared checks -------------------------------------------------------------------
+    def check_schema(self, path: Path, data: dict, required: Dict[str, Optional[type]]) -> bool:
+        ok = True
+        for key, kind in required.items():
+            if key not in data or data[key] in (None, "", []):
+                self.error(path, f"missing required field '{key}'")
+                ok = False
+            elif kind is not None and not isinstance(data[key], kind):
+                self.error(path, f"field '{key}' must be {kind.__name__}, not {type(data[key]).__name__}")
+                ok = False
+        return ok
+
+    def check_common(self, path: Path, data: dict) -> None:
+        record_id = str(data.get("id", ""))
+        if not ID_PATTERN.match(record_id):
+            self.error(path, f"id '{record_id}' must be lowercase ASCII words joined by '-'")
+        if record_id != path.stem:
+            self.error(path, f"id '{record_id}' differs from the file name '{path.stem}'")
+        if record_id in self.ids:
+            self.error(path, f"duplicate id '{record_id}' (also in {self.ids[record_id]})")
+        self.ids.setdefault(record_id, self._rel(path))
+        self.check_sources(path, data.get("sources"))
+        self.check_checked(path, data.get("checked"))
+        if data.get("uncertain") is True and not str(data.get("uncertain_note") or "").strip():
+            self.error(path, "uncertain is true but uncertain_note is empty (say what is unsure and where to confirm)")
+
+    def check_sources(self, path: Path, sources: Any) -> None:
+        if not isinstance(sources, list) or not sources:
+            return  # reported by the schema check
+        for i, source in enumerate(sources):
+            if not isinstance(source, dict) or not source.get("title") or not source.get("url"):
+                self.error(path, f"source #{i + 1} needs a title and a url")
+            elif not re.match(r"^https?://[^\s/]+\.[^\s]+$", str(source["url"])):
+                self.error(path, f"source #{i + 1} url is not an http(s) address: {source['url']!r}")
+
+    def check_checked(self, path: Path, checked: Any) -> None:
+        if checked in (None, ""):
+            return  # reported by the schema check
+        if isinstance(checked, str):
+            try:
+                checked = dt.date.fromisoformat(checked)
+            except ValueError:
+                self.error(path, f"checked {checked!r} is not a date (YYYY-MM-DD)")
+                return
+        if not isinstance(checked, dt.date):
+            self.error(path, f"checked {checked!r} is not a date (YYYY-MM-DD)")
+        elif checked > self.today:
+            self.error(path, f"checked {checked} is in the future")
+        elif (self.today - checked).days > STALE_AFTER_DAYS:
+            self.warn(path, f"facts last checked {checked}, more than 12 months ago: check them again")
+
+    def check_authorities(self, path: Path, field_name: str, text: str, strict: bool = False, context: str = "") -> None:
+        """strict: the field names the authority itself, so no historical wording excuses it.
+        context: the whole record, for authorities wrong only for some procedures."""
+        context = strip_accents(context or text)
+        for sentence in re.split(r"(?<=[.!?;:])\s+|\n+", text):
+            plain = strip_accents(sentence)
+            if not strict and HISTORICAL.search(sentence.lower()):
+                continue
+            for pattern, label in ABOLISHED:
+                if pattern.search(plain):
+                    self.error(path, f"{field_name}: names an abolished authority as current ({label}): {sentence.strip()[:120]!r}")
+            for pattern, topic, label in ABOLISHED_IN_CONTEXT:
+                if pattern.search(plain) and topic.search(context):
+                    self.error(path, f"{field_name}: names an abolished authority as current ({label}): {sentence.strip()[:120]!r}")
+
+    # -- documents -------------------------------------------------------------------------
+    def check_document(self, path: Path) -> None:
+        try:
+            meta, body = split_front_matter(path.read_text(encoding="utf-8"))
+        except (FrontMatterError, yaml.YAMLError, UnicodeDecodeError) as exc:
+            self.error(path, f"cannot read: {str(exc).splitlines()[0]}")
+            return
+        self.report.documents += 1
+        self.check_schema(path, meta, DOC_REQUIRED)
+        self.check_common(path, meta)
+        topic = meta.get("topic")
+        if topic not in TOPICS:
+            self.error(path, f"topic {topic!r} is not one of {', '.join(TOPICS)}")
+        elif path.parent.name != topic:
+            self.error(path, f"topic '{topic}' but the file is in folder '{path.parent.name}'")
+        if not body.strip():
+            self.error(path, "the document has no body text")
+        else:
+            lead = body.strip().split("\n\n", 1)[0]
+            if len(lead.split()) > LEAD_MAX_WORDS:
+                self.warn(path, f"first paragraph has {len(lead.split())} words; keep the direct answer under {LEAD_MAX_WORDS}")
+        questions = meta.get("questions") if isinstance(meta.get("questions"), list) else []
+        if 0 < len(questions) < 3:
+            self.warn(path, "fewer than 3 example questions")
+        context = f"{meta.get('title', '')}\n{body}"
+        for key in ("title", "summary", "uncertain_note"):
+            self.check_authorities(path, key, str(meta.get(key) or ""), context=context)
+        self.check_authorities(path, "body", body, context=context)
+
+    # -- procedures ------------------------------------------------------------------------
+    def check_procedure(self, path: Path) -> None:
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            self.error(path, f"cannot read: {str(exc).splitlines()[0]}")
+            return
+        if not isinstance(data, dict):
+            self.error(path, "a procedure record must be a YAML mapping")
+            return
+        self.report.procedures += 1
+        self.check_schema(path, data, PROC_REQUIRED)
+        self.check_common(path, data)
+        online = data.get("online") if isinstance(data.get("online"), dict) else {}
+        if online and online.get("level") not in ONLINE_LEVELS:
+            self.error(path, f"online.level {online.get('level')!r} is not one of {', '.join(ONLINE_LEVELS)}")
+        self.check_aliases(path, data)
+        for note in data.get("fee_notes") or []:
+            until = note.get("until") if isinstance(note, dict) else None
+            if until is None:
+                continue
+            if isinstance(until, str):
+                try:
+                    until = dt.date.fromisoformat(until)
+                except ValueError:
+                    self.error(path, f"fee_notes until {until!r} is not a date")
+                    continue
+            if until < self.today:
+                self.warn(path, f"a fee rule ended on {until}: update the fee")
+        context = " ".join(str(x) for x in [data.get("id"), data.get("name"), *(data.get("aliases") or [])])
+        for key in ("authority", "where"):
+            self.check_authorities(path, key, str(data.get(key) or ""), strict=True, context=context)
+        for key in ("processing_time", "fee", "uncertain_note"):
+            self.check_authorities(path, key, str(data.get(key) or ""), context=context)
+        for key in ("documents", "steps"):
+            self.check_authorities(path, key, "\n".join(str(x) for x in data.get(key) or []), context=context)
+        notes = "\n".join(str(n.get("text", "")) for n in data.get("fee_notes") or [] if isinstance(n, dict))
+        self.check_authorities(path, "fee_notes", notes, context=context)
+
+    def check_aliases(self, path: Path, data: dict) -> None:
+        record_id = str(data.get("id", path.stem))
+        own = set()
+        for alias in [data.get("name", ""), *(data.get("aliases") or [])]:
+            key = strip_accents(str(alias))
+            if not key or key in own:
+                continue
+            own.add(key)
+            other = self.aliases.get(key)
+            if other and other != record_id:
+                self.error(path, f"alias {alias!r} is also an alias of '{other}' (a citizen's words must lead to one procedure)")
+            self.aliases.setdefault(key, record_id)
+
+    def run(self) -> Report:
+        for path in document_files(self.root / "docs"):
+            self.check_document(path)
+        for path in sorted((self.root / "procedures").glob("*.y*ml")):
+            self.check_procedure(path)
+        return self.report
+
+
+def check(root: Path = KNOWLEDGE_DIR, today: Optional[dt.date] = None) -> Report:
+    return Checker(Path(root), today or dt.date.today()).run()
+
+
+def format_text(report: Report) -> Iterable[str]:
+    yield f"{report.documents} documents, {report.procedures} procedures"
+    for finding in report.errors:
+        yield f"ERROR   {finding.file}: {finding.message}"
+    for finding in report.warnings:
+        yield f"warning {finding.file}: {finding.message}"
+    yield f"{len(report.errors)} errors, {len(report.warnings)} warnings"
