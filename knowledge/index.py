@@ -1,0 +1,157 @@
+"""Build the retrieval index (`dvc-bot index`): chunks, dense vectors in FAISS, a manifest.
+
+Artifacts in the index folder (default models/index/):
+  manifest.json   model, model fingerprint, a hash per knowledge file, build time and size
+  chunks.jsonl    the chunks (the lexical BM25 index is rebuilt from them at load: milliseconds)
+  records.json    per record: title, kind, topic, sources, checked, uncertain note
+  dense.faiss     normalised vectors, inner product (= cosine); exact search
+  vector_chunk.npy  which chunk each vector stands for (a chunk, an example question or an alias)
+
+Exact inner-product search (IndexFlatIP) is right for thousands of vectors. Past ~100k chunks,
+switch to faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT) (no training, ~1 ms) or
+IndexIVFFlat with ~sqrt(N) lists trained on the vectors, and keep the same manifest.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
+
+from knowledge.catalog import PROCEDURES_DIR, load_procedures
+from knowledge.chunks import Chunk, all_chunks
+from knowledge.documents import DOCS_DIR, load_documents
+from knowledge.embeddings import Encoder, model_fingerprint
+
+INDEX_VERSION = 1
+
+
+def knowledge_hashes(docs_dir: Path = DOCS_DIR, procedures_dir: Path = PROCEDURES_DIR) -> Dict[str, str]:
+    files = sorted(docs_dir.glob("*/*.md")) + sorted(procedures_dir.glob("*.yml"))
+    return {f"{f.parent.name}/{f.name}": hashlib.sha256(f.read_bytes()).hexdigest()[:16] for f in files}
+
+
+def read_manifest(index_dir: Path) -> Optional[dict]:
+    try:
+        return json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def staleness(index_dir: Path, model_path: str) -> Optional[str]:
+    """Why the index must be rebuilt, or None when it is up to date."""
+    manifest = read_manifest(index_dir)
+    if manifest is None:
+        return "no index yet"
+    if manifest.get("version") != INDEX_VERSION:
+        return "index format changed"
+    if manifest.get("model_fingerprint") != model_fingerprint(model_path):
+        return "embedding model changed"
+    if manifest.get("files") != knowledge_hashes():
+        return "knowledge changed"
+    if not all((index_dir / name).exists() for name in ("chunks.jsonl", "records.json", "dense.faiss", "vector_chunk.npy")):
+        return "index files missing"
+    return None
+
+
+def _records(documents, procedures) -> Dict[str, dict]:
+    records = {}
+    for doc in documents.values():
+        records[doc.id] = {
+            "kind": "doc", "title": doc.title, "topic": doc.topic, "checked": doc.checked.isoformat(),
+            "sources": [{"title": s.title, "url": s.url} for s in doc.sources],
+            "uncertain": doc.uncertain, "uncertain_note": doc.uncertain_note,
+        }
+    for proc in procedures.values():
+        records[proc.id] = {
+            "kind": "procedure", "title": proc.name, "topic": "procedure", "checked": proc.checked.isoformat(),
+            "sources": [{"title": s.title, "url": s.url} for s in proc.sources],
+            "uncertain": proc.uncertain, "uncertain_note": proc.uncertain_note,
+        }
+    return records
+
+
+def _vector_texts(chunks: List[Chunk], documents, procedures) -> Tuple[List[str], List[int]]:
+    """Texts to embed and the chunk each one points to: every chunk, plus every example
+    question of a document and every alias of a procedure (what citizens' questions look like)."""
+    texts, owners = [], []
+    probe_chunk = {}
+    for i, chunk in enumerate(chunks):
+        texts.append(chunk.search_text)
+        owners.append(i)
+        if chunk.section in ("questions", "aliases"):
+            probe_chunk[chunk.record_id] = i
+    for doc in documents.values():
+        for question in doc.questions:
+            texts.append(question)
+            owners.append(probe_chunk[doc.id])
+    for proc in procedures.values():
+        for alias in [proc.name, *proc.aliases]:
+            texts.append(alias)
+            owners.append(probe_chunk[proc.id])
+    return texts, owners
+
+
+@dataclass
+class BuildResult:
+    index_dir: Path
+    built: bool
+    reason: str
+    seconds: float = 0.0
+    chunks: int = 0
+    vectors: int = 0
+    size_bytes: int = 0
+
+
+def build(index_dir: Path, model_path: str, force: bool = False, progress: bool = True, encoder: Optional[Encoder] = None) -> BuildResult:
+    import faiss
+
+    reason = "forced" if force else staleness(index_dir, model_path)
+    if reason is None:
+        return BuildResult(index_dir, False, "up to date")
+    start = time.monotonic()
+    load_documents.cache_clear()
+    load_procedures.cache_clear()
+    documents, procedures = load_documents(), load_procedures()
+    chunks = all_chunks(documents, procedures)
+    texts, owners = _vector_texts(chunks, documents, procedures)
+    encoder = encoder or Encoder(model_path)
+    vectors = encoder.encode(texts, progress=progress)
+    dense = faiss.IndexFlatIP(vectors.shape[1])
+    dense.add(vectors)
+
+    index_dir.mkdir(parents=True, exist_ok=True)
+    tmp = index_dir / ".building"
+    tmp.mkdir(exist_ok=True)
+    faiss.write_index(dense, str(tmp / "dense.faiss"))
+    np.save(tmp / "vector_chunk.npy", np.asarray(owners, dtype=np.int32))
+    with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as fh:
+        for chunk in chunks:
+            fh.write(json.dumps(chunk.as_dict(), ensure_ascii=False) + "\n")
+    (tmp / "records.json").write_text(json.dumps(_records(documents, procedures), ensure_ascii=False), encoding="utf-8")
+    seconds = time.monotonic() - start
+    size = sum(f.stat().st_size for f in tmp.iterdir())
+    manifest = {
+        "version": INDEX_VERSION,
+        "model": model_path,
+        "model_fingerprint": model_fingerprint(model_path),
+        "files": knowledge_hashes(),
+        "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "build_seconds": round(seconds, 2),
+        "chunks": len(chunks),
+        "vectors": int(vectors.shape[0]),
+        "dim": int(vectors.shape[1]),
+        "size_bytes": size,
+    }
+    (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    for file in tmp.iterdir():  # manifest last: a half-written index is never taken as fresh
+        if file.name != "manifest.json":
+            file.replace(index_dir / file.name)
+    (tmp / "manifest.json").replace(index_dir / "manifest.json")
+    tmp.rmdir()
+    return BuildResult(index_dir, True, reason, seconds, len(chunks), int(vectors.shape[0]), size)

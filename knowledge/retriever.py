@@ -1,0 +1,115 @@
+"""Hybrid retrieval: dense (FAISS, sentence-transformers) + lexical (BM25), fused by
+reciprocal rank fusion at the level of records (a document or a procedure)."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import numpy as np
+
+from knowledge.chunks import Chunk
+from knowledge.embeddings import Encoder
+from knowledge.lexical import LexicalIndex
+
+RRF_K = 60
+CANDIDATES = 50
+
+
+@dataclass
+class Result:
+    id: str
+    kind: str
+    title: str
+    section: str
+    text: str
+    score: float  # fused (RRF) score
+    dense: float  # best cosine similarity of the record to the query
+    lexical: float  # best BM25 score of the record
+    sources: List[Dict[str, str]]
+    checked: str
+    uncertain: bool
+    uncertain_note: str
+    topic: str
+
+    def as_json(self) -> dict:
+        """The `dvc-bot search --json` result contract."""
+        source = self.sources[0] if self.sources else {"title": "", "url": ""}
+        return {
+            "id": self.id, "title": self.title, "text": self.text, "score": round(self.score, 5),
+            "source": source, "checked": self.checked,
+        }
+
+
+class Retriever:
+    def __init__(self, index_dir: Path, encoder: Encoder) -> None:
+        import faiss
+
+        self.encoder = encoder
+        with open(index_dir / "chunks.jsonl", encoding="utf-8") as fh:
+            self.chunks = [Chunk(**json.loads(line)) for line in fh]
+        self.records = json.loads((index_dir / "records.json").read_text(encoding="utf-8"))
+        self.dense = faiss.read_index(str(index_dir / "dense.faiss"))
+        self.vector_chunk = np.load(index_dir / "vector_chunk.npy")
+        self.lexical = LexicalIndex([c.search_text for c in self.chunks])
+
+    @classmethod
+    def load(cls, index_dir: Path, model_path: str, build_if_stale: bool = True) -> "Retriever":
+        from knowledge import index
+
+        encoder = Encoder(model_path)
+        if build_if_stale:
+            index.build(index_dir, model_path, progress=False, encoder=encoder)
+        return cls(index_dir, encoder)
+
+    def _dense_chunks(self, query_vector: np.ndarray) -> Dict[int, float]:
+        scores, ids = self.dense.search(query_vector.reshape(1, -1), CANDIDATES)
+        best: Dict[int, float] = {}
+        for score, vid in zip(scores[0], ids[0]):
+            if vid < 0:
+                continue
+            chunk = int(self.vector_chunk[vid])
+            best[chunk] = max(best.get(chunk, -1.0), float(score))
+        return best
+
+    def _lexical_chunks(self, query: str) -> Dict[int, float]:
+        scores = self.lexical.scores(query)
+        top = np.argsort(-scores)[:CANDIDATES]
+        return {int(i): float(scores[i]) for i in top if scores[i] > 0}
+
+    @staticmethod
+    def _record_ranking(chunk_scores: Dict[int, float], chunks: List[Chunk]) -> List[tuple]:
+        """[(record_id, best score, best chunk)] ordered by best chunk score."""
+        best: Dict[str, tuple] = {}
+        for chunk_id, score in chunk_scores.items():
+            record = chunks[chunk_id].record_id
+            if record not in best or score > best[record][0]:
+                best[record] = (score, chunk_id)
+        return sorted(((r, s, c) for r, (s, c) in best.items()), key=lambda x: -x[1])
+
+    def search(self, query: str, k: int = 3, mode: str = "hybrid") -> List[Result]:
+        dense_rank = self._record_ranking(self._dense_chunks(self.encoder.encode_query(query)), self.chunks) if mode != "lexical" else []
+        lexical_rank = self._record_ranking(self._lexical_chunks(query), self.chunks) if mode != "dense" else []
+        fused: Dict[str, float] = {}
+        for ranking in (dense_rank, lexical_rank):
+            for rank, (record, _, _) in enumerate(ranking, 1):
+                fused[record] = fused.get(record, 0.0) + 1.0 / (RRF_K + rank)
+        dense_best = {r: (s, c) for r, s, c in dense_rank}
+        lexical_best = {r: (s, c) for r, s, c in lexical_rank}
+        results = []
+        for record_id in sorted(fused, key=lambda r: -fused[r])[:k]:
+            meta = self.records[record_id]
+            # show the chunk that matched best: lexical evidence first (exact words), else dense
+            chunk_id = (lexical_best.get(record_id) or dense_best.get(record_id))[1]
+            chunk = self.chunks[chunk_id]
+            results.append(
+                Result(
+                    id=record_id, kind=meta["kind"], title=meta["title"], section=chunk.section, text=chunk.text,
+                    score=fused[record_id], dense=dense_best.get(record_id, (0.0, 0))[0],
+                    lexical=lexical_best.get(record_id, (0.0, 0))[0], sources=meta["sources"],
+                    checked=meta["checked"], uncertain=meta["uncertain"], uncertain_note=meta["uncertain_note"],
+                    topic=meta["topic"],
+                )
+            )
+        return results
