@@ -47,7 +47,7 @@ class Encoder:
             )
         self.model_path = model_path
         self.model = SentenceTransformer(model_path, device="cpu")
-        self.dim = self.model.get_sentence_embedding_dimension()
+        self.dim = self.model.get_embedding_dimension()
 
     def encode(self, texts: List[str], progress: bool = False, batch_size: int = 64) -> np.ndarray:
         forms = [search_form(t) for t in texts]

@@ -40,3 +40,26 @@ def test_whitespace_and_control_characters():
 )
 def test_strip_accents(raw, expected):
     assert strip_accents(raw) == expected
+
+
+from knowledge.normalize import expand_abbreviations, search_form  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("cccd ko dk dc j", "căn cước công dân không đăng ký được gì"),
+        ("E muốn hỏi đk kết hôn ntn", "em muốn hỏi đăng ký kết hôn như thế nào"),
+        ("quên mk tk vneid", "quên mật khẩu tài khoản vneid"),
+        ("đổi gplx hết bn tiền", "đổi giấy phép lái xe hết bao nhiêu tiền"),
+        ("lệ phí 200k", "lệ phí 200k"),  # "k" inside a number is not "không"
+        ("Hộ chiếu", "Hộ chiếu"),
+    ],
+)
+def test_abbreviations_are_expanded_as_whole_words(raw, expected):
+    assert expand_abbreviations(raw) == expected
+
+
+def test_search_form_makes_accented_accentless_and_abbreviated_forms_meet():
+    forms = ["Đăng ký căn cước công dân không được", "dang ky can cuoc cong dan khong duoc", "dk cccd ko dc"]
+    assert len({search_form(f) for f in forms}) == 1

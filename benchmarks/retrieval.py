@@ -1,0 +1,114 @@
+"""Retrieval benchmark: quality per mode and per form, latency, index build time and size.
+
+    .venv/bin/python benchmarks/retrieval.py [--model FOLDER] [--dev eval/retrieval_dev.jsonl] [--json out.json]
+
+Builds a fresh index in a temporary folder (timed), then reports recall@1, recall@3 and MRR
+for BM25-only, dense-only and hybrid, by form (accented, accentless, abbreviated), and the
+hybrid query latency p50/p95 (embedding + FAISS + BM25 + fusion) over repeated passes.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import dvcbot.quiet  # noqa: E402,F401
+from dvcbot.settings import get_settings  # noqa: E402
+from knowledge import index  # noqa: E402
+from knowledge.embeddings import Encoder  # noqa: E402
+from knowledge.retriever import Retriever  # noqa: E402
+
+MODES = ("lexical", "dense", "hybrid")
+FORMS = ("accented", "accentless", "abbreviated")
+
+
+def evaluate(retriever: Retriever, items: list, mode: str) -> dict:
+    rows = []
+    for item in items:
+        ids = [r.id for r in retriever.search(item["question"], k=10, mode=mode)]
+        relevant = set(item["relevant"])
+        rank = next((i for i, rid in enumerate(ids, 1) if rid in relevant), None)
+        rows.append((item, rank))
+
+    def summarise(selected):
+        n = len(selected)
+        if not n:
+            return None
+        return {
+            "n": n,
+            "recall@1": round(sum(1 for _, r in selected if r and r <= 1) / n, 3),
+            "recall@3": round(sum(1 for _, r in selected if r and r <= 3) / n, 3),
+            "mrr": round(sum(1.0 / r for _, r in selected if r) / n, 3),
+        }
+
+    out = {"all": summarise(rows)}
+    for form in FORMS:
+        out[form] = summarise([(i, r) for i, r in rows if i.get("form") == form])
+    out["paraphrase"] = summarise([(i, r) for i, r in rows if i.get("paraphrase")])
+    out["misses@3"] = [i["question"] for i, r in rows if not r or r > 3]
+    return out
+
+
+def percentile(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", default=None, help="embedding model folder (default: settings)")
+    parser.add_argument("--dev", default=str(ROOT / "eval" / "retrieval_dev.jsonl"))
+    parser.add_argument("--json", default=None, help="write the full report here")
+    parser.add_argument("--passes", type=int, default=3, help="latency passes over the dev questions")
+    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: library default)")
+    args = parser.parse_args()
+    model = args.model or get_settings().embedding_model_path
+    items = [json.loads(line) for line in open(args.dev, encoding="utf-8") if line.strip()]
+
+    encoder = Encoder(model, threads=args.threads)
+    with tempfile.TemporaryDirectory() as tmp:
+        build = index.build(Path(tmp), model, force=True, progress=False, encoder=encoder)
+        retriever = Retriever(Path(tmp), encoder)
+        report = {
+            "model": model,
+            "dev_questions": len(items),
+            "index": {"build_seconds": round(build.seconds, 2), "chunks": build.chunks, "vectors": build.vectors, "size_mb": round(build.size_bytes / 1e6, 2)},
+            "quality": {mode: evaluate(retriever, items, mode) for mode in MODES},
+        }
+        for _ in range(10):  # warm-up
+            retriever.search(items[0]["question"], k=3)
+        timings = []
+        for _ in range(args.passes):
+            for item in items:
+                start = time.perf_counter()
+                retriever.search(item["question"], k=3)
+                timings.append((time.perf_counter() - start) * 1000)
+        report["latency_ms"] = {
+            "queries": len(timings), "p50": round(statistics.median(timings), 2), "p95": round(percentile(timings, 95), 2),
+            "max": round(max(timings), 2),
+        }
+
+    print(f"model: {model}\ndev questions: {len(items)}")
+    print(f"index build: {report['index']['build_seconds']} s, {report['index']['chunks']} chunks, {report['index']['vectors']} vectors, {report['index']['size_mb']} MB")
+    print(f"{'mode':8} {'form':12} {'n':>4} {'R@1':>6} {'R@3':>6} {'MRR':>6}")
+    for mode in MODES:
+        for form in ("all", *FORMS, "paraphrase"):
+            s = report["quality"][mode][form]
+            if s:
+                print(f"{mode:8} {form:12} {s['n']:>4} {s['recall@1']:>6} {s['recall@3']:>6} {s['mrr']:>6}")
+    lat = report["latency_ms"]
+    print(f"hybrid latency over {lat['queries']} queries: p50 {lat['p50']} ms, p95 {lat['p95']} ms, max {lat['max']} ms")
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

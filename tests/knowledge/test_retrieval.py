@@ -1,0 +1,98 @@
+"""A real index (packaged sentence-transformers model, FAISS, BM25) over the real knowledge."""
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from dvcbot.settings import get_settings
+from knowledge import index
+from knowledge.lexical import tokens
+from tests.conftest import DVC_BOT, ROOT
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    from knowledge.embeddings import Encoder
+
+    model = get_settings().embedding_model_path
+    folder = tmp_path_factory.mktemp("index")
+    encoder = Encoder(model)
+    result = index.build(folder, model, progress=False, encoder=encoder)
+    return folder, model, encoder, result
+
+
+@pytest.fixture(scope="module")
+def retriever(built):
+    from knowledge.retriever import Retriever
+
+    folder, _, encoder, _ = built
+    return Retriever(folder, encoder)
+
+
+def test_build_writes_a_manifest_and_skips_when_fresh(built):
+    folder, model, encoder, result = built
+    assert result.built and result.chunks > 300 and result.vectors > result.chunks
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["model"] == model and manifest["chunks"] == result.chunks
+    assert len(manifest["files"]) == len(list((ROOT / "knowledge" / "docs").glob("*/*.md"))) + len(list((ROOT / "knowledge" / "procedures").glob("*.yml")))
+    again = index.build(folder, model, progress=False, encoder=encoder)
+    assert not again.built and index.staleness(folder, model) is None
+
+
+def test_index_is_stale_when_a_file_or_the_model_changes(built, tmp_path, monkeypatch):
+    folder, model, _, _ = built
+    assert index.staleness(folder, model + "-other") == "embedding model changed"
+    changed = dict(index.knowledge_hashes(), **{"docs/new.md": "x"})
+    monkeypatch.setattr(index, "knowledge_hashes", lambda: changed)
+    assert index.staleness(folder, model) == "knowledge changed"
+    assert index.staleness(tmp_path, model) == "no index yet"
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("Làm thẻ căn cước mất bao lâu?", "cap-the-can-cuoc"),
+        ("lam passport bao lau", "cap-ho-chieu"),
+        ("co nguoi goi bao cap nhat vneid sau sap nhap", "cuoc-goi-cap-nhat-vneid-sau-sap-nhap"),
+        ("mất điện thoại thì khóa vneid sao", "mat-dien-thoai-khoa-vneid"),
+        ("quen mk vneid", "quen-mat-khau-vneid"),
+    ],
+)
+def test_hybrid_search_finds_the_record(retriever, query, expected):
+    assert expected in [r.id for r in retriever.search(query, k=3)]
+
+
+def test_results_carry_source_and_checked_date(retriever):
+    result = retriever.search("lệ phí làm hộ chiếu", k=1)[0]
+    data = result.as_json()
+    assert set(data) == {"id", "title", "text", "score", "source", "checked"}
+    assert data["source"]["url"].startswith("http") and data["checked"]
+
+
+def test_lexical_tokens_are_syllables_and_bigrams():
+    assert tokens("Căn cước") == ["can", "cuoc", "can_cuoc"]
+    assert tokens("cccd") == tokens("căn cước công dân")
+
+
+def test_search_cli_contract(tmp_path, built):
+    folder, model, _, _ = built
+    env = dict(__import__("os").environ, DVC_INDEX_DIR=str(folder), EMBEDDING_MODEL=model)
+    result = subprocess.run([DVC_BOT, "search", "--json", "--k", "3", "lam ho chieu het bao nhieu tien"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    data = json.loads(result.stdout)
+    assert set(data) == {"query", "results", "latency_ms"} and len(data["results"]) == 3
+    assert data["results"][0]["id"] == "cap-ho-chieu"
+    batch = tmp_path / "q.txt"
+    batch.write_text("cccd bao lau\nquen mat khau vneid\n", encoding="utf-8")
+    result = subprocess.run([DVC_BOT, "search", "--json", "--batch", str(batch)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert [json.loads(l)["query"] for l in result.stdout.splitlines()] == ["cccd bao lau", "quen mat khau vneid"]
+
+
+def test_a_missing_model_folder_is_a_clear_error(tmp_path):
+    from knowledge.embeddings import Encoder
+
+    with pytest.raises(FileNotFoundError, match="nothing is downloaded"):
+        Encoder(str(tmp_path / "no-such-model"))
