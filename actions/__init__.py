@@ -1,6 +1,5 @@
 """Rasa SDK custom actions, one module per concern.
 
 The action server (`python -m rasa_sdk --actions actions`) imports this package and registers
-every Action subclass found in the modules imported here.
-"""
-from actions import procedures  # noqa: F401
+every Action subclass defined in the modules imported here."""
+from actions import feedback, handoff, knowledge_answers, procedures  # noqa: F401

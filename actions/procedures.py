@@ -1,50 +1,118 @@
-"""Answers about a procedure from the catalog (knowledge/procedures)."""
+"""Procedure conversations: the form that asks which procedure, and the aspect-aware answer
+from the catalog (knowledge/procedures) with follow-up buttons."""
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
+from actions.aspects import ASPECTS, BUTTON_TITLES, answer_aspect, aspects_in, card
 from actions.citations import CAVEAT, citation_line, payload, source_dicts
+from actions.common import after_answer, intent_of, user_question
 from knowledge.catalog import Procedure, default_matcher
 
+PROCEDURE_INTENTS = {"ask_procedure"}
 
-def resolve_procedure(tracker: Tracker) -> Optional[Procedure]:
-    """The procedure the citizen means: the entity if recognised, else any alias in the text,
-    else the one discussed before (slot)."""
+
+def find_procedure(value: Optional[str], text: Optional[str] = None) -> Optional[Procedure]:
     matcher = default_matcher()
-    for value in tracker.get_latest_entity_values("procedure"):
-        found = matcher.find(value)
-        if found:
-            return found
-    found = matcher.find(tracker.latest_message.get("text"))
-    if found:
-        return found
-    slot = tracker.get_slot("procedure")
-    return matcher.procedures.get(slot) if slot else None
+    return matcher.find(value) or matcher.find(text)
 
 
-def processing_time_answer(proc: Procedure) -> str:
-    lines = [f"⏱ {proc.name}: {proc.processing_time}.", f"Nơi làm: {proc.authority}."]
+def follow_up_buttons(proc: Procedure, shown: List[str]) -> List[Dict[str, str]]:
+    return [
+        {"title": BUTTON_TITLES[a], "payload": f'/ask_procedure{{"procedure": "{proc.id}", "aspect": "{a}"}}'}
+        for a in ASPECTS
+        if a not in shown
+    ][:4]
+
+
+def procedure_reply(proc: Procedure, aspects: List[str]) -> str:
+    body = "\n".join(answer_aspect(proc, a) for a in aspects) if aspects else card(proc)
+    lines = [f"📌 {proc.name}", body]
     if proc.uncertain:
-        lines.append(CAVEAT)
+        lines.append(CAVEAT + (f" ({proc.uncertain_note})" if proc.uncertain_note and len(proc.uncertain_note) < 200 else ""))
+    lines.append(citation_line(source_dicts(proc.sources, proc.checked)))
     return "\n".join(lines)
 
 
-class ActionProcessingTime(Action):
-    def name(self) -> Text:
-        return "action_processing_time"
+class ValidateProcedureForm(FormValidationAction):
+    """Maps what the citizen typed to a catalog id; gives up after two tries (the answer action
+    then falls back to the knowledge search) and when the citizen has moved on to another topic."""
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
-        proc = resolve_procedure(tracker)
-        if proc is None:
-            dispatcher.utter_message(response="utter_ask_which_procedure")
+    def name(self) -> Text:
+        return "validate_procedure_form"
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Text]:
+        if tracker.get_slot("procedure"):
             return []
+        attempts = int(tracker.get_slot("procedure_attempts") or 0)
+        asked_before = tracker.get_slot("requested_slot") == "procedure"
+        if attempts >= 2 or (asked_before and intent_of(tracker) not in PROCEDURE_INTENTS | {"affirm", "deny"} and attempts >= 1):
+            return []
+        return domain_slots
+
+    def validate_procedure(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        proc = find_procedure(str(slot_value) if slot_value else None, tracker.latest_message.get("text"))
+        if proc:
+            return {"procedure": proc.id, "procedure_attempts": 0.0}
+        attempts = int(tracker.get_slot("procedure_attempts") or 0) + 1
+        return {"procedure": None, "procedure_attempts": float(attempts)}
+
+
+class ActionAskProcedure(Action):
+    """Asks which procedure, with buttons for the most common ones."""
+
+    COMMON = [("Căn cước", "cap-the-can-cuoc"), ("Khai sinh", "dang-ky-khai-sinh"), ("Hộ chiếu", "cap-ho-chieu"),
+              ("Kết hôn", "dang-ky-ket-hon"), ("Thường trú", "dang-ky-thuong-tru"), ("Đổi bằng lái", "doi-giay-phep-lai-xe")]
+
+    def name(self) -> Text:
+        return "action_ask_procedure"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        known = default_matcher().procedures
+        aspect = next((a for a in aspects_in(tracker.latest_message.get("text") or "", tracker.get_latest_entity_values("aspect"))), None)
+        buttons = []
+        for title, pid in self.COMMON:
+            if pid in known:
+                entities = {"procedure": pid, **({"aspect": aspect} if aspect else {})}
+                buttons.append({"title": title, "payload": "/ask_procedure" + _json(entities)})
+        text = "Bạn hỏi về thủ tục nào ạ? Chọn bên dưới hoặc gõ tên thủ tục (ví dụ: làm căn cước, đăng ký khai sinh)."
+        if int(tracker.get_slot("procedure_attempts") or 0) >= 1:
+            text = "Mình chưa nhận ra thủ tục đó. " + text
+        dispatcher.utter_message(text=text, buttons=buttons)
+        return [SlotSet("last_question", user_question(tracker) or tracker.get_slot("last_question"))]
+
+
+def _json(data: Dict[str, str]) -> str:
+    import json
+
+    return json.dumps(data, ensure_ascii=False)
+
+
+class ActionAnswerProcedure(Action):
+    def name(self) -> Text:
+        return "action_answer_procedure"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        proc = find_procedure(tracker.get_slot("procedure"))
+        question = user_question(tracker)
+        if proc is None:
+            # the form gave up: answer from the knowledge instead, if we can
+            from actions.knowledge_answers import answer_from_knowledge
+
+            events = await answer_from_knowledge(dispatcher, tracker, question or tracker.get_slot("last_question") or "")
+            return events + [SlotSet("procedure_attempts", 0.0)]
+        text = tracker.latest_message.get("text") or ""
+        aspects = aspects_in(text, tracker.get_latest_entity_values("aspect"))
         sources = source_dicts(proc.sources, proc.checked)
-        text = processing_time_answer(proc) + "\n" + citation_line(sources)
-        dispatcher.utter_message(text=text, json_message=payload(sources, procedure=proc.id))
-        return [SlotSet("procedure", proc.id)]
+        dispatcher.utter_message(
+            text=procedure_reply(proc, aspects),
+            buttons=follow_up_buttons(proc, aspects or ["time", "fee", "where", "online"]),
+            json_message=payload(sources, procedure=proc.id, aspects=aspects),
+        )
+        events = [SlotSet("procedure", proc.id), SlotSet("procedure_attempts", 0.0)]
+        return events + after_answer(tracker, dispatcher, proc.id, "procedure", question)

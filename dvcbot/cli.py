@@ -8,6 +8,7 @@
     dvc-bot knowledge check [--json] validate the knowledge base
     dvc-bot index [--force]          build the retrieval index (skips when up to date)
     dvc-bot search [--json] [--k 3] QUERY   hybrid search over the knowledge
+    dvc-bot finetune                 adapt the embedding model to the knowledge (minutes)
 """
 from __future__ import annotations
 
@@ -123,6 +124,20 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_finetune(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from dvcbot.settings import _default_embedding_model, get_settings
+    from knowledge.finetune import finetune
+
+    settings = get_settings()
+    base = settings.embedding_model or _default_embedding_model()
+    output = Path(args.output) if args.output else settings.finetuned_model_dir
+    finetune(base, output, epochs=args.epochs, log=lambda m: print(m, file=sys.stderr))
+    print(f"Rebuild the index to use it: dvc-bot index --force", file=sys.stderr)
+    return 0
+
+
 def cmd_search(args: argparse.Namespace) -> int:
     import time
 
@@ -154,6 +169,13 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_nlu(args: argparse.Namespace) -> int:
+    from knowledge.nlu_export import export
+
+    print(f"wrote {export()}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dvc-bot", description="Trợ lý dịch vụ công trực tuyến")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -177,6 +199,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="rebuild even if up to date")
     p.set_defaults(func=cmd_index)
 
+    p = sub.add_parser("finetune", help="adapt the embedding model to the knowledge (CPU, minutes)")
+    p.add_argument("--epochs", type=int, default=2)
+    p.add_argument("--output", help="model folder (default models/embedding-finetuned, used automatically)")
+    p.set_defaults(func=cmd_finetune)
+
     p = sub.add_parser("search", help="search the knowledge (hybrid dense + BM25)")
     p.add_argument("query", nargs="*")
     p.add_argument("--json", action="store_true", help="print one JSON object per query")
@@ -189,6 +216,8 @@ def build_parser() -> argparse.ArgumentParser:
     k = ksub.add_parser("check", help="validate documents and procedures (exit 1 on errors)")
     k.add_argument("--json", action="store_true", help='print {"documents", "procedures", "errors", "warnings"}')
     k.set_defaults(func=cmd_knowledge_check)
+    k = ksub.add_parser("export-nlu", help="write data/nlu/procedure_synonyms.yml from the catalog")
+    k.set_defaults(func=cmd_export_nlu)
 
     p = sub.add_parser("serve", help="run Rasa, the action server and the gateway")
     p.set_defaults(func=cmd_serve)

@@ -22,7 +22,7 @@ from rasa_sdk.executor import ActionExecutor
 from dvcbot import rasa_patches, training
 from dvcbot.quiet import configure_logging
 from dvcbot.settings import Settings, get_settings
-from knowledge.normalize import normalize_text
+from knowledge.normalize import normalize_for_nlu
 from server.replies import Reply, all_sources, from_rasa, joined_text
 
 
@@ -76,13 +76,15 @@ class BotRuntime:
         self.agent = Agent.load(str(model), action_endpoint=InProcessActionEndpoint())
 
     async def warm_up(self) -> None:
-        """Run one throw-away turn: TensorFlow compiles its graphs on the first prediction
-        (seconds), which should not be a citizen's wait."""
-        await self.agent.handle_message(UserMessage("xin chào", CollectingOutputChannel(), "warm-up"))
+        """Run throw-away turns: TensorFlow compiles its graphs on the first prediction and the
+        retriever loads on the first knowledge question (seconds), which should not be a
+        citizen's wait."""
+        for text in ("xin chào", "đăng nhập dịch vụ công bằng VNeID thế nào"):
+            await self.agent.handle_message(UserMessage(text, CollectingOutputChannel(), "warm-up"))
 
     async def ask(self, question: str, sender: Optional[str] = None) -> Turn:
         sender = sender or f"cli-{uuid.uuid4().hex[:8]}"
-        text = normalize_text(question)
+        text = normalize_for_nlu(question)
         out = CollectingOutputChannel()
         start = time.perf_counter()
         await self.agent.handle_message(UserMessage(text, out, sender, input_channel="cli"))

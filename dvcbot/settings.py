@@ -39,12 +39,20 @@ class Settings(BaseSettings):
     rasa_timeout_s: float = 10.0
     rasa_token: str = ""  # auth token of Rasa's HTTP API; dvc-bot serve generates one
 
+    # the feedback / handoff store: SQLite under data_dir unless DATABASE_URL is set
+    database_url: str = ""
+
     # training
     train_epochs: Optional[int] = None  # override DIET/TED epochs (tests use a few)
 
     # answers
     hotline_portal: str = "18001096"
     hotline_vneid: str = "1900 0368"
+
+    # retrieval: an answer from the knowledge only when the best match is at least this close
+    retrieval_min_dense: float = 0.6
+    retrieval_min_lexical: float = 8.0
+    feedback_every: int = 3  # ask "was this useful?" after the 1st factual answer, then every Nth
 
     # retrieval
     embedding_model: str = ""  # a local folder; default: the packaged offline model
@@ -67,6 +75,7 @@ class Settings(BaseSettings):
             "train_epochs": {"env": ["DVC_TRAIN_EPOCHS"]},
             "embedding_model": {"env": ["EMBEDDING_MODEL"]},
             "index_dir": {"env": ["DVC_INDEX_DIR"]},
+            "database_url": {"env": ["DATABASE_URL"]},
         }
 
     @property
@@ -78,8 +87,22 @@ class Settings(BaseSettings):
         return self.action_endpoint_url or f"http://{self.host}:{self.actions_port}/webhook"
 
     @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'dvcbot.db'}"
+
+    @property
+    def finetuned_model_dir(self) -> Path:
+        return self.model_dir / "embedding-finetuned"
+
+    @property
     def embedding_model_path(self) -> str:
-        return self.embedding_model or _default_embedding_model()
+        """EMBEDDING_MODEL if set; else the fine-tuned model if `dvc-bot finetune` made one
+        (it wins on the dev set); else the packaged offline model."""
+        if self.embedding_model:
+            return self.embedding_model
+        if (self.finetuned_model_dir / "modules.json").exists():
+            return str(self.finetuned_model_dir)
+        return _default_embedding_model()
 
 
 @functools.lru_cache(maxsize=1)

@@ -25,6 +25,8 @@ from dvcbot.settings import Settings, get_settings
 MAX_RESTARTS = 5
 RESTART_WINDOW_S = 300
 STOP_TIMEOUT_S = 15
+# first turns compile TensorFlow graphs and load the retriever: pay that before citizens arrive
+WARM_UP = ("xin chào", "đăng nhập dịch vụ công bằng VNeID thế nào")
 
 
 def say(message: str) -> None:
@@ -108,8 +110,8 @@ def _announce_when_ready(settings: Settings, stop: threading.Event) -> None:
     while not stop.is_set():
         try:
             if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                # first prediction compiles TensorFlow graphs: pay it now, not on a citizen's turn
-                httpx.post(f"{base}/webhooks/web", json={"sender": "__warmup__", "message": "xin chào"}, timeout=60)
+                for message in WARM_UP:
+                    httpx.post(f"{base}/webhooks/web", json={"sender": "__warmup__", "message": message}, timeout=60)
                 say(f"ready: {base}  (POST /webhooks/web, GET /health, docs at {base}/docs)")
                 return
         except httpx.HTTPError:
@@ -131,10 +133,11 @@ def serve(settings: Optional[Settings] = None) -> int:
         say(f"cannot start: ports must differ ({ports})")
         return 1
 
-    # train in a child process: the supervisor itself stays small (no TensorFlow in it)
-    if subprocess.run([sys.executable, "-m", "dvcbot.cli", "train"], cwd=settings.project_root).returncode != 0:
-        say("cannot start: training the model failed (see above)")
-        return 1
+    # train and index in child processes: the supervisor itself stays small (no TensorFlow in it)
+    for step in ("train", "index"):
+        if subprocess.run([sys.executable, "-m", "dvcbot.cli", step], cwd=settings.project_root).returncode != 0:
+            say(f"cannot start: `dvc-bot {step}` failed (see above)")
+            return 1
     from dvcbot.training import model_path
 
     model = str(model_path(settings))

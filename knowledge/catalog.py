@@ -91,6 +91,8 @@ class ProcedureMatcher:
     def find(self, text: Optional[str]) -> Optional[Procedure]:
         if not text:
             return None
+        if text in self.procedures:
+            return self.procedures[text]
         needle = strip_accents(text)
         if needle in self._exact:
             return self.procedures[self._exact[needle]]

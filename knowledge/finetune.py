@@ -38,7 +38,7 @@ def training_pairs() -> List[Tuple[str, str, str]]:
     return pairs
 
 
-def finetune(base_model: str, output: Path, epochs: int = 2, batch_size: int = 32, lr: float = 3e-5, seed: int = 13, max_pairs_per_query: int = 3, log=print) -> Path:
+def finetune(base_model: str, output: Path, epochs: int = 2, batch_size: int = 32, lr: float = 3e-5, seed: int = 13, max_pairs_per_query: int = 3, max_queries: int = 0, log=print) -> Path:
     import torch
     from sentence_transformers import SentenceTransformer
     from tqdm import tqdm
@@ -63,7 +63,8 @@ def finetune(base_model: str, output: Path, epochs: int = 2, batch_size: int = 3
         grouped = {}
         for q, p, r in all_pairs:
             grouped.setdefault(q, []).append((q, p, r))
-        pairs = [pair for group in grouped.values() for pair in random.sample(group, min(len(group), max_pairs_per_query))]
+        groups = list(grouped.values())[: max_queries or None]
+        pairs = [pair for group in groups for pair in random.sample(group, min(len(group), max_pairs_per_query))]
         random.shuffle(pairs)
         batches = [pairs[i : i + batch_size] for i in range(0, len(pairs), batch_size)]
         total = 0.0

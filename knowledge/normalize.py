@@ -118,3 +118,8 @@ def expand_abbreviations(text: str) -> str:
 def search_form(text: str) -> str:
     """The form used for matching: normalised, abbreviations expanded, lowercase, no accents."""
     return strip_accents(expand_abbreviations(normalize_text(text)))
+
+
+def normalize_for_nlu(text: str) -> str:
+    """What the channel layer hands to Rasa: normalised, abbreviations expanded (case kept)."""
+    return expand_abbreviations(normalize_text(text))

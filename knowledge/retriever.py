@@ -13,7 +13,12 @@ from knowledge.chunks import Chunk
 from knowledge.embeddings import Encoder
 from knowledge.lexical import LexicalIndex
 
-RRF_K = 60
+# Weighted reciprocal rank fusion of three rankings of records: dense (max over a record's
+# vectors), BM25 over chunks, BM25 over whole records. The English-trained packaged model is the
+# weakest signal on Vietnamese, so it weighs half; a small k favours agreement at the top.
+# Tuned on eval/retrieval_dev.jsonl (see benchmarks/retrieval.py).
+RRF_K = 5
+WEIGHTS = {"dense": 0.5, "lexical_chunks": 1.0, "lexical_records": 1.0}
 CANDIDATES = 50
 
 
@@ -53,6 +58,12 @@ class Retriever:
         self.dense = faiss.read_index(str(index_dir / "dense.faiss"))
         self.vector_chunk = np.load(index_dir / "vector_chunk.npy")
         self.lexical = LexicalIndex([c.search_text for c in self.chunks])
+        by_record: Dict[str, List[str]] = {}
+        for chunk in self.chunks:
+            by_record.setdefault(chunk.record_id, []).append(chunk.search_text)
+        self.record_ids = list(by_record)
+        self.record_lexical = LexicalIndex(["\n".join(texts) for texts in by_record.values()])
+        faiss.omp_set_num_threads(1)  # one query at a time; avoids OpenMP contention with torch
 
     @classmethod
     def load(cls, index_dir: Path, model_path: str, build_if_stale: bool = True) -> "Retriever":
@@ -78,6 +89,11 @@ class Retriever:
         top = np.argsort(-scores)[:CANDIDATES]
         return {int(i): float(scores[i]) for i in top if scores[i] > 0}
 
+    def _whole_record_ranking(self, query: str) -> List[tuple]:
+        scores = self.record_lexical.scores(query)
+        top = np.argsort(-scores)[:CANDIDATES]
+        return [(self.record_ids[i], float(scores[i]), -1) for i in top if scores[i] > 0]
+
     @staticmethod
     def _record_ranking(chunk_scores: Dict[int, float], chunks: List[Chunk]) -> List[tuple]:
         """[(record_id, best score, best chunk)] ordered by best chunk score."""
@@ -91,10 +107,12 @@ class Retriever:
     def search(self, query: str, k: int = 3, mode: str = "hybrid") -> List[Result]:
         dense_rank = self._record_ranking(self._dense_chunks(self.encoder.encode_query(query)), self.chunks) if mode != "lexical" else []
         lexical_rank = self._record_ranking(self._lexical_chunks(query), self.chunks) if mode != "dense" else []
+        record_rank = self._whole_record_ranking(query) if mode != "dense" else []
         fused: Dict[str, float] = {}
-        for ranking in (dense_rank, lexical_rank):
+        weights = (WEIGHTS["dense"], WEIGHTS["lexical_chunks"], WEIGHTS["lexical_records"]) if mode == "hybrid" else (1.0, 1.0, 1.0)
+        for ranking, weight in zip((dense_rank, lexical_rank, record_rank), weights):
             for rank, (record, _, _) in enumerate(ranking, 1):
-                fused[record] = fused.get(record, 0.0) + 1.0 / (RRF_K + rank)
+                fused[record] = fused.get(record, 0.0) + weight / (RRF_K + rank)
         dense_best = {r: (s, c) for r, s, c in dense_rank}
         lexical_best = {r: (s, c) for r, s, c in lexical_rank}
         results = []

@@ -6,14 +6,24 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Every test run gets private data, model and index folders (set before any settings are read,
+# so in-process code and the subprocesses the tests start agree).
+_BASE = Path(tempfile.mkdtemp(prefix="dvcbot-tests-"))
+for _key, _sub in (("DVC_DATA_DIR", "var"), ("DVC_MODEL_DIR", "models"), ("DVC_INDEX_DIR", "index")):
+    os.environ[_key] = str(_BASE / _sub)
+if os.environ.get("DVC_TEST_MODEL_DIR"):  # reuse models trained by an earlier run (developers)
+    os.environ["DVC_MODEL_DIR"] = os.environ["DVC_TEST_MODEL_DIR"]
+os.environ.setdefault("DVC_TRAIN_EPOCHS", os.environ.get("DVC_TEST_EPOCHS", "40"))
+os.environ.update(RASA_TELEMETRY_ENABLED="false", HF_HUB_OFFLINE="1", PYTHONUNBUFFERED="1")
 VENV_BIN = Path(sys.executable).parent
 DVC_BOT = str(VENV_BIN / "dvc-bot")
-TEST_EPOCHS = os.environ.get("DVC_TEST_EPOCHS", "40")
 
 
 def free_port() -> int:
@@ -23,19 +33,9 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def bot_env(tmp_path_factory) -> dict:
-    """Environment for subprocesses: a private model and data dir, quick training."""
-    base = tmp_path_factory.mktemp("dvcbot")
-    env = dict(os.environ)
-    env.update(
-        DVC_MODEL_DIR=str(base / "models"),
-        DVC_DATA_DIR=str(base / "var"),
-        DVC_TRAIN_EPOCHS=TEST_EPOCHS,
-        RASA_TELEMETRY_ENABLED="false",
-        HF_HUB_OFFLINE="1",
-        PYTHONUNBUFFERED="1",
-    )
-    return env
+def bot_env() -> dict:
+    """Environment for subprocesses (the private folders above, quick training)."""
+    return dict(os.environ)
 
 
 @pytest.fixture(scope="session")

@@ -32,3 +32,15 @@ def test_every_record_has_a_source_and_a_checked_date():
     for proc in procedures.values():
         assert proc.sources, proc.id
         assert proc.checked, proc.id
+
+
+def test_generated_nlu_synonyms_are_in_sync_with_the_catalog():
+    from knowledge.nlu_export import OUTPUT, render
+
+    assert OUTPUT.read_text(encoding="utf-8") == render(load_procedures()), "run `dvc-bot knowledge export-nlu`"
+
+
+def test_a_procedure_is_found_by_its_id():
+    from knowledge.catalog import default_matcher
+
+    assert default_matcher().find("cap-ho-chieu").id == "cap-ho-chieu"

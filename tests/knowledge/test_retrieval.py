@@ -14,11 +14,11 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
+def built():
     from knowledge.embeddings import Encoder
 
     model = get_settings().embedding_model_path
-    folder = tmp_path_factory.mktemp("index")
+    folder = get_settings().index_dir  # the folder the in-process actions use too
     encoder = Encoder(model)
     result = index.build(folder, model, progress=False, encoder=encoder)
     return folder, model, encoder, result
@@ -96,3 +96,15 @@ def test_a_missing_model_folder_is_a_clear_error(tmp_path):
 
     with pytest.raises(FileNotFoundError, match="nothing is downloaded"):
         Encoder(str(tmp_path / "no-such-model"))
+
+
+def test_finetune_writes_a_model_that_loads_and_encodes(tmp_path):
+    """A tiny real fine-tuning run (a few steps); the full run is `dvc-bot finetune`."""
+    from knowledge.embeddings import Encoder
+    from knowledge.finetune import finetune, training_pairs
+
+    pairs = training_pairs()
+    assert len({q for q, _, _ in pairs}) > 500  # questions and aliases from the knowledge
+    out = finetune(get_settings().embedding_model_path, tmp_path / "ft", epochs=1, batch_size=8, max_queries=16, max_pairs_per_query=1, log=lambda m: None)
+    vector = Encoder(str(out)).encode_query("làm căn cước")
+    assert vector.shape == (384,) and abs(float((vector ** 2).sum()) - 1.0) < 1e-3

@@ -1,0 +1,86 @@
+"""Which aspect of a procedure a citizen asks about, and how each aspect is answered."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Iterable, List
+
+from knowledge.catalog import Procedure
+from knowledge.normalize import search_form
+
+ASPECTS = ("time", "fee", "documents", "where", "online", "steps")
+
+# Accent-free keyword patterns (after abbreviation expansion): the fallback when NLU did not
+# tag an aspect entity, and the way to find several aspects in one question.
+KEYWORDS = {
+    "time": r"bao lau|may ngay|bao nhieu ngay|mat bao|thoi gian|thoi han|bao gio (co|xong|nhan)|khi nao (co|xong|nhan)|nhanh khong|lau khong",
+    "fee": r"le phi|phi\b|bao nhieu tien|het bao nhieu|mat bao nhieu|ton bao nhieu|chi phi|mien phi|tien\b|gia\b|\d+ ?k\b",
+    "documents": r"giay to|ho so gom|ho so can|can gi|can nhung gi|mang (theo )?gi|chuan bi|thanh phan",
+    "where": r"o dau|co quan nao|noi nao|cho nao|nop o dau|lam o dau|dia chi|ai giai quyet|len dau|xa hay tinh",
+    "online": r"online|truc tuyen|qua mang|tren mang|tai nha|toan trinh|tren dien thoai|qua vneid|tren vneid|qua app",
+    "steps": r"cac buoc|thu tuc the nao|thu tuc ra sao|lam the nao|lam sao|lam nhu the nao|quy trinh|huong dan|trinh tu",
+}
+_PATTERNS = {aspect: re.compile(pattern) for aspect, pattern in KEYWORDS.items()}
+
+BUTTON_TITLES = {
+    "time": "⏱ Bao lâu?",
+    "fee": "💰 Lệ phí?",
+    "documents": "📄 Giấy tờ?",
+    "where": "🏢 Nộp ở đâu?",
+    "online": "💻 Nộp online?",
+    "steps": "📝 Các bước?",
+}
+
+
+def aspects_in(text: str, entity_values: Iterable[str] = ()) -> List[str]:
+    found = [v for v in entity_values if v in ASPECTS]
+    form = search_form(text or "")
+    found += [a for a, pattern in _PATTERNS.items() if pattern.search(form)]
+    return [a for a in ASPECTS if a in found]  # canonical order, no duplicates
+
+
+def _date(value) -> str:
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value)
+    return value.strftime("%d/%m/%Y") if isinstance(value, dt.date) else str(value)
+
+
+def answer_aspect(proc: Procedure, aspect: str, today: dt.date = None) -> str:
+    today = today or dt.date.today()
+    if aspect == "time":
+        return f"⏱ Thời gian giải quyết: {proc.processing_time}."
+    if aspect == "fee":
+        lines = [f"💰 Lệ phí: {proc.fee}"]
+        for note in proc.fee_notes:
+            if not isinstance(note, dict) or not note.get("text"):
+                continue
+            until = note.get("until")
+            if until and (dt.date.fromisoformat(until) if isinstance(until, str) else until) < today:
+                continue  # an ended discount is not shown as current
+            lines.append(f"• {note['text']}")
+        return "\n".join(lines)
+    if aspect == "documents":
+        return "📄 Giấy tờ cần chuẩn bị:\n" + "\n".join(f"• {d}" for d in proc.documents)
+    if aspect == "where":
+        return f"🏢 Cơ quan giải quyết: {proc.authority}.\nNơi nộp: {proc.where}"
+    if aspect == "online":
+        online = proc.online or {}
+        level = online.get("level", "")
+        head = {"toàn trình": "Làm trọn vẹn trên mạng được (toàn trình).", "một phần": "Nộp hồ sơ trên mạng được, nhưng vẫn có bước phải đến trực tiếp (một phần).", "không": "Thủ tục này chưa làm trực tuyến được."}.get(level, level)
+        parts = [f"💻 {head}", online.get("note", ""), online.get("url", "")]
+        return "\n".join(p for p in parts if p)
+    if aspect == "steps":
+        return "📝 Các bước:\n" + "\n".join(f"{i}. {s}" for i, s in enumerate(proc.steps, 1))
+    raise ValueError(f"unknown aspect {aspect!r}")
+
+
+def card(proc: Procedure, today: dt.date = None) -> str:
+    """A short overview that fits a phone screen: time, fee, where, online."""
+    online = (proc.online or {}).get("level", "")
+    lines = [
+        f"⏱ Thời gian: {proc.processing_time}.",
+        f"💰 Lệ phí: {proc.fee}",
+        f"🏢 Nơi làm: {proc.authority}.",
+        f"💻 Trực tuyến: {online}. {(proc.online or {}).get('url', '')}".rstrip(),
+    ]
+    return "\n".join(lines)

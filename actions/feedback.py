@@ -1,0 +1,61 @@
+"""Ratings (👍/👎) of the last answer, the "what was missing?" comment, and free feedback.
+Everything is stored durably (store.records) with the question, the answer's id and the channel."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import channel_of
+from store import records
+
+
+class ActionRecordRating(Action):
+    def name(self) -> Text:
+        return "action_record_rating"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        rating = "up" if (tracker.latest_message.get("intent") or {}).get("name") == "rate_good" else "down"
+        feedback_id = records.add_feedback(
+            conversation_id=tracker.sender_id, channel=channel_of(tracker), rating=rating,
+            question=tracker.get_slot("last_question"), answer_id=tracker.get_slot("last_answer_id"),
+            topic=tracker.get_slot("last_topic"),
+        )
+        if rating == "up":
+            dispatcher.utter_message(response="utter_thanks_rating")
+        return [SlotSet("feedback_id", float(feedback_id))]
+
+
+class ActionSaveFeedbackComment(Action):
+    """After 👎 the feedback form collected what was missing: attach it to the rating."""
+
+    def name(self) -> Text:
+        return "action_save_feedback_comment"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        comment = tracker.get_slot("feedback_comment") or ""
+        feedback_id = tracker.get_slot("feedback_id")
+        if feedback_id:
+            records.attach_comment(int(feedback_id), comment)
+        else:
+            records.add_feedback(conversation_id=tracker.sender_id, channel=channel_of(tracker), comment=comment)
+        dispatcher.utter_message(response="utter_feedback_saved")
+        return [SlotSet("feedback_comment", None), SlotSet("feedback_id", None)]
+
+
+class ActionSaveFeedback(Action):
+    """A citizen's own comment or complaint, typed at any time."""
+
+    def name(self) -> Text:
+        return "action_save_feedback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        records.add_feedback(
+            conversation_id=tracker.sender_id, channel=channel_of(tracker), comment=tracker.latest_message.get("text") or "",
+            question=tracker.get_slot("last_question"), answer_id=tracker.get_slot("last_answer_id"),
+            topic=tracker.get_slot("last_topic"),
+        )
+        dispatcher.utter_message(response="utter_feedback_saved")
+        return []

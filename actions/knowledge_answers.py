@@ -1,0 +1,125 @@
+"""Answers from the guidance documents through the retriever; the honest "I don't know"; and
+the two-stage clarification when NLU is unsure."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.citations import CAVEAT, citation_line, payload
+from actions.common import after_answer, intent_of, user_question
+from actions.retrieval import confident, search
+from knowledge.retriever import Result
+
+# intent -> the document topics it is about (a tie-breaker among close results)
+INTENT_TOPICS = {
+    "ask_access": {"access", "procedure"},
+    "ask_security": {"security"},
+    "troubleshoot": {"troubleshooting"},
+    "ask_benefits": {"benefits"},
+    "ask_support": {"support"},
+}
+# intents offered as buttons when NLU is unsure, with the title a citizen understands
+INTENT_TITLES = {
+    "ask_procedure": "Hỏi về một thủ tục",
+    "ask_access": "Cách dùng Cổng DVC/VNeID",
+    "ask_security": "Lừa đảo, an toàn",
+    "troubleshoot": "Gặp lỗi, sự cố",
+    "ask_benefits": "Lợi ích làm online",
+    "ask_support": "Tổng đài, nơi hỗ trợ",
+    "ask_human": "Gặp cán bộ",
+}
+
+
+def pick(results: List[Result], intent: str) -> Optional[Result]:
+    """The best result, preferring the intent's topic when it is almost as good."""
+    if not results:
+        return None
+    topics = INTENT_TOPICS.get(intent)
+    if topics:
+        for result in results[:3]:
+            if result.topic in topics and result.dense >= results[0].dense - 0.05:
+                return result
+    return results[0]
+
+
+def document_reply(result: Result) -> str:
+    from knowledge.documents import load_documents
+
+    doc = load_documents().get(result.id)
+    lines = [f"📌 {result.title}", doc.lead if doc else result.text]
+    if doc and result.section not in ("lead", "questions") and result.text not in doc.lead and len(result.text) <= 450:
+        lines.append(result.text)
+    if result.uncertain:
+        lines.append(CAVEAT)
+    source = result.sources[0] if result.sources else None
+    if source:
+        lines.append(citation_line([{"title": source["title"], "url": source["url"], "checked": result.checked}]))
+    return "\n".join(lines)
+
+
+def no_answer(dispatcher: CollectingDispatcher) -> None:
+    dispatcher.utter_message(response="utter_no_answer")
+
+
+async def answer_from_knowledge(dispatcher: CollectingDispatcher, tracker: Tracker, question: str) -> List[Dict[Text, Any]]:
+    intent = intent_of(tracker)
+    results = await search(question, k=3) if question else []
+    best = pick(results, intent)
+    if not confident(best):
+        no_answer(dispatcher)
+        return [SlotSet("last_question", question)]
+    if best.kind == "procedure":
+        from actions.procedures import find_procedure, follow_up_buttons, procedure_reply
+        from actions.aspects import aspects_in
+        from actions.citations import source_dicts
+
+        proc = find_procedure(best.id)
+        aspects = aspects_in(question)
+        sources = source_dicts(proc.sources, proc.checked)
+        dispatcher.utter_message(
+            text=procedure_reply(proc, aspects),
+            buttons=follow_up_buttons(proc, aspects or ["time", "fee", "where", "online"]),
+            json_message=payload(sources, procedure=proc.id, aspects=aspects),
+        )
+        return [SlotSet("procedure", proc.id)] + after_answer(tracker, dispatcher, proc.id, "procedure", question)
+    sources = [{"title": s["title"], "url": s["url"], "checked": best.checked} for s in best.sources]
+    dispatcher.utter_message(text=document_reply(best), json_message=payload(sources, document=best.id))
+    return after_answer(tracker, dispatcher, best.id, best.topic, question)
+
+
+class ActionAnswerKnowledge(Action):
+    def name(self) -> Text:
+        return "action_answer_knowledge"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        return await answer_from_knowledge(dispatcher, tracker, user_question(tracker))
+
+
+class ActionClarify(Action):
+    """Low NLU confidence: answer from the knowledge if the search is confident; otherwise
+    offer the two most likely topics as buttons (plus "Gặp cán bộ")."""
+
+    def name(self) -> Text:
+        return "action_clarify"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        question = user_question(tracker)
+        results = await search(question, k=3) if question else []
+        if results and confident(results[0]) and results[0].dense >= 0.05 + _min_dense():
+            return await answer_from_knowledge(dispatcher, tracker, question)
+        ranking = [r.get("name") for r in tracker.latest_message.get("intent_ranking") or []]
+        likely = [name for name in ranking if name in INTENT_TITLES and name != "ask_human"][:2]
+        buttons = [{"title": INTENT_TITLES[name], "payload": f"/{name}"} for name in likely]
+        buttons.append({"title": INTENT_TITLES["ask_human"], "payload": "/ask_human"})
+        dispatcher.utter_message(response="utter_clarify", buttons=buttons)
+        return [SlotSet("last_question", question)]
+
+
+def _min_dense() -> float:
+    from dvcbot.settings import get_settings
+
+    return get_settings().retrieval_min_dense

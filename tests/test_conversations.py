@@ -1,0 +1,135 @@
+"""Conversation tests: the real trained agent, real actions (in-process SDK executor), the real
+knowledge index and a real SQLite feedback store."""
+import asyncio
+import json
+
+import pytest
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+from knowledge.normalize import normalize_for_nlu
+from server.replies import from_rasa, joined_text
+from store import records
+
+pytestmark = pytest.mark.slow
+
+
+class Chat:
+    def __init__(self, agent, sender):
+        self.agent, self.sender = agent, sender
+        self.replies = []
+
+    def say(self, text):
+        out = CollectingOutputChannel()
+        message = text if text.startswith("/") else normalize_for_nlu(text)
+        asyncio.run(self.agent.handle_message(UserMessage(message, out, self.sender, input_channel="test", metadata={"channel": "test"})))
+        self.replies = from_rasa(out.messages)
+        return joined_text(self.replies)
+
+    @property
+    def buttons(self):
+        return [b for r in self.replies for b in r.buttons]
+
+    @property
+    def sources(self):
+        return [s for r in self.replies for s in r.sources]
+
+    def tracker(self):
+        return asyncio.run(self.agent.tracker_store.get_or_create_tracker(self.sender))
+
+
+@pytest.fixture
+def chat(agent, request):
+    return Chat(agent, f"test-{request.node.name}")
+
+
+def test_processing_time_answer_with_source_and_follow_ups(chat):
+    text = chat.say("Làm thẻ căn cước mất bao lâu?")
+    assert "7 ngày làm việc" in text
+    assert "Nguồn:" in text and "kiểm tra ngày" in text
+    assert chat.sources and chat.sources[0].checked
+    titles = [b.title for b in chat.buttons]
+    assert "💰 Lệ phí?" in titles and "⏱ Bao lâu?" not in titles
+    assert all(len(t) <= 20 for t in titles)
+
+
+def test_context_carries_over_to_the_next_aspect(chat):
+    chat.say("làm căn cước mất bao lâu")
+    text = chat.say("còn lệ phí thì sao?")
+    assert "căn cước" in text.lower() and "Lệ phí" in text
+    assert "7 ngày" not in text  # a fee is not a processing time
+
+
+def test_the_form_asks_which_procedure_then_answers(chat):
+    text = chat.say("thủ tục này mất bao lâu vậy")
+    assert "thủ tục nào" in text
+    assert {"Căn cước", "Hộ chiếu"} <= {b.title for b in chat.buttons}
+    text = chat.say("hộ chiếu")
+    assert "8 ngày làm việc" in text
+
+
+def test_a_follow_up_button_answers_that_aspect(chat):
+    chat.say("làm hộ chiếu mất bao lâu")
+    payload = next(b.payload for b in chat.buttons if "Giấy tờ" in b.title)
+    text = chat.say(payload)
+    assert "Giấy tờ cần chuẩn bị" in text and "4x6" in text
+
+
+def test_uncertain_facts_come_with_a_caveat(chat):
+    assert "cần kiểm tra lại" in chat.say("lệ phí làm hộ chiếu bao nhiêu")
+
+
+def test_accentless_and_abbreviated_questions(chat):
+    assert "7 ngày làm việc" in chat.say("lam cccd mat bao lau")
+    other = Chat(chat.agent, chat.sender + "-2")
+    assert "Lệ phí" in other.say("dk ket hon het bn tien")
+
+
+def test_security_question_is_answered_from_the_knowledge(chat):
+    text = chat.say("có người gọi bảo tôi cập nhật VNeID sau sáp nhập, đưa mã OTP")
+    assert "lừa đảo" in text.lower()
+    assert "Nguồn:" in text
+
+
+def test_out_of_scope_is_refused_politely(chat):
+    assert "ngoài phạm vi" in chat.say("dự báo thời tiết Hà Nội ngày mai thế nào")
+
+
+def test_unknown_question_gets_an_honest_answer_or_a_clarification(chat):
+    text = chat.say("xyzzy qwerty bla bla")
+    assert "18001096" in text or "chưa chắc" in text
+    assert any(b.payload == "/ask_human" for b in chat.buttons)
+
+
+def test_handoff_records_a_request_with_redacted_transcript(chat):
+    chat.say("số điện thoại của tôi là 0912345678, cccd 001203004567")
+    text = chat.say("cho tôi gặp cán bộ")
+    assert "18001096" in text and "1900 0368" in text and "YC-" in text
+    request = [h for h in records.list_handoffs() if h["conversation_id"] == chat.sender][-1]
+    dumped = json.dumps(request["transcript"], ensure_ascii=False)
+    assert "0912345678" not in dumped and "001203004567" not in dumped
+    assert "[số điện thoại]" in dumped and request["status"] == "open" and request["channel"] == "test"
+
+
+def test_feedback_is_asked_after_an_answer_and_stored(chat):
+    chat.say("đăng ký khai sinh mất bao lâu")
+    assert any(b.payload == "/rate_bad" for b in chat.buttons)  # asked after the first answer
+    text = chat.say("/rate_bad")
+    assert "thiếu" in text
+    text = chat.say("tôi muốn biết lệ phí nếu đăng ký muộn, gọi tôi 0987654321")
+    assert "ghi lại" in text
+    rows = [r for r in records.list_feedback() if r["conversation_id"] == chat.sender]
+    assert rows[-1]["rating"] == "down" and rows[-1]["answer_id"] == "dang-ky-khai-sinh"
+    assert "đăng ký muộn" in rows[-1]["comment"] and "0987654321" not in rows[-1]["comment"]
+    assert rows[-1]["channel"] == "test" and "khai sinh" in rows[-1]["question"]
+
+
+def test_feedback_is_not_asked_after_every_answer(chat):
+    chat.say("làm căn cước mất bao lâu")
+    chat.say("còn lệ phí thì sao")
+    assert not any(b.payload == "/rate_good" for b in chat.buttons)
+
+
+def test_thumbs_up_is_stored(chat):
+    chat.say("làm hộ chiếu mất bao lâu")
+    assert "Cảm ơn" in chat.say("/rate_good")
+    assert [r for r in records.list_feedback() if r["conversation_id"] == chat.sender][-1]["rating"] == "up"
