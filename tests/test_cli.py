@@ -24,7 +24,7 @@ def test_ask_json_answers_the_processing_time_with_a_source(bot_env, trained_mod
     assert set(answer) == KEYS
     assert answer["question"] == "Làm thẻ căn cước mất bao lâu?"
     assert "7 ngày làm việc" in answer["text"]
-    assert answer["intent"] == "ask_processing_time"
+    assert answer["intent"] == "ask_procedure"
     assert 0 < answer["confidence"] <= 1
     assert answer["sources"] and {"title", "url", "checked"} <= set(answer["sources"][0])
     assert "Nguồn:" in answer["text"] and "kiểm tra ngày" in answer["text"]
@@ -54,5 +54,5 @@ def test_shell_shows_intent_confidence_and_sources_on_request(bot_env, trained_m
     assert result.returncode == 0, result.stderr[-2000:]
     first, _, second = result.stdout.partition("(chi tiết: bật)")
     assert "7 ngày làm việc" in first and "intent:" not in first
-    assert "intent: ask_processing_time" in second
+    assert "intent: ask_procedure" in second
     assert "nguồn:" in second

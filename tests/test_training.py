@@ -33,26 +33,30 @@ def test_fingerprint_changes_with_the_training_data(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize(
-    "text, value",
+    "text, span, procedure",
     [
-        ("đổi giấy phép lái xe mất bao lâu", "giấy phép lái xe"),
-        ("làm căn cước mất bao lâu", "căn cước"),
-        ("đăng ký khai sinh mất bao lâu", "đăng ký khai sinh"),
+        ("đổi giấy phép lái xe mất bao lâu", "giấy phép lái xe", "doi-giay-phep-lai-xe"),
+        ("làm căn cước mất bao lâu", "căn cước", "cap-the-can-cuoc"),
+        ("đăng ký khai sinh mất bao lâu", "đăng ký khai sinh", "dang-ky-khai-sinh"),
     ],
 )
-def test_a_multi_syllable_entity_is_extracted(agent, text, value):
+def test_a_multi_syllable_entity_is_extracted(agent, text, span, procedure):
     parsed = asyncio.run(agent.parse_message(text))
-    assert parsed["intent"]["name"] == "ask_processing_time"
+    assert parsed["intent"]["name"] == "ask_procedure"
     procedures = [e for e in parsed["entities"] if e["entity"] == "procedure"]
     assert procedures, parsed["entities"]
     entity = procedures[0]
-    assert entity["value"] == value
-    assert text[entity["start"] : entity["end"]] == value
+    assert text[entity["start"] : entity["end"]] == span  # offsets cover the whole multi-syllable span
+    assert entity["value"] == procedure  # mapped to the catalog id by the generated synonyms
 
 
 @pytest.mark.parametrize(
     "text, intent",
-    [("xin chào", "greet"), ("cam on ban nhieu", "thank"), ("tạm biệt nhé", "goodbye"), ("lam ho chieu mat bao lau", "ask_processing_time")],
+    [
+        ("xin chào", "greet"), ("cam on ban nhieu", "thank"), ("tạm biệt nhé", "goodbye"),
+        ("lam ho chieu mat bao lau", "ask_procedure"), ("cho tôi gặp cán bộ", "ask_human"),
+        ("có người gọi đòi mã OTP của tôi", "ask_security"), ("thời tiết hôm nay thế nào", "out_of_scope"),
+    ],
 )
 def test_intents(agent, text, intent):
     assert asyncio.run(agent.parse_message(text))["intent"]["name"] == intent

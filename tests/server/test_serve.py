@@ -17,7 +17,7 @@ def served(bot_env, trained_model):
     env = dict(bot_env, PORT=str(free_port()), RASA_PORT=str(free_port()), ACTIONS_PORT=str(free_port()))
     proc = subprocess.Popen([DVC_BOT, "serve"], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{env['PORT']}"
-    deadline = time.monotonic() + 240
+    deadline = time.monotonic() + 600
     ready = False
     while time.monotonic() < deadline and proc.poll() is None:
         try:
