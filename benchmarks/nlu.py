@@ -24,7 +24,7 @@ import dvcbot.quiet  # noqa: E402,F401
 from dvcbot import rasa_patches, training  # noqa: E402
 from dvcbot.quiet import configure_logging  # noqa: E402
 from knowledge.catalog import default_matcher  # noqa: E402
-from knowledge.normalize import normalize_for_nlu, strip_accents  # noqa: E402
+from knowledge.normalize import normalize_text, strip_accents  # noqa: E402
 
 ABBREVIATIONS = {"cccd", "cmnd", "dvc", "gplx", "ko", "k", "j", "ntn", "dk", "đk", "dc", "đc", "sdt", "sđt", "mk", "tk", "bn", "e", "r", "hok", "lltp", "bhyt", "bhxh", "ad", "vs", "ms", "lm"}
 
@@ -41,9 +41,18 @@ def _no_marks(text: str) -> bool:
 
 
 def canonical(entity: str, value: str) -> str:
+    """Compare what the actions use: a procedure's catalog id, an aspect's canonical value
+    (a span such as "mất tiền không" is read as "fee" by actions.aspects)."""
     if entity == "procedure":
         found = default_matcher().find(value)
         return found.id if found else strip_accents(value)
+    if entity == "aspect":
+        from actions.aspects import ASPECTS, aspects_in
+
+        if value in ASPECTS:
+            return value
+        found = aspects_in(str(value))
+        return found[0] if found else strip_accents(str(value))
     return str(value)
 
 
@@ -64,7 +73,7 @@ def main() -> int:
     examples = load_data(args.test).training_examples
 
     async def parse_all():
-        return [await agent.parse_message(normalize_for_nlu(m.get("text"))) for m in examples]
+        return [await agent.parse_message(normalize_text(m.get("text"))) for m in examples]
 
     parsed = asyncio.run(parse_all())
     rows = []

@@ -22,7 +22,7 @@ from rasa_sdk.executor import ActionExecutor
 from dvcbot import rasa_patches, training
 from dvcbot.quiet import configure_logging
 from dvcbot.settings import Settings, get_settings
-from knowledge.normalize import normalize_for_nlu
+from knowledge.normalize import normalize_text
 from server.replies import Reply, all_sources, from_rasa, joined_text
 
 
@@ -84,7 +84,7 @@ class BotRuntime:
 
     async def ask(self, question: str, sender: Optional[str] = None) -> Turn:
         sender = sender or f"cli-{uuid.uuid4().hex[:8]}"
-        text = normalize_for_nlu(question)
+        text = normalize_text(question)
         out = CollectingOutputChannel()
         start = time.perf_counter()
         await self.agent.handle_message(UserMessage(text, out, sender, input_channel="cli"))

@@ -6,7 +6,7 @@ import json
 import pytest
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-from knowledge.normalize import normalize_for_nlu
+from knowledge.normalize import normalize_text
 from server.replies import from_rasa, joined_text
 from store import records
 
@@ -20,7 +20,7 @@ class Chat:
 
     def say(self, text):
         out = CollectingOutputChannel()
-        message = text if text.startswith("/") else normalize_for_nlu(text)
+        message = text if text.startswith("/") else normalize_text(text)
         asyncio.run(self.agent.handle_message(UserMessage(message, out, self.sender, input_channel="test", metadata={"channel": "test"})))
         self.replies = from_rasa(out.messages)
         return joined_text(self.replies)

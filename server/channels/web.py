@@ -6,7 +6,7 @@ from typing import List
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field, validator
 
-from knowledge.normalize import normalize_for_nlu
+from knowledge.normalize import normalize_text
 from server.conversation import handle_turn
 from server.replies import Reply
 
@@ -19,7 +19,7 @@ class WebMessage(BaseModel):
 
     @validator("message")
     def not_blank(cls, value: str) -> str:
-        value = normalize_for_nlu(value)
+        value = normalize_text(value)
         if not value:
             raise ValueError("message is empty")
         return value
