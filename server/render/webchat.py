@@ -1,0 +1,27 @@
+"""Replies -> `bot_uttered` messages in the shapes of Rasa's socketio channel, which
+rasa-webchat (and other Rasa web widgets) display: {"text"}, {"text", "quick_replies"},
+{"attachment": {"type": "image", ...}}, or custom JSON as is."""
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from server.replies import Reply
+
+
+def render(replies: List[Reply]) -> List[Dict[str, Any]]:
+    messages: List[Dict[str, Any]] = []
+    for reply in replies:
+        if reply.buttons:
+            messages.append({
+                "text": reply.text,
+                "quick_replies": [
+                    {"content_type": "text", "title": b.title, "payload": b.payload or b.title} for b in reply.buttons
+                ],
+            })
+        elif reply.text:
+            messages.append({"text": reply.text})
+        if reply.image:
+            messages.append({"attachment": {"type": "image", "payload": {"src": reply.image}}})
+        if reply.custom and not (reply.text or reply.buttons or reply.image):
+            messages.append(reply.custom)
+    return messages
