@@ -88,7 +88,7 @@ class Gateway:
         self._resume_inbox()
 
     async def close(self) -> None:
-        await self.work.drain(timeout_s=10.0)
+        await self.work.drain(timeout_s=self.settings.shutdown_grace_s)
         if self._worker:
             self._worker.cancel()
             try:

@@ -120,7 +120,7 @@ class Outbox:
             "UPDATE outbox SET attempts = ?, last_error = ?, next_at = ? WHERE id = ?",
             (total, error.reason, self.clock() + delay, row["id"]),
         )
-        log.warning("%s send to %s failed (%s); kept in the outbox, retry %d/%d in %.0f s",
+        log.warning("%s send to %s failed (%s); kept in the outbox, retry %d/%d in %.1f s",
                     channel, who, error.reason, total, self.max_attempts - 1, delay)
         return False
 
