@@ -1,11 +1,19 @@
 """Replies -> `bot_uttered` messages in the shapes of Rasa's socketio channel, which
 rasa-webchat (and other Rasa web widgets) display: {"text"}, {"text", "quick_replies"},
-{"attachment": {"type": "image", ...}}, or custom JSON as is."""
+{"attachment": {"type": "image", ...}}, or custom JSON as is. Text is markdown there."""
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List
 
 from server.replies import Reply
+
+_SINGLE_NEWLINE = re.compile(r"(?<!\n)\n(?!\n)")
+
+
+def markdown_lines(text: str) -> str:
+    """rasa-webchat renders markdown, which joins single lines: keep them as line breaks."""
+    return _SINGLE_NEWLINE.sub("  \n", text)
 
 
 def render(replies: List[Reply]) -> List[Dict[str, Any]]:
@@ -13,13 +21,13 @@ def render(replies: List[Reply]) -> List[Dict[str, Any]]:
     for reply in replies:
         if reply.buttons:
             messages.append({
-                "text": reply.text,
+                "text": markdown_lines(reply.text),
                 "quick_replies": [
                     {"content_type": "text", "title": b.title, "payload": b.payload or b.title} for b in reply.buttons
                 ],
             })
         elif reply.text:
-            messages.append({"text": reply.text})
+            messages.append({"text": markdown_lines(reply.text)})
         if reply.image:
             messages.append({"attachment": {"type": "image", "payload": {"src": reply.image}}})
         if reply.custom and not (reply.text or reply.buttons or reply.image):
