@@ -78,6 +78,7 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = 12  # then the send is marked dead (kept for inspection)
     outbox_poll_s: float = 5.0
     dedup_ttl_s: float = 86400.0  # duplicate deliveries are recognised for this long
+    turn_concurrency: int = 8  # turns sent to Rasa at once (its inference is sequential anyway)
     shutdown_grace_s: float = 10.0  # running turns get this long at shutdown (then resume at start)
 
     class Config:
@@ -116,6 +117,7 @@ class Settings(BaseSettings):
             "outbox_poll_s": {"env": ["OUTBOX_POLL_S"]},
             "dedup_ttl_s": {"env": ["DEDUP_TTL_S"]},
             "shutdown_grace_s": {"env": ["SHUTDOWN_GRACE_S"]},
+            "turn_concurrency": {"env": ["TURN_CONCURRENCY"]},
         }
 
     @property

@@ -51,7 +51,11 @@ class Gateway:
     def __init__(self, settings: Settings, dedup: Optional[DedupStore] = None) -> None:
         self.settings = settings
         self.rasa = RasaClient(settings.rasa_base_url, settings.actions_url, settings.rasa_timeout_s, settings.rasa_token)
-        self.http = httpx.AsyncClient(timeout=httpx.Timeout(settings.outbound_timeout_s, connect=min(3.0, settings.outbound_timeout_s)))
+        self.http = httpx.AsyncClient(
+            timeout=httpx.Timeout(settings.outbound_timeout_s, connect=min(3.0, settings.outbound_timeout_s)),
+            limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+        )
+        self._turns = asyncio.Semaphore(max(1, settings.turn_concurrency))
         self.db = Database(settings.data_dir / "gateway.db")
         self.dedup = dedup or MemoryDedup(settings.dedup_ttl_s)
         self.limiter = RateLimiter(settings.rate_limit_messages, settings.rate_limit_window_s)
@@ -166,7 +170,13 @@ class Gateway:
         if units(text) > MAX_TEXT:
             return [Reply(text=texts.TOO_LONG)]
         text = channel.resolve(event.user, text)
-        return await handle_turn(self.rasa, sender, text, channel=event.channel)
+        return await self.rasa_turn(sender, text, event.channel)
+
+    async def rasa_turn(self, sender: str, text: str, channel: str) -> List[Reply]:
+        """One turn through Rasa; at most TURN_CONCURRENCY at once, the others wait here (a
+        backlog of queued HTTP requests would slow the whole event loop down)."""
+        async with self._turns:
+            return await handle_turn(self.rasa, sender, text, channel=channel)
 
     def web_admit(self, sender: str) -> bool:
         """Per-sender rate limit of the website (REST and socket.io); over it, every message
@@ -181,4 +191,4 @@ class Gateway:
             return []
         if units(text) > MAX_TEXT:
             return [Reply(text=texts.TOO_LONG)]
-        return await handle_turn(self.rasa, f"web:{sender}", text, channel=channel)
+        return await self.rasa_turn(f"web:{sender}", text, channel)

@@ -52,12 +52,20 @@ class Database:
         self._lock = threading.Lock()
         with self._lock:
             self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=FULL")
+            # NORMAL: every commit survives a crash of the process; the last ones may be lost on
+            # a power cut. `durable=True` writes (the single-use Zalo refresh token) sync fully.
+            self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.executescript(SCHEMA)
 
-    def execute(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Cursor:
+    def execute(self, sql: str, params: Iterable[Any] = (), durable: bool = False) -> sqlite3.Cursor:
         with self._lock:
-            return self._conn.execute(sql, tuple(params))
+            if not durable:
+                return self._conn.execute(sql, tuple(params))
+            self._conn.execute("PRAGMA synchronous=FULL")
+            try:
+                return self._conn.execute(sql, tuple(params))
+            finally:
+                self._conn.execute("PRAGMA synchronous=NORMAL")
 
     def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
         with self._lock:

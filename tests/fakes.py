@@ -197,6 +197,11 @@ class FakePlatform:
                 await asyncio.sleep(self.rasa_delay_s)
             return JSONResponse(rasa_answer(body["sender"], body["message"]))
 
+        @app.get("/_recorded")
+        async def recorded(kind: str = "", accepted: bool = False) -> List[Dict[str, Any]]:
+            """What this fake received (for a benchmark running it in another process)."""
+            return self.sent(kind) if accepted else self.calls(kind)
+
         @app.get("/status")
         async def rasa_status() -> Dict[str, Any]:
             return {"model_file": "fake.tar.gz"}
@@ -232,3 +237,11 @@ def rasa_answer(sender: str, text: str) -> List[Dict[str, Any]]:
 def post_json(client: Any, url: str, body: Dict[str, Any], headers: Dict[str, str]) -> Any:
     raw = json.dumps(body, ensure_ascii=False).encode()
     return client.post(url, content=raw, headers={"content-type": "application/json", **headers})
+
+
+if __name__ == "__main__":  # python -m tests.fakes PORT RASA_DELAY_S: serve alone (benchmarks)
+    import sys
+
+    fake = FakePlatform()
+    fake.rasa_delay_s = float(sys.argv[2]) if len(sys.argv) > 2 else 0.0
+    uvicorn.run(fake.app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False, ws="wsproto")

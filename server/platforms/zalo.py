@@ -82,6 +82,7 @@ class ZaloTokens:
                 "INSERT OR REPLACE INTO zalo_tokens (id, access_token, refresh_token, expires_at, seed, updated_at) "
                 "VALUES (1, ?, ?, NULL, ?, ?)",
                 (settings.zalo_access_token, settings.zalo_refresh_token, seed, self.clock()),
+                durable=True,
             )
 
     def _row(self) -> Optional[Any]:
@@ -127,6 +128,7 @@ class ZaloTokens:
             self.db.execute(
                 "UPDATE zalo_tokens SET access_token = ?, refresh_token = ?, expires_at = ?, updated_at = ? WHERE id = 1",
                 (access, refresh, expires_at, self.clock()),
+                durable=True,
             )
             log.info("zalo access token refreshed; the new refresh token is stored")
             return access

@@ -79,6 +79,11 @@ def test_zalo_choice_memory_maps_numbers_and_titles_to_payloads():
     assert memory.resolve("u", "1") is None
 
 
+def test_webchat_keeps_single_line_breaks_as_markdown_breaks():
+    [message] = webchat.render([Reply(text="⏱ 7 ngày.\nNơi làm: Công an xã.\n\nNguồn: x")])
+    assert message == {"text": "⏱ 7 ngày.  \nNơi làm: Công an xã.\n\nNguồn: x"}
+
+
 def test_webchat_shapes_match_rasa_socketio_channel():
     messages = webchat.render([
         Reply(text="Chào"),
