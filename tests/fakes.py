@@ -23,6 +23,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 GRAPH_VERSION = "v21.0"
+# how the channels cite the source the fake Rasa attaches to its echo answers
+CITATION = "\nNguồn: Cổng DVC (https://dichvucong.gov.vn/), kiểm tra ngày 01/07/2025."
 
 
 def free_port() -> int:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List
 
-from server.render.text import shorten, split_text, units
+from server.render.text import reply_text, shorten, split_text, units
 from server.replies import Button, Reply
 
 TEXT_LIMIT = 2000
@@ -31,8 +31,9 @@ def render(replies: List[Reply]) -> List[Dict[str, Any]]:
     messages: List[Dict[str, Any]] = []
     pending_buttons: List[Button] = []
     for reply in replies:
-        if reply.text:
-            messages.extend({"text": chunk} for chunk in split_text(reply.text, TEXT_LIMIT))
+        text = reply_text(reply)
+        if text:
+            messages.extend({"text": chunk} for chunk in split_text(text, TEXT_LIMIT))
         if reply.image:
             messages.append({"attachment": {"type": "image", "payload": {"url": reply.image, "is_reusable": True}}})
         if reply.buttons:

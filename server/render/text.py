@@ -4,8 +4,11 @@ Lengths are counted in UTF-16 code units, as the platforms count them (an emoji 
 Vietnamese letters in NFC count 1)."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import List
+
+from server.replies import Reply
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…:;])\s+")
 
@@ -64,3 +67,17 @@ def shorten(text: str, limit: int) -> str:
     if " " in head and len(head.rsplit(" ", 1)[0]) >= limit // 2:
         head = head.rsplit(" ", 1)[0]
     return head.rstrip() + "…"
+
+
+def reply_text(reply: Reply) -> str:
+    """The reply's text, with its first source cited if the text does not cite it already
+    (answers from our actions carry their citation line; other replies may not)."""
+    text = reply.text
+    if reply.sources and not any(source.url in text for source in reply.sources):
+        first = reply.sources[0]
+        try:
+            checked = dt.date.fromisoformat(first.checked).strftime("%d/%m/%Y")
+        except ValueError:
+            checked = first.checked
+        text = f"{text}\nNguồn: {first.title} ({first.url}), kiểm tra ngày {checked}.".strip()
+    return text

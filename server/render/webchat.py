@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List
 
+from server.render.text import reply_text
 from server.replies import Reply
 
 _SINGLE_NEWLINE = re.compile(r"(?<!\n)\n(?!\n)")
@@ -19,17 +20,18 @@ def markdown_lines(text: str) -> str:
 def render(replies: List[Reply]) -> List[Dict[str, Any]]:
     messages: List[Dict[str, Any]] = []
     for reply in replies:
+        text = reply_text(reply)
         if reply.buttons:
             messages.append({
-                "text": markdown_lines(reply.text),
+                "text": markdown_lines(text),
                 "quick_replies": [
                     {"content_type": "text", "title": b.title, "payload": b.payload or b.title} for b in reply.buttons
                 ],
             })
-        elif reply.text:
-            messages.append({"text": markdown_lines(reply.text)})
+        elif text:
+            messages.append({"text": markdown_lines(text)})
         if reply.image:
             messages.append({"attachment": {"type": "image", "payload": {"src": reply.image}}})
-        if reply.custom and not (reply.text or reply.buttons or reply.image):
+        if reply.custom and not (text or reply.buttons or reply.image):
             messages.append(reply.custom)
     return messages

@@ -11,7 +11,7 @@ import time
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from knowledge.normalize import strip_accents
-from server.render.text import split_text, units
+from server.render.text import reply_text, split_text, units
 from server.replies import Button, Reply
 
 TEXT_LIMIT = 2000
@@ -31,7 +31,7 @@ def render(replies: List[Reply]) -> Tuple[List[Dict[str, Any]], List[Button]]:
     images: List[str] = []
     buttons: List[Button] = []
     for reply in replies:
-        text = reply.text
+        text = reply_text(reply)
         if reply.buttons:
             buttons = list(reply.buttons)[:MAX_CHOICES]
             text = (text + "\n" if text else "") + numbered(buttons)

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from tests.fakes import facebook_sig, messenger_body, messenger_text, wait_for
+from tests.fakes import CITATION, facebook_sig, messenger_body, messenger_text, wait_for
 
 SECRET = "fb-app-secret"
 
@@ -42,7 +42,7 @@ def test_text_round_trip_with_the_send_api_shape(platform, gateway, client):
     [request] = wait_for(lambda: platform.sent("graph"))
     assert request["query"] == {"access_token": "page-token"}
     assert request["json"] == {"recipient": {"id": "2401"}, "messaging_type": "RESPONSE",
-                               "message": {"text": "Trả lời: Làm hộ chiếu mất bao lâu?"}}
+                               "message": {"text": "Trả lời: Làm hộ chiếu mất bao lâu?" + CITATION}}
     assert platform.calls("rasa")[0]["json"]["sender"] == "fb:2401"
 
 

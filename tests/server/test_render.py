@@ -1,7 +1,7 @@
 """Each channel's renderer keeps within the platform's limits and splits text cleanly."""
 from server.render import messenger, webchat, zalo
 from server.render.text import shorten, split_text, units
-from server.replies import Button, Reply
+from server.replies import Button, Reply, SourceRef
 
 SENTENCE = "Công dân nộp hồ sơ trực tuyến trên Cổng Dịch vụ công quốc gia. "
 
@@ -77,6 +77,17 @@ def test_zalo_choice_memory_maps_numbers_and_titles_to_payloads():
     assert memory.resolve("other", "1") is None
     now[0] = 61
     assert memory.resolve("u", "1") is None
+
+
+def test_sources_are_cited_once_in_every_channel():
+    source = SourceRef(title="Cổng DVC", url="https://dichvucong.gov.vn/", checked="2025-07-01")
+    uncited = Reply(text="Lệ phí: 0 đồng.", sources=[source])
+    cited = Reply(text="Lệ phí: 0 đồng.\nNguồn: Cổng DVC (https://dichvucong.gov.vn/), kiểm tra ngày 01/07/2025.", sources=[source])
+    expected = "Lệ phí: 0 đồng.\nNguồn: Cổng DVC (https://dichvucong.gov.vn/), kiểm tra ngày 01/07/2025."
+    for reply in (uncited, cited):
+        assert messenger.render([reply]) == [{"text": expected}]
+        assert zalo.render([reply])[0] == [{"text": expected}]
+        assert webchat.render([reply]) == [{"text": expected.replace("\n", "  \n")}]
 
 
 def test_webchat_keeps_single_line_breaks_as_markdown_breaks():

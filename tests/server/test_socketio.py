@@ -9,6 +9,8 @@ import re
 import httpx
 import websockets
 
+from tests.fakes import CITATION
+
 
 class RawSocket:
     """A minimal Socket.IO client over a websocket: 0 open, 40 connect, 42 event, 2/3 ping."""
@@ -65,7 +67,7 @@ async def converse(base, messages, session_id=None):
 def test_session_and_turns(platform, gateway):
     session, answers = asyncio.run(converse(gateway.base, [("xin chào", 1), ("menu", 1)]))
     assert re.fullmatch(r"[0-9a-f]{32}", session)
-    assert answers[0] == [["bot_uttered", {"text": "Trả lời: xin chào"}]]
+    assert answers[0] == [["bot_uttered", {"text": "Trả lời: xin chào" + CITATION.replace("\n", "  \n")}]]
     name, menu = answers[1][0]
     assert name == "bot_uttered" and menu["text"] == "Bạn muốn hỏi thủ tục nào ạ?"
     assert menu["quick_replies"][0] == {"content_type": "text", "title": "Căn cước",
@@ -76,7 +78,7 @@ def test_session_and_turns(platform, gateway):
 def test_a_given_session_id_is_kept_and_text_normalised(platform, gateway):
     session, answers = asyncio.run(converse(gateway.base, [("Ho\u0300a", 1)], session_id="abc123"))
     assert session == "abc123"
-    assert answers == [[["bot_uttered", {"text": "Trả lời: Hòa"}]]]
+    assert answers == [[["bot_uttered", {"text": "Trả lời: Hòa" + CITATION.replace("\n", "  \n")}]]]
     assert platform.calls("rasa")[0]["json"] == {"sender": "web:abc123", "message": "Hòa", "metadata": {"channel": "socketio"}}
 
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.fakes import wait_for, zalo_mac, zalo_text_event
+from tests.fakes import CITATION, wait_for, zalo_mac, zalo_text_event
 
 SECRET = "oa-secret-key"
 
@@ -32,7 +32,7 @@ def test_text_round_trip(platform, gateway, client):
     wait_for(lambda: platform.sent("zalo"), what="zalo reply")
     [request] = platform.sent("zalo")
     assert request["headers"]["access_token"] == "zalo-access-1"
-    assert request["json"] == {"recipient": {"user_id": "8401"}, "message": {"text": "Trả lời: Làm căn cước mất bao lâu?"}}
+    assert request["json"] == {"recipient": {"user_id": "8401"}, "message": {"text": "Trả lời: Làm căn cước mất bao lâu?" + CITATION}}
     assert platform.calls("rasa")[0]["json"]["sender"] == "zalo:8401"
 
 
@@ -231,7 +231,7 @@ def test_failed_sends_wait_in_the_outbox_and_survive_a_restart(platform, start_g
     second = start_gateway(outbox_retry_base_s=0.2)
     db.execute("UPDATE outbox SET next_at = 0")  # due now, as it will be after the backoff
     wait_for(lambda: platform.sent("zalo"), what="delivery after restart")
-    assert texts_sent(platform) == ["Trả lời: xin chào"]
+    assert texts_sent(platform) == ["Trả lời: xin chào" + CITATION]
     assert db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0] == 0
     assert second.port
 
