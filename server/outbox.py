@@ -55,6 +55,7 @@ class Outbox:
         self.poll_s = poll_s
         self.clock = clock
         self._locks: Dict[Tuple[str, str], asyncio.Lock] = {}
+        self._users: Dict[Tuple[str, str], int] = {}
 
     # -- writing -------------------------------------------------------------------------
     async def deliver(self, channel: str, recipient: str, messages: List[Dict[str, Any]]) -> None:
@@ -72,19 +73,24 @@ class Outbox:
     async def flush(self, channel: str, recipient: str) -> None:
         key = (channel, recipient)
         lock = self._locks.setdefault(key, asyncio.Lock())
-        async with lock:
-            rows = self.db.query(
-                "SELECT id, message, attempts, next_at FROM outbox WHERE channel = ? AND recipient = ? "
-                "AND status = 'pending' ORDER BY id",
-                (channel, recipient),
-            )
-            for row in rows:
-                if row["next_at"] > self.clock():
-                    break  # an earlier message is waiting for its retry: keep the order
-                if not await self._attempt(channel, recipient, row):
-                    break
-        if not lock.locked() and self._locks.get(key) is lock:
-            del self._locks[key]
+        self._users[key] = self._users.get(key, 0) + 1
+        try:
+            async with lock:  # one sender of a recipient's messages at a time: order, no doubles
+                rows = self.db.query(
+                    "SELECT id, message, attempts, next_at FROM outbox WHERE channel = ? AND recipient = ? "
+                    "AND status = 'pending' ORDER BY id",
+                    (channel, recipient),
+                )
+                for row in rows:
+                    if row["next_at"] > self.clock():
+                        break  # an earlier message is waiting for its retry: keep the order
+                    if not await self._attempt(channel, recipient, row):
+                        break
+        finally:
+            self._users[key] -= 1
+            if not self._users[key]:
+                del self._users[key]
+                del self._locks[key]
 
     async def _attempt(self, channel: str, recipient: str, row: Any) -> bool:
         """Try one message; True when it is settled (sent or dead), False to retry later."""
@@ -130,9 +136,11 @@ class Outbox:
         if not channels:
             return []
         marks = ",".join("?" for _ in channels)
+        # a recipient is due when its oldest pending message is (later ones wait behind it)
         rows = self.db.query(
-            f"SELECT channel, recipient, MIN(next_at) AS due FROM outbox WHERE status = 'pending' "
-            f"AND channel IN ({marks}) GROUP BY channel, recipient HAVING due <= ?",
+            f"SELECT o.channel, o.recipient FROM outbox o WHERE o.status = 'pending' "
+            f"AND o.channel IN ({marks}) AND o.next_at <= ? AND o.id = (SELECT MIN(id) FROM outbox "
+            f"WHERE channel = o.channel AND recipient = o.recipient AND status = 'pending')",
             (*channels, self.clock()),
         )
         return [(r["channel"], r["recipient"]) for r in rows]
