@@ -137,9 +137,9 @@ class FakePlatform:
             mode = self.fail_next[kind].pop(0) if self.fail_next[kind] else None
         if mode is None:
             return None
-        if mode.startswith("slow:"):
+        if mode.startswith("slow:"):  # answers too late for the client's timeout, then fails
             await asyncio.sleep(float(mode.split(":")[1]))
-            return None
+            return JSONResponse({"error": "too slow"}, status_code=504)
         return JSONResponse({"error": "unavailable"}, status_code=int(mode))
 
     def _build(self) -> FastAPI:
