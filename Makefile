@@ -3,7 +3,7 @@
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test test-fast validate train lock clean
+.PHONY: setup run test test-fast validate train lock clean bench
 
 setup:
 	@bash scripts/setup.sh
@@ -28,3 +28,6 @@ lock:
 
 clean:
 	rm -rf models var .pytest_cache
+
+bench: setup
+	$(BIN)/python benchmarks/webhook_ack.py

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 from pydantic import BaseSettings
 
@@ -58,6 +58,38 @@ class Settings(BaseSettings):
     embedding_model: str = ""  # a local folder; default: the packaged offline model
     index_dir: Path = ROOT / "models" / "index"
 
+    # Zalo Official Account (disabled unless the secrets are set)
+    zalo_app_id: str = ""
+    zalo_oa_secret_key: str = ""  # verifies webhook signatures (not the app secret)
+    zalo_app_secret: str = ""  # refreshes the access token
+    zalo_access_token: str = ""
+    zalo_refresh_token: str = ""  # seed only: rotated tokens are persisted under data_dir
+    zalo_api_base: str = "https://openapi.zalo.me"
+    zalo_oauth_base: str = "https://oauth.zaloapp.com"
+
+    # Facebook Messenger (disabled unless the secrets are set)
+    fb_app_secret: str = ""
+    fb_verify_token: str = ""
+    fb_page_access_token: str = ""
+    fb_graph_api_base: str = "https://graph.facebook.com/v21.0"
+
+    # website widget (socket.io): extra origins allowed to embed it, comma-separated
+    widget_origins: str = ""
+
+    # hardening
+    max_body_bytes: int = 65536  # webhook request bodies above this get 413
+    rate_limit_messages: int = 20  # per sender ...
+    rate_limit_window_s: float = 60.0  # ... per this many seconds
+    outbound_timeout_s: float = 10.0  # every call to Zalo/Graph
+    outbound_attempts: int = 3  # immediate tries before a send waits in the outbox
+    outbound_backoff_s: float = 0.5  # between immediate tries (doubling)
+    outbox_retry_base_s: float = 10.0  # first outbox retry after this, then doubling (max 1 h)
+    outbox_max_attempts: int = 12  # then the send is marked dead (kept for inspection)
+    outbox_poll_s: float = 5.0
+    dedup_ttl_s: float = 86400.0  # duplicate deliveries are recognised for this long
+    turn_concurrency: int = 8  # turns sent to Rasa at once (its inference is sequential anyway)
+    shutdown_grace_s: float = 10.0  # running turns get this long at shutdown (then resume at start)
+
     class Config:
         env_prefix = ""
         case_sensitive = False
@@ -76,6 +108,27 @@ class Settings(BaseSettings):
             "embedding_model": {"env": ["EMBEDDING_MODEL"]},
             "index_dir": {"env": ["DVC_INDEX_DIR"]},
             "database_url": {"env": ["DATABASE_URL"]},
+            **{
+                name: {"env": [name.upper()]}
+                for name in (
+                    "zalo_app_id", "zalo_oa_secret_key", "zalo_app_secret", "zalo_access_token",
+                    "zalo_refresh_token", "zalo_api_base", "zalo_oauth_base", "fb_app_secret",
+                    "fb_verify_token", "fb_page_access_token", "fb_graph_api_base",
+                )
+            },
+            "widget_origins": {"env": ["WIDGET_ORIGINS"]},
+            "max_body_bytes": {"env": ["MAX_BODY_BYTES"]},
+            "rate_limit_messages": {"env": ["RATE_LIMIT_MESSAGES"]},
+            "rate_limit_window_s": {"env": ["RATE_LIMIT_WINDOW_S"]},
+            "outbound_timeout_s": {"env": ["OUTBOUND_TIMEOUT_S"]},
+            "outbound_attempts": {"env": ["OUTBOUND_ATTEMPTS"]},
+            "outbound_backoff_s": {"env": ["OUTBOUND_BACKOFF_S"]},
+            "outbox_retry_base_s": {"env": ["OUTBOX_RETRY_BASE_S"]},
+            "outbox_max_attempts": {"env": ["OUTBOX_MAX_ATTEMPTS"]},
+            "outbox_poll_s": {"env": ["OUTBOX_POLL_S"]},
+            "dedup_ttl_s": {"env": ["DEDUP_TTL_S"]},
+            "shutdown_grace_s": {"env": ["SHUTDOWN_GRACE_S"]},
+            "turn_concurrency": {"env": ["TURN_CONCURRENCY"]},
         }
 
     @property
@@ -85,6 +138,18 @@ class Settings(BaseSettings):
     @property
     def actions_url(self) -> str:
         return self.action_endpoint_url or f"http://{self.host}:{self.actions_port}/webhook"
+
+    def zalo_missing(self) -> List[str]:
+        """Settings the Zalo channel still needs (empty: the channel is enabled)."""
+        missing = [n.upper() for n in ("zalo_app_id", "zalo_oa_secret_key") if not getattr(self, n)]
+        if not self.zalo_access_token and not (self.zalo_refresh_token and self.zalo_app_secret):
+            missing.append("ZALO_ACCESS_TOKEN or ZALO_REFRESH_TOKEN+ZALO_APP_SECRET")
+        return missing
+
+    def facebook_missing(self) -> List[str]:
+        """Settings the Messenger channel still needs (empty: the channel is enabled)."""
+        names = ("fb_app_secret", "fb_verify_token", "fb_page_access_token")
+        return [n.upper() for n in names if not getattr(self, n)]
 
     @property
     def db_url(self) -> str:

@@ -99,6 +99,8 @@ def build_children(settings: Settings, model: str, token: str) -> List[Child]:
             [
                 py, "-m", "uvicorn", "server.main:app", "--ws", "wsproto",
                 "--host", settings.host, "--port", str(settings.port),
+                "--no-access-log",  # access lines carry client addresses and query strings
+                "--timeout-graceful-shutdown", "5",  # widget long-polls must not hold up a stop
             ],
             env,
         ),
@@ -112,7 +114,7 @@ def _announce_when_ready(settings: Settings, stop: threading.Event) -> None:
             if httpx.get(f"{base}/health", timeout=2).status_code == 200:
                 for message in WARM_UP:
                     httpx.post(f"{base}/webhooks/web", json={"sender": "__warmup__", "message": message}, timeout=60)
-                say(f"ready: {base}  (POST /webhooks/web, GET /health, docs at {base}/docs)")
+                say(f"ready: {base}  (widget {base}/widget, POST /webhooks/web, GET /health, docs at {base}/docs)")
                 return
         except httpx.HTTPError:
             pass

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Create .venv/ and install the pinned dependencies (Rasa 3.6.21 on CPython 3.11).
+# Create .venv/ and install the pinned dependencies (Rasa 3.6.21 on CPython 3.11), the web
+# packages (rasa-webchat for /widget, playwright-core for the browser test) from web/package-lock.json
+# into web/node_modules/, and Debian's chromium for the browser test if it is missing.
 # Idempotent: when nothing it installs from has changed, it does nothing.
 #
 # Recipe (see requirements/*.txt): torch 2.13.0 CPU first; every other package from the pinned
@@ -18,6 +20,50 @@ if [ -z "$PY" ]; then
   done
 fi
 [ -n "$PY" ] || { echo "setup: CPython 3.11 is required (set PYTHON=/path/to/python3.11)" >&2; exit 1; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo -n "$@"; else return 1; fi; }
+apt_updated=0
+apt_install() {
+  command -v apt-get >/dev/null || return 1
+  if [ "$apt_updated" = 0 ]; then as_root apt-get update -qq || return 1; apt_updated=1; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# Web packages: npm ci from the committed lock file (no install scripts, nothing downloaded at run time).
+setup_web() {
+  local want_web
+  want_web=$(cat web/package.json web/package-lock.json | sha256sum | cut -c1-16)
+  if [ -f web/node_modules/.setup-stamp ] && [ "$(cat web/node_modules/.setup-stamp)" = "$want_web" ]; then
+    echo "setup: web/node_modules is up to date"
+    return
+  fi
+  if ! command -v npm >/dev/null; then
+    echo "setup: npm is missing; installing Debian's nodejs and npm"
+    apt_install nodejs npm || { echo "setup: npm is required (apt-get install nodejs npm)" >&2; exit 1; }
+  fi
+  echo "setup: web packages (rasa-webchat, playwright-core) into web/node_modules"
+  (cd web && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error 2> >(grep -v "Unknown user config" >&2))
+  echo "$want_web" > web/node_modules/.setup-stamp
+}
+
+# Debian's chromium for the browser test (playwright-core drives it; no browser download).
+setup_browser() {
+  if [ -x /usr/bin/chromium ]; then
+    echo "setup: chromium is installed"
+    return
+  fi
+  echo "setup: installing Debian's chromium (for the browser test)"
+  if ! apt_install chromium fonts-dejavu-core; then
+    if [ "${CI:-}" = "true" ]; then
+      echo "setup: could not install chromium, which CI needs for the browser test" >&2
+      exit 1
+    fi
+    echo "setup: could not install chromium (no root or no apt-get): the browser test will be skipped" >&2
+  fi
+}
+
+setup_web
+setup_browser
 
 stamp_inputs=(requirements/lock.txt scripts/setup.sh pyproject.toml)
 want=$(cat "${stamp_inputs[@]}" | sha256sum | cut -c1-16)

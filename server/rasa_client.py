@@ -24,7 +24,10 @@ class RasaClient:
         self.base_url = base_url.rstrip("/")
         self.token_params = {"token": token} if token else {}
         self.actions_health_url = actions_url.rsplit("/", 1)[0] + "/health"
-        self.http = httpx.AsyncClient(timeout=httpx.Timeout(timeout_s, connect=2.0))
+        self.http = httpx.AsyncClient(
+            timeout=httpx.Timeout(timeout_s, connect=2.0),
+            limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+        )
 
     async def close(self) -> None:
         await self.http.aclose()

@@ -1,1 +1,2 @@
-"""One router per channel: web (REST + widget), Zalo OA, Facebook Messenger."""
+"""One router per channel: web (REST), socket.io (website widget protocol), widget (demo page),
+Zalo OA, Facebook Messenger."""

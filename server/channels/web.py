@@ -1,13 +1,14 @@
 """Website channel: `POST /webhooks/web` {"sender", "message"} -> the bot's replies as JSON."""
 from __future__ import annotations
 
-from typing import List
+from typing import Any, List
 
 from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, validator
 
 from knowledge.normalize import normalize_text
-from server.conversation import handle_turn
+from server import texts
 from server.replies import Reply
 
 router = APIRouter(prefix="/webhooks", tags=["channels"])
@@ -36,7 +37,14 @@ class WebReply(BaseModel):
     messages: List[Reply]
 
 
-@router.post("/web", response_model=WebReply, summary="Send a message from the website")
-async def web_webhook(body: WebMessage, request: Request) -> WebReply:
-    replies = await handle_turn(request.app.state.rasa, f"web:{body.sender}", body.message, channel="web")
+@router.post(
+    "/web", response_model=WebReply, summary="Send a message from the website",
+    responses={429: {"model": WebReply, "description": "over the per-sender rate limit: a polite reply"}},
+)
+async def web_webhook(body: WebMessage, request: Request) -> Any:
+    gateway = request.app.state.gateway
+    if not gateway.web_admit(body.sender):
+        polite = WebReply(sender=body.sender, messages=[Reply(text=texts.RATE_LIMITED)])
+        return JSONResponse(polite.dict(), status_code=429)
+    replies = await gateway.web_turn(body.sender, body.message)
     return WebReply(sender=body.sender, messages=replies)

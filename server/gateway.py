@@ -1,0 +1,194 @@
+"""Everything a channel needs at run time, built once per gateway process (FastAPI lifespan):
+the Rasa client, the outbound HTTP client, the SQLite store, the outbox and its retry worker,
+the inbox of acknowledged events, de-duplication, rate limiting and background work.
+
+Webhooks only check, de-duplicate and record an event (`accept`), then answer 200; the turn
+runs in the background (`_process`): rate limit, normalisation, Rasa, the channel's renderer,
+the outbox."""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from typing import Dict, List, Optional, Protocol
+
+import httpx
+
+from dvcbot.settings import Settings
+from knowledge.normalize import normalize_text
+from server import texts
+from server.conversation import handle_turn
+from server.dedup import DedupStore, MemoryDedup
+from server.events import FOLLOW, MAX_TEXT, TEXT, UNFOLLOW, Inbound
+from server.outbox import Outbox
+from server.ratelimit import RateLimiter, Verdict
+from server.rasa_client import RasaClient
+from server.render.text import units
+from server.replies import Reply
+from server.storage import Database
+from server.work import Work
+
+log = logging.getLogger(__name__)
+
+RASA_SENDER_PREFIX = {"zalo": "zalo", "facebook": "fb", "web": "web"}
+
+
+class Channel(Protocol):
+    name: str
+
+    def before_turn(self, event: Inbound) -> None:
+        """Bookkeeping when an event is processed (e.g. Zalo's reply window)."""
+
+    def resolve(self, user: str, text: str) -> str:
+        """Map a channel-specific answer (e.g. a number for a Zalo button) to what Rasa gets."""
+
+    async def send(self, user: str, replies: List[Reply]) -> None:
+        """Render and hand the replies to the outbox."""
+
+
+class Gateway:
+    def __init__(self, settings: Settings, dedup: Optional[DedupStore] = None) -> None:
+        self.settings = settings
+        self.rasa = RasaClient(settings.rasa_base_url, settings.actions_url, settings.rasa_timeout_s, settings.rasa_token)
+        self.http = httpx.AsyncClient(
+            timeout=httpx.Timeout(settings.outbound_timeout_s, connect=min(3.0, settings.outbound_timeout_s)),
+            limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+        )
+        self._turns = asyncio.Semaphore(max(1, settings.turn_concurrency))
+        self.db = Database(settings.data_dir / "gateway.db")
+        self.dedup = dedup or MemoryDedup(settings.dedup_ttl_s)
+        self.limiter = RateLimiter(settings.rate_limit_messages, settings.rate_limit_window_s)
+        self.work = Work()
+        self.channels: Dict[str, Channel] = {}
+        self.outbox = Outbox(
+            self.db, {},
+            attempts=settings.outbound_attempts, backoff_s=settings.outbound_backoff_s,
+            retry_base_s=settings.outbox_retry_base_s, max_attempts=settings.outbox_max_attempts,
+            poll_s=settings.outbox_poll_s,
+        )
+        self._worker: Optional[asyncio.Task] = None
+        self._setup_channels()
+
+    def _setup_channels(self) -> None:
+        from server.channels.facebook import FacebookChannel
+        from server.channels.zalo import ZaloChannel
+
+        for name, missing, build in (
+            ("zalo", self.settings.zalo_missing(), lambda: ZaloChannel(self)),
+            ("facebook", self.settings.facebook_missing(), lambda: FacebookChannel(self)),
+        ):
+            if missing:
+                log.warning("%s channel disabled: set %s to enable it (its webhook answers 503)", name, ", ".join(missing))
+                continue
+            channel = build()
+            self.channels[name] = channel
+            self.outbox.senders[name] = channel.api
+            log.info("%s channel enabled", name)
+
+    # -- lifecycle -----------------------------------------------------------------------
+    async def start(self) -> None:
+        self._worker = asyncio.get_running_loop().create_task(self.outbox.run())
+        self._resume_inbox()
+
+    async def close(self) -> None:
+        await self.work.drain(timeout_s=self.settings.shutdown_grace_s)
+        if self._worker:
+            self._worker.cancel()
+            try:
+                await self._worker
+            except asyncio.CancelledError:
+                pass
+        await self.http.aclose()
+        await self.rasa.close()
+        self.db.close()
+
+    def _resume_inbox(self) -> None:
+        """Events acknowledged but not processed before the last stop are processed now."""
+        rows = self.db.query("SELECT id, event FROM inbox ORDER BY id")
+        for row in rows:
+            event = Inbound.from_dict(json.loads(row["event"]))
+            self._spawn(row["id"], event)
+        if rows:
+            log.info("resuming %d acknowledged event(s) from the inbox", len(rows))
+
+    # -- the webhook side (fast) ---------------------------------------------------------
+    def accept(self, event: Inbound, dedup_key: str) -> str:
+        """Record one checked event and process it in the background. Returns
+        'accepted', 'duplicate' or 'stale' (older than the de-duplication window)."""
+        if event.at and event.at < time.time() - self.settings.dedup_ttl_s:
+            return "stale"
+        if not self.dedup.first_time(f"{event.channel}:{dedup_key}"):
+            return "duplicate"
+        cursor = self.db.execute(
+            "INSERT INTO inbox (channel, event, created_at) VALUES (?, ?, ?)",
+            (event.channel, json.dumps(event.to_dict(), ensure_ascii=False), time.time()),
+        )
+        self._spawn(cursor.lastrowid, event)
+        return "accepted"
+
+    def _spawn(self, inbox_id: int, event: Inbound) -> None:
+        async def job() -> None:
+            try:
+                await self._process(event)
+            except asyncio.CancelledError:
+                raise  # shutting down: the event stays in the inbox for the next start
+            except BaseException:
+                self.db.execute("DELETE FROM inbox WHERE id = ?", (inbox_id,))
+                raise
+            self.db.execute("DELETE FROM inbox WHERE id = ?", (inbox_id,))
+
+        self.work.spawn(f"{event.channel}:{event.user}", job, label=f"{event.channel} event")
+
+    # -- the background side -------------------------------------------------------------
+    async def _process(self, event: Inbound) -> None:
+        channel = self.channels.get(event.channel)
+        if channel is None:
+            log.warning("%s event dropped: the channel is disabled", event.channel)
+            return
+        channel.before_turn(event)
+        if event.kind == UNFOLLOW:
+            return
+        replies = await self.replies_for(event, channel)
+        if replies:
+            await channel.send(event.user, replies)
+
+    async def replies_for(self, event: Inbound, channel: Channel) -> List[Reply]:
+        sender = f"{RASA_SENDER_PREFIX[event.channel]}:{event.user}"
+        verdict = self.limiter.check(sender)
+        if verdict is Verdict.DROP:
+            return []
+        if verdict is Verdict.NOTIFY:
+            return [Reply(text=texts.RATE_LIMITED)]
+        if event.kind == FOLLOW:
+            return [Reply(text=texts.WELCOME)]
+        if event.kind != TEXT:
+            return [Reply(text=texts.cannot_read(event.kind))]
+        text = normalize_text(event.text)
+        if not text:
+            return []
+        if units(text) > MAX_TEXT:
+            return [Reply(text=texts.TOO_LONG)]
+        text = channel.resolve(event.user, text)
+        return await self.rasa_turn(sender, text, event.channel)
+
+    async def rasa_turn(self, sender: str, text: str, channel: str) -> List[Reply]:
+        """One turn through Rasa; at most TURN_CONCURRENCY at once, the others wait here (a
+        backlog of queued HTTP requests would slow the whole event loop down)."""
+        async with self._turns:
+            return await handle_turn(self.rasa, sender, text, channel=channel)
+
+    def web_admit(self, sender: str) -> bool:
+        """Per-sender rate limit of the website (REST and socket.io); over it, every message
+        gets the polite RATE_LIMITED reply (there is no platform quota to save here)."""
+        return self.limiter.check(f"web:{sender}") is Verdict.OK
+
+    async def web_turn(self, sender: str, text: str, channel: str = "web") -> List[Reply]:
+        """A turn for the website: same text normalisation and limits as the platforms; the
+        caller returns the replies itself."""
+        text = normalize_text(text)
+        if not text:
+            return []
+        if units(text) > MAX_TEXT:
+            return [Reply(text=texts.TOO_LONG)]
+        return await self.rasa_turn(f"web:{sender}", text, channel)

@@ -1,0 +1,1 @@
+"""Clients of the messaging platforms' send APIs (Zalo OA, Messenger Graph API)."""

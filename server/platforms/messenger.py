@@ -1,0 +1,33 @@
+"""Messenger Send API: POST {FB_GRAPH_API_BASE}/me/messages?access_token=PAGE_TOKEN with
+{"recipient": {"id": PSID}, "messaging_type": "RESPONSE", "message": {...}}."""
+from __future__ import annotations
+
+from typing import Any, Dict
+
+import httpx
+
+from dvcbot.settings import Settings
+from server.outbox import SendFailed
+from server.platforms.http import json_body, post
+
+# Graph error codes worth retrying: temporary errors, throttling, and token errors (an operator
+# can fix the token and restart; the outbox keeps the message until then)
+RETRYABLE_CODES = {1, 2, 4, 17, 32, 341, 613, 190}
+
+
+class GraphApi:
+    def __init__(self, settings: Settings, http: httpx.AsyncClient) -> None:
+        self.url = f"{settings.fb_graph_api_base.rstrip('/')}/me/messages"
+        self.token = settings.fb_page_access_token
+        self.http = http
+
+    async def send(self, recipient: str, message: Dict[str, Any]) -> None:
+        response = await post(
+            self.http, self.url, params={"access_token": self.token},
+            json={"recipient": {"id": recipient}, "messaging_type": "RESPONSE", "message": message},
+        )
+        if response.status_code == 200:
+            return
+        error = (json_body(response) or {}).get("error") or {}
+        code = error.get("code") if isinstance(error, dict) else None
+        raise SendFailed(f"Graph error {code} (HTTP {response.status_code})", retryable=code in RETRYABLE_CODES)
