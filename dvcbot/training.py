@@ -80,7 +80,9 @@ def train(force: bool = False, settings: Optional[Settings] = None, log=print) -
     import dvcbot.quiet  # noqa: F401
     import rasa.model_training  # heavy import: only when training
 
-    with tempfile.TemporaryDirectory() as tmp:
+    # Train into a scratch folder and move the archive into place only when it is complete:
+    # an interrupted training must never leave a half-written model that looks up to date.
+    with tempfile.TemporaryDirectory(dir=settings.model_dir, prefix=".training-") as tmp:
         config = paths["config"]
         if settings.train_epochs:
             config = _config_with_epochs(config, settings.train_epochs, Path(tmp))
@@ -88,12 +90,14 @@ def train(force: bool = False, settings: Optional[Settings] = None, log=print) -
             domain=str(paths["domain"]),
             config=str(config),
             training_files=[str(p) for p in paths["training_files"]],
-            output=str(settings.model_dir),
+            output=tmp,
             fixed_model_name=target.name[: -len(".tar.gz")],
             force_training=True,
         )
-    if result.code != 0 or not target.exists():
-        raise RuntimeError(f"Rasa training failed (code {result.code})")
+        built = Path(tmp) / target.name
+        if result.code != 0 or not built.exists():
+            raise RuntimeError(f"Rasa training failed (code {result.code})")
+        built.replace(target)
     log(f"Trained {target.name} in {time.monotonic() - start:.0f} s")
     return target
 
