@@ -1,6 +1,7 @@
 """A real Rasa training run (few epochs) and what the trained model understands."""
 import asyncio
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -60,3 +61,23 @@ def test_a_multi_syllable_entity_is_extracted(agent, text, span, procedure):
 )
 def test_intents(agent, text, intent):
     assert asyncio.run(agent.parse_message(text))["intent"]["name"] == intent
+
+
+def test_an_interrupted_training_leaves_no_model(tmp_path, monkeypatch):
+    """The archive is written in a scratch folder and moved into place only when complete."""
+    import rasa.model_training
+
+    from dvcbot.settings import Settings
+    from dvcbot.training import model_path, train
+
+    settings = Settings(model_dir=tmp_path / "models")
+
+    def interrupted(output, fixed_model_name, **kwargs):
+        (Path(output) / f"{fixed_model_name}.tar.gz").write_bytes(b"\x1f\x8b half an archive")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(rasa.model_training, "train", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        train(settings=settings, log=lambda m: None)
+    assert not model_path(settings).exists()
+    assert list((tmp_path / "models").iterdir()) == []
