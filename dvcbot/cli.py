@@ -63,14 +63,20 @@ def _print_turn(turn, as_json: bool, verbose: bool = False) -> None:
     print(flush=True)
 
 
-def cmd_ask(args: argparse.Namespace) -> int:
+def _inputs(args: argparse.Namespace, words: List[str], command: str) -> Optional[List[str]]:
+    """The question(s) of `ask`/`search`: the words given, or one per line of --batch FILE."""
     if args.batch:
         with open(args.batch, encoding="utf-8") as fh:
-            questions = [line.strip() for line in fh if line.strip()]
-    elif args.question:
-        questions = [" ".join(args.question)]
-    else:
-        print("dvc-bot ask: give a question or --batch FILE", file=sys.stderr)
+            return [line.strip() for line in fh if line.strip()]
+    if words:
+        return [" ".join(words)]
+    print(f"dvc-bot {command}: give a question or --batch FILE", file=sys.stderr)
+    return None
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    questions = _inputs(args, args.question, "ask")
+    if questions is None:
         return 2
     runtime = _runtime()
 
@@ -134,7 +140,7 @@ def cmd_finetune(args: argparse.Namespace) -> int:
     base = settings.embedding_model or _default_embedding_model()
     output = Path(args.output) if args.output else settings.finetuned_model_dir
     finetune(base, output, epochs=args.epochs, log=lambda m: print(m, file=sys.stderr))
-    print(f"Rebuild the index to use it: dvc-bot index --force", file=sys.stderr)
+    print("Rebuild the index to use it: dvc-bot index --force", file=sys.stderr)
     return 0
 
 
@@ -144,13 +150,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     from dvcbot.settings import get_settings
     from knowledge.retriever import Retriever
 
-    if args.batch:
-        with open(args.batch, encoding="utf-8") as fh:
-            queries = [line.strip() for line in fh if line.strip()]
-    elif args.query:
-        queries = [" ".join(args.query)]
-    else:
-        print("dvc-bot search: give a query or --batch FILE", file=sys.stderr)
+    queries = _inputs(args, args.query, "search")
+    if queries is None:
         return 2
     settings = get_settings()
     with contextlib.redirect_stdout(sys.stderr):

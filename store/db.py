@@ -8,13 +8,20 @@ import sqlalchemy as sa
 
 metadata = sa.MetaData()
 
+def _conversation_columns() -> list:
+    """Columns every record about a conversation has (fresh objects for each table)."""
+    return [
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column("conversation_id", sa.String(128), nullable=False, index=True),
+        sa.Column("channel", sa.String(32), nullable=False, server_default="unknown"),
+    ]
+
+
 feedback = sa.Table(
     "feedback",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-    sa.Column("conversation_id", sa.String(128), nullable=False, index=True),
-    sa.Column("channel", sa.String(32), nullable=False, server_default="unknown"),
+    *_conversation_columns(),
     sa.Column("rating", sa.String(8)),  # "up" | "down" | NULL for a free comment
     sa.Column("comment", sa.Text),
     sa.Column("question", sa.Text),
@@ -25,10 +32,7 @@ feedback = sa.Table(
 handoffs = sa.Table(
     "handoffs",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-    sa.Column("conversation_id", sa.String(128), nullable=False, index=True),
-    sa.Column("channel", sa.String(32), nullable=False, server_default="unknown"),
+    *_conversation_columns(),
     sa.Column("reason", sa.Text),
     sa.Column("transcript", sa.JSON, nullable=False),
     sa.Column("status", sa.String(16), nullable=False, server_default="open"),
