@@ -53,6 +53,11 @@ class ValidateProcedureForm(FormValidationAction):
         asked_before = tracker.get_slot("requested_slot") == "procedure"
         if attempts >= 2 or (asked_before and intent_of(tracker) not in PROCEDURE_INTENTS | {"affirm", "deny"} and attempts >= 1):
             return []
+        text = tracker.latest_message.get("text") or ""
+        if not asked_before and not aspects_in(text, tracker.get_latest_entity_values("aspect")) and not find_procedure(None, text):
+            # neither a procedure nor an aspect of one: not a procedure question after all, so
+            # do not ask "which procedure?"; the answer action searches the knowledge instead
+            return []
         return domain_slots
 
     def validate_procedure(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
