@@ -32,6 +32,8 @@ def confident(result: Optional[Result]) -> bool:
     if result is None:
         return False
     settings = get_settings()
-    return result.dense >= settings.retrieval_min_dense or (
-        result.lexical >= settings.retrieval_min_lexical and result.dense >= settings.retrieval_min_dense - 0.1
+    return (
+        result.dense >= settings.retrieval_min_dense
+        or result.lexical >= settings.retrieval_min_lexical
+        or (result.dense >= settings.retrieval_min_dense - 0.1 and result.lexical >= settings.retrieval_min_lexical / 2 + 0.5)
     )
