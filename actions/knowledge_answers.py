@@ -113,6 +113,9 @@ class ActionClarify(Action):
             return await answer_from_knowledge(dispatcher, tracker, question)
         ranking = [r.get("name") for r in tracker.latest_message.get("intent_ranking") or []]
         likely = [name for name in ranking if name in INTENT_TITLES and name != "ask_human"][:2]
+        for default in ("ask_procedure", "ask_access"):  # nothing likely: the two main topics
+            if len(likely) < 2 and default not in likely:
+                likely.append(default)
         buttons = [{"title": INTENT_TITLES[name], "payload": f"/{name}"} for name in likely]
         buttons.append({"title": INTENT_TITLES["ask_human"], "payload": "/ask_human"})
         dispatcher.utter_message(response="utter_clarify", buttons=buttons)

@@ -94,9 +94,18 @@ def test_out_of_scope_is_refused_politely(chat):
     assert "ngoài phạm vi" in chat.say("dự báo thời tiết Hà Nội ngày mai thế nào")
 
 
-def test_unknown_question_gets_an_honest_answer_or_a_clarification(chat):
-    text = chat.say("xyzzy qwerty bla bla")
-    assert "18001096" in text or "chưa chắc" in text
+def test_low_nlu_confidence_gets_a_clarification_with_likely_topics(chat):
+    # what the FallbackClassifier emits for a message below the confidence threshold
+    text = chat.say("/nlu_fallback")
+    assert "chưa chắc" in text
+    payloads = [b.payload for b in chat.buttons]
+    assert "/ask_human" in payloads and len(payloads) >= 2
+
+
+def test_a_question_the_knowledge_cannot_answer_gets_an_honest_reply(chat):
+    # an in-domain intent whose search finds nothing close enough
+    text = chat.say("/ask_access")
+    assert "chưa có thông tin" in text and "18001096" in text
     assert any(b.payload == "/ask_human" for b in chat.buttons)
 
 
