@@ -65,27 +65,20 @@ def no_answer(dispatcher: CollectingDispatcher) -> None:
     dispatcher.utter_message(response="utter_no_answer")
 
 
-async def answer_from_knowledge(dispatcher: CollectingDispatcher, tracker: Tracker, question: str) -> List[Dict[Text, Any]]:
+async def answer_from_knowledge(dispatcher: CollectingDispatcher, tracker: Tracker, question: str, results: Optional[List[Result]] = None) -> List[Dict[Text, Any]]:
+    """Answer `question` from the knowledge (`results`: a search already made for it)."""
     intent = intent_of(tracker)
-    results = await search(question, k=3) if question else []
+    if results is None:
+        results = await search(question, k=3) if question else []
     best = pick(results, intent)
     if not confident(best):
         no_answer(dispatcher)
         return [SlotSet("last_question", question)]
     if best.kind == "procedure":
-        from actions.procedures import find_procedure, follow_up_buttons, procedure_reply
         from actions.aspects import aspects_in
-        from actions.citations import source_dicts
+        from actions.procedures import find_procedure, utter_procedure
 
-        proc = find_procedure(best.id)
-        aspects = aspects_in(question)
-        sources = source_dicts(proc.sources, proc.checked)
-        dispatcher.utter_message(
-            text=procedure_reply(proc, aspects),
-            buttons=follow_up_buttons(proc, aspects or ["time", "fee", "where", "online"]),
-            json_message=payload(sources, procedure=proc.id, aspects=aspects),
-        )
-        return [SlotSet("procedure", proc.id)] + after_answer(tracker, dispatcher, proc.id, "procedure", question)
+        return utter_procedure(dispatcher, tracker, find_procedure(best.id), aspects_in(question), question)
     sources = [{"title": s["title"], "url": s["url"], "checked": best.checked} for s in best.sources]
     dispatcher.utter_message(text=document_reply(best), json_message=payload(sources, document=best.id))
     return after_answer(tracker, dispatcher, best.id, best.topic, question)
@@ -110,7 +103,7 @@ class ActionClarify(Action):
         question = user_question(tracker)
         results = await search(question, k=3) if question else []
         if results and confident(results[0]) and results[0].dense >= 0.05 + _min_dense():
-            return await answer_from_knowledge(dispatcher, tracker, question)
+            return await answer_from_knowledge(dispatcher, tracker, question, results)
         ranking = [r.get("name") for r in tracker.latest_message.get("intent_ranking") or []]
         likely = [name for name in ranking if name in INTENT_TITLES and name != "ask_human"][:2]
         for default in ("ask_procedure", "ask_access"):  # nothing likely: the two main topics

@@ -39,6 +39,17 @@ def procedure_reply(proc: Procedure, aspects: List[str]) -> str:
     return "\n".join(lines)
 
 
+def utter_procedure(dispatcher: CollectingDispatcher, tracker: Tracker, proc: Procedure, aspects: List[str], question: str) -> List[Dict[Text, Any]]:
+    """Send the answer about `proc` (the aspects asked, or a card) with follow-up buttons."""
+    sources = source_dicts(proc.sources, proc.checked)
+    dispatcher.utter_message(
+        text=procedure_reply(proc, aspects),
+        buttons=follow_up_buttons(proc, aspects or ["time", "fee", "where", "online"]),
+        json_message=payload(sources, procedure=proc.id, aspects=aspects),
+    )
+    return [SlotSet("procedure", proc.id)] + after_answer(tracker, dispatcher, proc.id, "procedure", question)
+
+
 class ValidateProcedureForm(FormValidationAction):
     """Maps what the citizen typed to a catalog id; gives up after two tries (the answer action
     then falls back to the knowledge search) and when the citizen has moved on to another topic."""
@@ -113,11 +124,4 @@ class ActionAnswerProcedure(Action):
             return events + [SlotSet("procedure_attempts", 0.0)]
         text = tracker.latest_message.get("text") or ""
         aspects = aspects_in(text, tracker.get_latest_entity_values("aspect"))
-        sources = source_dicts(proc.sources, proc.checked)
-        dispatcher.utter_message(
-            text=procedure_reply(proc, aspects),
-            buttons=follow_up_buttons(proc, aspects or ["time", "fee", "where", "online"]),
-            json_message=payload(sources, procedure=proc.id, aspects=aspects),
-        )
-        events = [SlotSet("procedure", proc.id), SlotSet("procedure_attempts", 0.0)]
-        return events + after_answer(tracker, dispatcher, proc.id, "procedure", question)
+        return [SlotSet("procedure_attempts", 0.0)] + utter_procedure(dispatcher, tracker, proc, aspects, question)
