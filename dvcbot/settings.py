@@ -39,8 +39,17 @@ class Settings(BaseSettings):
     rasa_timeout_s: float = 10.0
     rasa_token: str = ""  # auth token of Rasa's HTTP API; dvc-bot serve generates one
 
-    # the feedback / handoff store: SQLite under data_dir unless DATABASE_URL is set
+    # the database (Rasa's conversations, feedback, handoffs): SQLite under data_dir unless
+    # DATABASE_URL is set (postgresql://user:password@host:5432/dvcbot)
     database_url: str = ""
+    # Redis (REDIS_URL, redis://host:6379/0): Rasa's lock store and the gateways' shared
+    # de-duplication, needed when several workers serve the same conversations
+    redis_url: str = ""
+    redis_key_prefix: str = "dvcbot"  # letters and digits only (Rasa's rule)
+    lock_poll_s: float = 0.02  # a turn waiting for its conversation's lock checks this often
+    # scale-out (dvc-bot serve): WORKERS gateway+Rasa+actions trios on consecutive ports
+    workers: int = 1
+    worker_id: int = 0  # set by dvc-bot serve for each child
 
     # training
     train_epochs: Optional[int] = None  # override DIET/TED epochs (tests use a few)
@@ -111,6 +120,11 @@ class Settings(BaseSettings):
             "embedding_model": {"env": ["EMBEDDING_MODEL"]},
             "index_dir": {"env": ["DVC_INDEX_DIR"]},
             "database_url": {"env": ["DATABASE_URL"]},
+            "redis_url": {"env": ["REDIS_URL"]},
+            "redis_key_prefix": {"env": ["REDIS_KEY_PREFIX"]},
+            "lock_poll_s": {"env": ["LOCK_POLL_S"]},
+            "workers": {"env": ["WORKERS"]},
+            "worker_id": {"env": ["WORKER_ID"]},
             **{
                 name: {"env": [name.upper()]}
                 for name in (
