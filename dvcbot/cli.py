@@ -177,6 +177,22 @@ def cmd_export_nlu(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db(args: argparse.Namespace) -> int:
+    from dvcbot.settings import get_settings
+    from store.db import migrate, safe_url
+    from store.records import flush_spool
+
+    url = get_settings().db_url
+    try:
+        version = migrate(url)
+        flushed = flush_spool() if args.db_command == "flush" else None
+    except Exception as exc:  # noqa: BLE001 - any driver error: say what and where
+        print(f"database {safe_url(url)} is not usable: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    print(f"database {safe_url(url)}: schema version {version}" + (f"; {flushed} spooled record(s) written" if flushed is not None else ""))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dvc-bot", description="Trợ lý dịch vụ công trực tuyến")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -220,7 +236,12 @@ def build_parser() -> argparse.ArgumentParser:
     k = ksub.add_parser("export-nlu", help="write data/nlu/procedure_synonyms.yml from the catalog")
     k.set_defaults(func=cmd_export_nlu)
 
-    p = sub.add_parser("serve", help="run Rasa, the action server and the gateway")
+    p = sub.add_parser("db", help="database tools (DATABASE_URL, default a SQLite file under DVC_DATA_DIR)")
+    dsub = p.add_subparsers(dest="db_command", required=True)
+    dsub.add_parser("upgrade", help="apply pending schema migrations").set_defaults(func=cmd_db)
+    dsub.add_parser("flush", help="write feedback spooled while the database was down").set_defaults(func=cmd_db)
+
+    p = sub.add_parser("serve", help="run Rasa, the action server and the gateway (WORKERS=N for N workers)")
     p.set_defaults(func=cmd_serve)
     return parser
 

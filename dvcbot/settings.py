@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     actions_port: int = 5055
     rasa_url: Optional[str] = None  # default http://{host}:{rasa_port}
     action_endpoint_url: Optional[str] = None  # default http://{host}:{actions_port}/webhook
-    rasa_timeout_s: float = 10.0
+    rasa_timeout_s: float = 2.5  # a turn takes 25-70 ms; past this the citizen gets the apology
     rasa_token: str = ""  # auth token of Rasa's HTTP API; dvc-bot serve generates one
 
     # the database (Rasa's conversations, feedback, handoffs): SQLite under data_dir unless
@@ -171,6 +171,11 @@ class Settings(BaseSettings):
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'dvcbot.db'}"
+
+    @property
+    def gateway_db_name(self) -> str:
+        """Each gateway worker keeps its own inbox/outbox file (it resumes only its own work)."""
+        return "gateway.db" if self.worker_id == 0 else f"gateway-{self.worker_id}.db"
 
     @property
     def finetuned_model_dir(self) -> Path:

@@ -67,12 +67,18 @@ class Child:
             self.proc.wait()
 
 
+def worker_ports(settings: Settings, worker: int) -> Dict[str, int]:
+    """Worker i listens on the configured ports + i (gateway, Rasa, action server)."""
+    return {"gateway": settings.port + worker, "rasa": settings.rasa_port + worker, "actions": settings.actions_port + worker}
+
+
 def build_children(settings: Settings, model: str, token: str) -> List[Child]:
+    """Per worker: an action server, a Rasa server and a gateway talking to that Rasa. Workers
+    share the database (tracker store, feedback) and, when there are several, Redis (Rasa's lock
+    store, the gateways' de-duplication)."""
     py = sys.executable
-    env = dict(os.environ)
-    env.update(
-        ACTION_ENDPOINT_URL=settings.actions_url,
-        DVC_TRACKER_DB=str(settings.data_dir / "tracker.db"),
+    base = dict(os.environ)
+    base.update(
         RASA_TOKEN=token,
         RASA_TELEMETRY_ENABLED="false",
         SANIC_HOST=settings.host,
@@ -81,59 +87,90 @@ def build_children(settings: Settings, model: str, token: str) -> List[Child]:
         PYTHONUNBUFFERED="1",
     )
     root = settings.project_root
-    return [
-        Child("actions", [py, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.actions_port)], env),
-        Child(
-            "rasa",
-            [
-                py, "-m", "dvcbot.rasa_server", "run", "--enable-api", "--auth-token", token,
-                "--model", model,
-                "--endpoints", str(root / "bot" / "endpoints.yml"),
-                "--credentials", str(root / "bot" / "credentials.yml"),
-                "--interface", settings.host, "--port", str(settings.rasa_port),
-            ],
-            env,
-        ),
-        Child(
-            "gateway",
-            [
-                py, "-m", "uvicorn", "server.main:app", "--ws", "wsproto",
-                "--host", settings.host, "--port", str(settings.port),
-                "--no-access-log",  # access lines carry client addresses and query strings
-                "--timeout-graceful-shutdown", "5",  # widget long-polls must not hold up a stop
-            ],
-            env,
-        ),
-    ]
+    children: List[Child] = []
+    for worker in range(max(1, settings.workers)):
+        ports = worker_ports(settings, worker)
+        env = dict(
+            base,
+            WORKER_ID=str(worker),
+            ACTION_ENDPOINT_URL=f"http://{settings.host}:{ports['actions']}/webhook",
+            RASA_URL=f"http://{settings.host}:{ports['rasa']}",
+        )
+        suffix = f"-{worker}" if settings.workers > 1 else ""
+        children += [
+            Child(f"actions{suffix}", [py, "-m", "rasa_sdk", "--actions", "actions", "--port", str(ports["actions"])], env),
+            Child(
+                f"rasa{suffix}",
+                [
+                    py, "-m", "dvcbot.rasa_server", "run", "--enable-api", "--auth-token", token,
+                    "--model", model,
+                    "--endpoints", str(root / "bot" / "endpoints.yml"),
+                    "--credentials", str(root / "bot" / "credentials.yml"),
+                    "--interface", settings.host, "--port", str(ports["rasa"]),
+                ],
+                env,
+            ),
+            Child(
+                f"gateway{suffix}",
+                [
+                    py, "-m", "uvicorn", "server.main:app", "--ws", "wsproto",
+                    "--host", settings.host, "--port", str(ports["gateway"]),
+                    "--no-access-log",  # access lines carry client addresses and query strings
+                    "--timeout-graceful-shutdown", "5",  # widget long-polls must not hold up a stop
+                ],
+                env,
+            ),
+        ]
+    return children
 
 
 def _announce_when_ready(settings: Settings, stop: threading.Event) -> None:
-    base = f"http://{settings.host}:{settings.port}"
-    while not stop.is_set():
-        try:
-            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                for message in WARM_UP:
-                    httpx.post(f"{base}/webhooks/web", json={"sender": "__warmup__", "message": message}, timeout=60)
-                say(f"ready: {base}  (widget {base}/widget, POST /webhooks/web, GET /health, docs at {base}/docs)")
-                return
-        except httpx.HTTPError:
-            pass
-        stop.wait(1.0)
+    bases = [f"http://{settings.host}:{worker_ports(settings, w)['gateway']}" for w in range(max(1, settings.workers))]
+    waiting = list(bases)
+    while waiting and not stop.is_set():
+        for base in list(waiting):
+            try:
+                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                    for message in WARM_UP:
+                        httpx.post(f"{base}/webhooks/web", json={"sender": "__warmup__", "message": message}, timeout=60)
+                    waiting.remove(base)
+            except httpx.HTTPError:
+                pass
+        if waiting:
+            stop.wait(1.0)
+    if not waiting:
+        base = bases[0]
+        more = f"; {len(bases)} workers: gateways on ports {settings.port}-{settings.port + len(bases) - 1}" if len(bases) > 1 else ""
+        say(f"ready: {base}  (widget {base}/widget, POST /webhooks/web, GET /health, docs at {base}/docs{more})")
 
 
 def serve(settings: Optional[Settings] = None) -> int:
     settings = settings or get_settings()
-    ports = {"gateway": settings.port, "rasa": settings.rasa_port, "actions": settings.actions_port}
-    taken = [f"{name} port {port}" for name, port in ports.items() if port_in_use(settings.host, port)]
+    if settings.workers > 1 and not settings.redis_url:
+        say(
+            f"cannot start {settings.workers} workers without Redis: set REDIS_URL (e.g. redis://127.0.0.1:6379/0) "
+            "so that one conversation is never processed by two workers at once"
+        )
+        return 1
+    ports = {f"{name} port {port}": port for w in range(max(1, settings.workers)) for name, port in worker_ports(settings, w).items()}
+    if len(set(ports.values())) != len(ports):
+        say(f"cannot start: ports must differ ({', '.join(ports)}); worker i uses PORT+i, RASA_PORT+i, ACTIONS_PORT+i")
+        return 1
+    taken = [label for label, port in ports.items() if port_in_use(settings.host, port)]
     if taken:
         say(
             f"cannot start: {', '.join(taken)} already in use on {settings.host}. Stop the program "
             "using it, or choose other ports with PORT, RASA_PORT, ACTIONS_PORT."
         )
         return 1
-    if len(set(ports.values())) != len(ports):
-        say(f"cannot start: ports must differ ({ports})")
+    from store.db import migrate, safe_url
+
+    try:  # our tables and their migrations, once, before the workers start
+        version = migrate(settings.db_url)
+    except Exception as exc:  # noqa: BLE001 - any driver error: say what and where
+        say(f"cannot start: the database {safe_url(settings.db_url)} is not usable ({type(exc).__name__}: {exc})")
         return 1
+    say(f"database {safe_url(settings.db_url)} at schema version {version}")
 
     # train and index in child processes: the supervisor itself stays small (no TensorFlow in it)
     for step in ("train", "index"):

@@ -19,7 +19,7 @@ from dvcbot.settings import Settings
 from knowledge.normalize import normalize_text
 from server import texts
 from server.conversation import handle_turn
-from server.dedup import DedupStore, MemoryDedup
+from server.dedup import DedupStore, make_dedup
 from server.events import FOLLOW, MAX_TEXT, TEXT, UNFOLLOW, Inbound
 from server.outbox import Outbox
 from server.ratelimit import RateLimiter, Verdict
@@ -56,8 +56,8 @@ class Gateway:
             limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
         )
         self._turns = asyncio.Semaphore(max(1, settings.turn_concurrency))
-        self.db = Database(settings.data_dir / "gateway.db")
-        self.dedup = dedup or MemoryDedup(settings.dedup_ttl_s)
+        self.db = Database(settings.data_dir / settings.gateway_db_name)
+        self.dedup = dedup or make_dedup(settings)
         self.limiter = RateLimiter(settings.rate_limit_messages, settings.rate_limit_window_s)
         self.work = Work()
         self.channels: Dict[str, Channel] = {}

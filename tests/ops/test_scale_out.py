@@ -1,0 +1,134 @@
+"""Two workers (`dvc-bot serve` with WORKERS=2): two gateways, two Rasa servers, two action
+servers, sharing PostgreSQL (conversations, feedback) and Redis (lock store, de-duplication).
+Messages of one citizen arriving at both workers at once are all handled, one at a time, in
+the order they arrived."""
+from __future__ import annotations
+
+import asyncio
+import socket
+import subprocess
+import time
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from server.dedup import RedisDedup
+from tests.conftest import DVC_BOT, ROOT
+
+QUESTIONS = [
+    "làm thẻ căn cước mất bao lâu",
+    "lệ phí làm hộ chiếu bao nhiêu",
+    "đăng ký kết hôn cần giấy tờ gì",
+    "quên mật khẩu vneid thì làm sao",
+    "cấp lại giấy phép lái xe nộp ở đâu",
+    "xin chào",
+    "làm lý lịch tư pháp online được không",
+    "cảm ơn",
+    "đăng ký khai sinh mất bao lâu",
+    "tài khoản định danh mức 2 là gì",
+    "có người gọi điện xưng công an bảo cài ứng dụng",
+    "nộp hồ sơ rồi theo dõi ở đâu",
+]
+
+
+def free_ports(count: int) -> int:
+    """The first of `count` consecutive free loopback ports."""
+    for _ in range(100):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            first = sock.getsockname()[1]
+        if first + count >= 65535:
+            continue
+        try:
+            socks = []
+            for port in range(first, first + count):
+                s = socket.socket()
+                s.bind(("127.0.0.1", port))
+                socks.append(s)
+            return first
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no consecutive free ports")
+
+
+@pytest.fixture(scope="module")
+def two_workers(bot_env, trained_model, pg_url, redis_url):
+    env = dict(
+        bot_env, WORKERS="2", DATABASE_URL=pg_url, REDIS_URL=redis_url, REDIS_KEY_PREFIX="scaleouttest",
+        PORT=str(free_ports(2)), RASA_PORT=str(free_ports(2)), ACTIONS_PORT=str(free_ports(2)),
+    )
+    proc = subprocess.Popen([DVC_BOT, "serve"], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    bases = [f"http://127.0.0.1:{int(env['PORT']) + i}" for i in range(2)]
+    deadline = time.monotonic() + 600
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                if all(httpx.get(f"{b}/health", timeout=2).status_code == 200 for b in bases):
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(1)
+        else:
+            proc.kill()
+            pytest.fail("two workers did not become ready:\n" + proc.stdout.read()[-4000:])
+        yield bases
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.mark.slow
+def test_one_senders_concurrent_messages_across_two_workers_are_all_handled_in_order(two_workers, pg_url):
+    sender = "same-citizen"
+
+    async def send_all():
+        async with httpx.AsyncClient(timeout=60) as client:
+            tasks = []
+            for i, question in enumerate(QUESTIONS):  # alternate workers, 50 ms apart: turns overlap
+                body = {"sender": sender, "message": question}
+                tasks.append(asyncio.create_task(client.post(f"{two_workers[i % 2]}/webhooks/web", json=body)))
+                await asyncio.sleep(0.05)
+            return await asyncio.gather(*tasks)
+
+    responses = asyncio.run(send_all())
+    assert [r.status_code for r in responses] == [200] * len(QUESTIONS)
+    for r in responses:
+        assert r.json()["messages"] and not r.json()["messages"][0]["text"].startswith("Xin lỗi, hệ thống")
+
+    with sa.create_engine(pg_url).connect() as conn:
+        rows = conn.execute(
+            sa.text("SELECT type_name, action_name, data FROM events WHERE sender_id = :s ORDER BY id"), {"s": f"web:{sender}"}
+        ).all()
+    import json
+
+    user_texts = [json.loads(r.data)["text"] for r in rows if r.type_name == "user"]
+    assert user_texts == QUESTIONS  # none lost, none twice, in arrival order
+    turns, current = [], None
+    for r in rows:
+        if r.type_name == "user":
+            current = []
+            turns.append(current)
+        elif current is not None:
+            current.append((r.type_name, r.action_name))
+    for turn in turns:  # each turn finished (bot spoke, back to listening) before the next began
+        assert ("bot", None) in turn and turn[-1] == ("action", "action_listen")
+
+
+def test_a_delivery_retried_to_another_worker_is_recognised(redis_url):
+    prefix = f"dedup{time.time_ns()}"
+    worker_a, worker_b = RedisDedup(redis_url, 60, prefix), RedisDedup(redis_url, 60, prefix)
+    assert worker_a.first_time("zalo:msg-1") is True
+    assert worker_b.first_time("zalo:msg-1") is False
+    assert worker_b.first_time("zalo:msg-2") is True
+
+
+def test_redis_down_deduplication_falls_back_to_memory():
+    dedup = RedisDedup("redis://127.0.0.1:1/0", 60)
+    assert dedup.first_time("k") is True and dedup.first_time("k") is False
