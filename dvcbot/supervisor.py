@@ -98,7 +98,7 @@ def build_children(settings: Settings, model: str, token: str) -> List[Child]:
         )
         suffix = f"-{worker}" if settings.workers > 1 else ""
         children += [
-            Child(f"actions{suffix}", [py, "-m", "rasa_sdk", "--actions", "actions", "--port", str(ports["actions"])], env),
+            Child(f"actions{suffix}", [py, "-m", "dvcbot.action_server", "--actions", "actions", "--port", str(ports["actions"])], env),
             Child(
                 f"rasa{suffix}",
                 [

@@ -12,7 +12,7 @@ import httpx
 
 from dvcbot.settings import Settings
 from dvcbot.supervisor import Child, build_children
-from tests.conftest import ROOT, free_port
+from tests.conftest import DVC_BOT, ROOT, free_port
 
 
 class Proxy:
@@ -76,6 +76,7 @@ class Worker:
 
     def __init__(self, env: Dict[str, str], model: str) -> None:
         self.env = env
+        subprocess.run([DVC_BOT, "index"], env=env, cwd=ROOT, check=True, capture_output=True)
         settings = Settings(port=free_port(), rasa_port=free_port(), actions_port=free_port())
         self.base = f"http://127.0.0.1:{settings.port}"
         self.children: Dict[str, Child] = {}
@@ -95,12 +96,16 @@ class Worker:
             self.stop(name)
 
     def wait_ready(self, timeout_s: float = 300) -> None:
+        """Until /health is ready and a turn is answered (TensorFlow compiles its graphs on the
+        first turns; dvc-bot serve sends such warm-up turns too)."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{self.base}/health", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
+                    text = self.say("__warmup__", "xin chào").json()["messages"][0]["text"]
+                    if not text.startswith("Xin lỗi, hệ thống"):
+                        return
+            except (httpx.HTTPError, ValueError, KeyError, IndexError):
                 pass
             time.sleep(0.5)
         raise AssertionError(f"worker not ready in {timeout_s} s")
