@@ -157,7 +157,7 @@ def peak_rss(pid: int) -> Dict[str, float]:
         match = re.search(r"VmHWM:\s+(\d+) kB", status)
         if not match:
             continue
-        if "rasa_sdk" in cmd:
+        if "rasa_sdk" in cmd or "action_server" in cmd:
             name = "actions"
         elif "dvcbot.rasa_server" in cmd:
             name = "rasa"

@@ -71,6 +71,9 @@ async def profile(turns: int) -> Dict[str, Any]:
     from knowledge.normalize import normalize_text
     from knowledge.retriever import Retriever
 
+    from dvcbot.quiet import configure_logging
+
+    configure_logging()  # as in production: no debug logging
     settings = get_settings()
     model = training.train(settings=settings)
     rasa_patches.apply()

@@ -39,7 +39,7 @@ class TrackerStore(SQLTrackerStore):
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
         # Rasa's engine has no connect timeout: a database that hangs would hang every turn
         self.engine.dispose()
-        self.engine = configure_engine(url)
+        self.engine = configure_engine(url, synchronous="NORMAL")
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         log.info("tracker store: %s", safe_url(url))
 
