@@ -25,5 +25,13 @@ def citation_line(sources: List[Dict[str, str]]) -> str:
 
 
 def payload(sources: List[Dict[str, str]], **extra: Any) -> Dict[str, Any]:
-    """The custom JSON attached to a cited answer; the gateway merges it into the reply."""
+    """The custom JSON attached to a cited answer; the gateway merges it into the reply.
+    `extra` carries the outcome marker (store.outcomes.marker) and answer details."""
     return {"dvc": {"sources": sources, **extra}}
+
+
+def outcome_payload(outcome: str, **fields: Any) -> Dict[str, Any]:
+    """The custom JSON of a message that cites nothing but marks the turn's outcome."""
+    from store.outcomes import marker
+
+    return {"dvc": marker(outcome, **fields)}

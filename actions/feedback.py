@@ -8,8 +8,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.citations import outcome_payload
 from actions.common import channel_of
 from store import records
+from store.outcomes import FEEDBACK
 
 
 class ActionRecordRating(Action):
@@ -23,6 +25,11 @@ class ActionRecordRating(Action):
             question=tracker.get_slot("last_question"), answer_id=tracker.get_slot("last_answer_id"),
             topic=tracker.get_slot("last_topic"),
         )
+        # the marker rides on the next message of the turn (the thanks, or the feedback form's
+        # question after a 👎); the gateway folds a text-less marker into the reply that follows
+        dispatcher.utter_message(json_message=outcome_payload(
+            FEEDBACK, rating=rating, topic=tracker.get_slot("last_topic"), answer_id=tracker.get_slot("last_answer_id"),
+        ))
         if rating == "up":
             dispatcher.utter_message(response="utter_thanks_rating")
         return [SlotSet("feedback_id", float(feedback_id))]

@@ -7,9 +7,11 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.citations import outcome_payload
 from actions.common import channel_of
 from dvcbot.settings import get_settings
 from store import records
+from store.outcomes import HANDOFF
 
 TRANSCRIPT_TURNS = 20
 
@@ -45,5 +47,5 @@ class ActionHandoff(Action):
             conversation_id=tracker.sender_id, channel=channel_of(tracker),
             reason=tracker.get_slot("last_question") or tracker.latest_message.get("text") or "", transcript=transcript(tracker),
         )
-        dispatcher.utter_message(text=handoff_text(request_id))
+        dispatcher.utter_message(text=handoff_text(request_id), json_message=outcome_payload(HANDOFF, handoff_id=request_id))
         return []

@@ -13,6 +13,7 @@ from actions.citations import CAVEAT, citation_line, payload
 from actions.common import after_answer, intent_of, user_question
 from actions.retrieval import confident, search
 from knowledge.retriever import Result
+from store.outcomes import ANSWERED, marker
 
 # intent -> the document topics it is about (a tie-breaker among close results)
 INTENT_TOPICS = {
@@ -80,7 +81,10 @@ async def answer_from_knowledge(dispatcher: CollectingDispatcher, tracker: Track
 
         return utter_procedure(dispatcher, tracker, find_procedure(best.id), aspects_in(question), question)
     sources = [{"title": s["title"], "url": s["url"], "checked": best.checked} for s in best.sources]
-    dispatcher.utter_message(text=document_reply(best), json_message=payload(sources, document=best.id))
+    dispatcher.utter_message(
+        text=document_reply(best),
+        json_message=payload(sources, document=best.id, **marker(ANSWERED, topic=best.topic, answer_id=best.id)),
+    )
     return after_answer(tracker, dispatcher, best.id, best.topic, question)
 
 

@@ -10,9 +10,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.aspects import ASPECTS, BUTTON_TITLES, answer_aspect, aspects_in, card
-from actions.citations import CAVEAT, citation_line, payload, source_dicts
+from actions.citations import CAVEAT, citation_line, outcome_payload, payload, source_dicts
 from actions.common import after_answer, intent_of, user_question
 from knowledge.catalog import Procedure, default_matcher
+from store.outcomes import ANSWERED, FALLBACK, marker
 
 PROCEDURE_INTENTS = {"ask_procedure"}
 
@@ -45,7 +46,7 @@ def utter_procedure(dispatcher: CollectingDispatcher, tracker: Tracker, proc: Pr
     dispatcher.utter_message(
         text=procedure_reply(proc, aspects),
         buttons=follow_up_buttons(proc, aspects or ["time", "fee", "where", "online"]),
-        json_message=payload(sources, procedure=proc.id, aspects=aspects),
+        json_message=payload(sources, procedure=proc.id, aspects=aspects, **marker(ANSWERED, topic="procedure", answer_id=proc.id)),
     )
     return [SlotSet("procedure", proc.id)] + after_answer(tracker, dispatcher, proc.id, "procedure", question)
 
@@ -99,7 +100,7 @@ class ActionAskProcedure(Action):
         text = "Bạn hỏi về thủ tục nào ạ? Chọn bên dưới hoặc gõ tên thủ tục (ví dụ: làm căn cước, đăng ký khai sinh)."
         if int(tracker.get_slot("procedure_attempts") or 0) >= 1:
             text = "Mình chưa nhận ra thủ tục đó. " + text
-        dispatcher.utter_message(text=text, buttons=buttons)
+        dispatcher.utter_message(text=text, buttons=buttons, json_message=outcome_payload(FALLBACK, reason="ask_procedure"))
         return [SlotSet("last_question", user_question(tracker) or tracker.get_slot("last_question"))]
 
 

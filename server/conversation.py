@@ -7,18 +7,21 @@ from typing import List
 from dvcbot.settings import get_settings
 from server.rasa_client import RasaClient, RasaUnavailable
 from server.replies import Reply
+from store.outcomes import ERROR, marker
 
 log = logging.getLogger(__name__)
 
 
-def apology() -> Reply:
+def apology(reason: str = "rasa_unavailable") -> Reply:
+    """The honest answer when Rasa fails; marked (outcome "error") for metrics and logs."""
     settings = get_settings()
     return Reply(
         text=(
             "Xin lỗi, hệ thống trả lời tự động đang bận hoặc gặp sự cố. Bạn vui lòng thử lại sau ít "
             f"phút, hoặc gọi tổng đài Cổng Dịch vụ công quốc gia {settings.hotline_portal} "
             f"(VNeID, căn cước: {settings.hotline_vneid})."
-        )
+        ),
+        custom=marker(ERROR, reason=reason),
     )
 
 
@@ -28,4 +31,4 @@ async def handle_turn(rasa: RasaClient, sender: str, text: str, channel: str) ->
     except RasaUnavailable:
         log.warning("turn answered with an apology (channel=%s)", channel)
         return [apology()]
-    return replies or [apology()]
+    return replies or [apology("no_reply")]

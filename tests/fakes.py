@@ -215,11 +215,41 @@ class FakePlatform:
         return app
 
 
+MARKED: Dict[str, List[Dict[str, Any]]] = {
+    "/marked_answer": [
+        {"text": "📌 Cấp thẻ căn cước\n⏱ 7 ngày làm việc."},
+        {"custom": {"dvc": {"sources": [{"title": "Cổng DVC", "url": "https://dichvucong.gov.vn/", "checked": "2025-07-01"}],
+                            "procedure": "cap-the-can-cuoc", "outcome": "answered", "topic": "procedure", "answer_id": "cap-the-can-cuoc"}}},
+        {"text": "Câu trả lời có giúp được bạn không?", "buttons": [{"title": "👍 Có ích", "payload": "/rate_good"}]},
+    ],
+    "/marked_no_answer": [
+        {"text": "Xin lỗi, mình chưa có thông tin chắc chắn về câu hỏi này.", "buttons": [{"title": "Gặp cán bộ", "payload": "/ask_human"}]},
+        {"custom": {"dvc": {"outcome": "fallback", "reason": "no_answer"}}},
+    ],
+    "/marked_handoff": [
+        {"text": "Bạn có thể gọi 18001096. Mình đã ghi lại yêu cầu (mã YC-1)."},
+        {"custom": {"dvc": {"outcome": "handoff", "handoff_id": 1}}},
+    ],
+    "/marked_rate_good": [
+        {"custom": {"dvc": {"outcome": "feedback", "rating": "up", "topic": "procedure"}}},
+        {"text": "Cảm ơn bạn đã đánh giá!"},
+        {"custom": {"dvc": {"outcome": "feedback"}}},
+    ],
+    "/marked_rate_bad": [
+        {"custom": {"dvc": {"outcome": "feedback", "rating": "down"}}},
+        {"text": "Xin lỗi vì chưa giúp được. Bạn thấy câu trả lời còn thiếu hoặc sai ở đâu?"},
+        {"custom": {"dvc": {"outcome": "feedback"}}},
+    ],
+}
+
+
 def rasa_answer(sender: str, text: str) -> List[Dict[str, Any]]:
     """Predictable bot messages in Rasa's REST shape: a menu with buttons, a long answer, or an
     echo with a cited source."""
     if text.startswith("/ask_processing_time"):
         return [{"recipient_id": sender, "text": f"Đã chọn: {text}"}]
+    if text in MARKED:  # outcome markers as the real actions and responses send them
+        return [{"recipient_id": sender, **message} for message in MARKED[text]]
     if "menu" in text:
         return [{"recipient_id": sender, "text": "Bạn muốn hỏi thủ tục nào ạ?", "buttons": [
             {"title": "Căn cước", "payload": '/ask_processing_time{"procedure": "căn cước"}'},

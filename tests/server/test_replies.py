@@ -1,3 +1,5 @@
+import pytest
+
 from server.replies import all_sources, from_rasa, joined_text
 
 SOURCE = {"title": "Cổng DVC", "url": "https://dichvucong.gov.vn/", "checked": "2026-11-24"}
@@ -28,3 +30,29 @@ def test_sources_are_deduplicated_and_foreign_custom_kept():
 
 def test_empty_rasa_answer_gives_no_replies():
     assert from_rasa([]) == []
+
+
+def test_a_marker_sent_before_any_text_joins_the_reply_that_follows():
+    from server.replies import outcome_of
+
+    replies = from_rasa([
+        {"recipient_id": "u", "custom": {"dvc": {"outcome": "feedback", "rating": "down"}}},
+        {"recipient_id": "u", "text": "Bạn thấy còn thiếu gì?"},
+        {"recipient_id": "u", "custom": {"dvc": {"outcome": "feedback"}}},
+    ])
+    assert len(replies) == 1 and replies[0].text == "Bạn thấy còn thiếu gì?"
+    assert replies[0].custom == {"outcome": "feedback", "rating": "down"}
+    assert outcome_of(replies) == {"outcome": "feedback", "rating": "down"}
+
+
+def test_a_turn_takes_its_most_telling_outcome():
+    from store.outcomes import marker, turn_outcome
+
+    answer = marker("answered", topic="procedure", answer_id="cap-ho-chieu", reason=None)
+    assert answer == {"outcome": "answered", "topic": "procedure", "answer_id": "cap-ho-chieu"}
+    assert turn_outcome([marker("feedback", rating="up"), answer])["outcome"] == "answered"
+    assert turn_outcome([marker("chitchat"), marker("fallback", reason="clarify")]) == {"outcome": "fallback", "reason": "clarify"}
+    assert turn_outcome([answer, marker("handoff")])["outcome"] == "handoff"
+    assert turn_outcome([{"sources": []}, None]) == {"outcome": "unknown"}
+    with pytest.raises(ValueError):
+        marker("maybe")
