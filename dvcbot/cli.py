@@ -9,6 +9,7 @@
     dvc-bot index [--force]          build the retrieval index (skips when up to date)
     dvc-bot search [--json] [--k 3] QUERY   hybrid search over the knowledge
     dvc-bot finetune                 adapt the embedding model to the knowledge (minutes)
+    dvc-bot report [--json] [--html FILE] [--since DAY | --days N]   the staff report
 """
 from __future__ import annotations
 
@@ -193,6 +194,36 @@ def cmd_db(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from dvcbot.settings import get_settings
+    from store.db import engine_for
+    from store.report import build_report, format_text
+
+    settings = get_settings()
+    try:
+        since = dt.date.fromisoformat(args.since) if args.since else None
+    except ValueError:
+        print(f"dvc-bot report: --since wants a day like 2025-07-01, not {args.since!r}", file=sys.stderr)
+        return 2
+    engine = engine_for(settings.db_url)
+    events_engine = engine_for(args.tracker_url) if args.tracker_url else None
+    report = build_report(engine, events_engine, since=since, days=args.days or settings.report_days, top=args.top)
+    if args.html:
+        from pathlib import Path
+
+        from dvcbot.report_html import render_html
+
+        Path(args.html).write_text(render_html(report), encoding="utf-8")
+        print(f"wrote {args.html}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+    elif not args.html:
+        print("\n".join(format_text(report)))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dvc-bot", description="Trợ lý dịch vụ công trực tuyến")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -235,6 +266,16 @@ def build_parser() -> argparse.ArgumentParser:
     k.set_defaults(func=cmd_knowledge_check)
     k = ksub.add_parser("export-nlu", help="write data/nlu/procedure_synonyms.yml from the catalog")
     k.set_defaults(func=cmd_export_nlu)
+
+    p = sub.add_parser("report", help="staff report: turns, answered/fallback/handoff, satisfaction, unanswered, open handoffs")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--html", metavar="FILE", help="write a self-contained HTML page with charts")
+    when = p.add_mutually_exclusive_group()
+    when.add_argument("--since", metavar="DAY", help="from this day (YYYY-MM-DD, Vietnam time) until now")
+    when.add_argument("--days", type=int, help="the last N days including today (default REPORT_DAYS, 30)")
+    p.add_argument("--top", type=int, default=10, help="how many unanswered questions (default 10)")
+    p.add_argument("--tracker-url", metavar="URL", help="database of Rasa's tracker store if not DATABASE_URL's")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("db", help="database tools (DATABASE_URL, default a SQLite file under DVC_DATA_DIR)")
     dsub = p.add_subparsers(dest="db_command", required=True)

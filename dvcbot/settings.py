@@ -102,6 +102,12 @@ class Settings(BaseSettings):
     turn_concurrency: int = 8  # turns sent to Rasa at once (its inference is sequential anyway)
     shutdown_grace_s: float = 10.0  # running turns get this long at shutdown (then resume at start)
 
+    # operations: staff report, logs (README "Operations: report, metrics, logs")
+    staff_token: str = ""  # STAFF_TOKEN: bearer token of /staff/*; unset -> the staff pages are off
+    log_format: str = "text"  # LOG_FORMAT: "text" (key=value fields) or "json" (one object a line)
+    log_salt: str = ""  # LOG_SALT: key of the conversation pseudonyms in logs/report (default: var/log-salt)
+    report_days: int = 30  # default period of `dvc-bot report` and /staff/report
+
     class Config:
         env_prefix = ""
         case_sensitive = False
@@ -146,6 +152,10 @@ class Settings(BaseSettings):
             "dedup_ttl_s": {"env": ["DEDUP_TTL_S"]},
             "shutdown_grace_s": {"env": ["SHUTDOWN_GRACE_S"]},
             "turn_concurrency": {"env": ["TURN_CONCURRENCY"]},
+            "staff_token": {"env": ["STAFF_TOKEN"]},
+            "log_format": {"env": ["LOG_FORMAT"]},
+            "log_salt": {"env": ["LOG_SALT"]},
+            "report_days": {"env": ["REPORT_DAYS"]},
         }
 
     @property

@@ -15,6 +15,7 @@ from typing import Dict, List, Optional, Protocol
 
 import httpx
 
+from dvcbot.logs import conversation_id_for, fields
 from dvcbot.settings import Settings
 from knowledge.normalize import normalize_text
 from server import texts
@@ -25,7 +26,8 @@ from server.outbox import Outbox
 from server.ratelimit import RateLimiter, Verdict
 from server.rasa_client import RasaClient
 from server.render.text import units
-from server.replies import Reply
+from server.metrics import Metrics
+from server.replies import Reply, outcome_of
 from server.storage import Database
 from server.work import Work
 
@@ -48,8 +50,9 @@ class Channel(Protocol):
 
 
 class Gateway:
-    def __init__(self, settings: Settings, dedup: Optional[DedupStore] = None) -> None:
+    def __init__(self, settings: Settings, dedup: Optional[DedupStore] = None, metrics: Optional[Metrics] = None) -> None:
         self.settings = settings
+        self.metrics = metrics or Metrics()
         self.rasa = RasaClient(settings.rasa_base_url, settings.actions_url, settings.rasa_timeout_s, settings.rasa_token)
         self.http = httpx.AsyncClient(
             timeout=httpx.Timeout(settings.outbound_timeout_s, connect=min(3.0, settings.outbound_timeout_s)),
@@ -65,7 +68,7 @@ class Gateway:
             self.db, {},
             attempts=settings.outbound_attempts, backoff_s=settings.outbound_backoff_s,
             retry_base_s=settings.outbox_retry_base_s, max_attempts=settings.outbox_max_attempts,
-            poll_s=settings.outbox_poll_s,
+            poll_s=settings.outbox_poll_s, on_failure=self.metrics.send_failed,
         )
         self._worker: Optional[asyncio.Task] = None
         self._setup_channels()
@@ -175,8 +178,20 @@ class Gateway:
     async def rasa_turn(self, sender: str, text: str, channel: str) -> List[Reply]:
         """One turn through Rasa; at most TURN_CONCURRENCY at once, the others wait here (a
         backlog of queued HTTP requests would slow the whole event loop down)."""
+        start = time.perf_counter()
         async with self._turns:
-            return await handle_turn(self.rasa, sender, text, channel=channel)
+            replies = await handle_turn(self.rasa, sender, text, channel=channel)
+        self._observe(sender, channel, time.perf_counter() - start, replies)
+        return replies
+
+    def _observe(self, sender: str, channel: str, seconds: float, replies: List[Reply]) -> None:
+        """Metrics and one structured log line per turn (a pseudonym, never the sender id)."""
+        outcome = outcome_of(replies)
+        self.metrics.turn(channel, seconds, outcome)
+        log.info("turn", extra=fields(
+            conversation=conversation_id_for(sender, self.settings), channel=channel,
+            latency_ms=round(seconds * 1000, 1), **outcome,
+        ))
 
     def web_admit(self, sender: str) -> bool:
         """Per-sender rate limit of the website (REST and socket.io); over it, every message

@@ -1,41 +1,44 @@
 """The gateway: `uvicorn server.main:app --ws wsproto`.
 
 `app` is an ASGI app: socket.io (`/socket.io/`, the website widget) in front of the FastAPI app
-(webhooks, widget page, health, docs). `create_app(settings)` builds a fresh one (tests)."""
+(webhooks, widget page, health, Prometheus `/metrics`, the staff report under `/staff/`, docs).
+`create_app(settings)` builds a fresh one (tests)."""
 from __future__ import annotations
 
 import logging
-import sys
 from contextlib import asynccontextmanager
 from typing import Any, Optional
 
 import socketio
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from dvcbot.settings import Settings, get_settings
 from server.channels import facebook, web, widget, zalo
+from server import staff
 from server.channels import socketio as socketio_channel
 from server.gateway import Gateway
 from server.limits import BodySizeLimit
+from server.metrics import Metrics
 
 
-def configure_logging() -> None:
-    """Gateway log lines on stderr (uvicorn configures only its own loggers). Outbound URLs can
-    carry tokens, so httpx's request log stays off."""
+def configure_logging(log_format: str = "text") -> None:
+    """Gateway log lines on stderr (uvicorn configures only its own loggers), as text with
+    key=value fields or JSON (LOG_FORMAT); personal data masked in every record (dvcbot.logs).
+    Outbound URLs can carry tokens, so httpx's request log stays off."""
+    from dvcbot.logs import configure
+
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    logger = logging.getLogger("server")
-    if not logging.getLogger().handlers and not logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(name)s] %(message)s"))
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
+    configure(log_format, "server")
 
 
 def create_api(settings: Settings) -> FastAPI:
+    metrics = Metrics()  # one registry per app (tests build many apps in one process)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        gateway = Gateway(settings)
+        staff.warn_if_disabled(settings)
+        gateway = Gateway(settings, metrics=metrics)
         app.state.gateway = gateway
         app.state.rasa = gateway.rasa
         await gateway.start()
@@ -51,8 +54,9 @@ def create_api(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.metrics = metrics
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    for module in (web, zalo, facebook, widget):
+    for module in (web, zalo, facebook, widget, staff):
         app.include_router(module.router)
 
     @app.get("/health", tags=["ops"], summary="Readiness: model loaded and actions up")
@@ -68,12 +72,17 @@ def create_api(settings: Settings) -> FastAPI:
     async def live() -> dict:
         return {"status": "ok"}
 
+    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics of this gateway process (no personal data)",
+             response_class=PlainTextResponse)
+    async def prometheus_metrics() -> Response:
+        return Response(metrics.render(), media_type=metrics.content_type)
+
     return app
 
 
 def create_app(settings: Optional[Settings] = None) -> Any:
     settings = settings or get_settings()
-    configure_logging()
+    configure_logging(settings.log_format)
     api = create_api(settings)
     sio = socketio_channel.build(lambda: api.state.gateway, settings)
     asgi = socketio.ASGIApp(sio, other_asgi_app=api, socketio_path="socket.io")

@@ -45,6 +45,7 @@ class Outbox:
         max_attempts: int = 12,
         poll_s: float = 5.0,
         clock: Callable[[], float] = time.time,
+        on_failure: Optional[Callable[[str, bool], None]] = None,
     ) -> None:
         self.db = db
         self.senders = senders
@@ -54,6 +55,7 @@ class Outbox:
         self.max_attempts = max(1, max_attempts)
         self.poll_s = poll_s
         self.clock = clock
+        self.on_failure = on_failure  # (channel, final) after a failed round (metrics)
         self._locks: Dict[Tuple[str, str], asyncio.Lock] = {}
         self._users: Dict[Tuple[str, str], int] = {}
 
@@ -114,7 +116,10 @@ class Outbox:
         assert error is not None
         total = row["attempts"] + 1
         who = anon(recipient)
-        if not error.retryable or total >= self.max_attempts:
+        final = not error.retryable or total >= self.max_attempts
+        if self.on_failure:
+            self.on_failure(channel, final)
+        if final:
             self.db.execute(
                 "UPDATE outbox SET status = 'dead', attempts = ?, last_error = ? WHERE id = ?",
                 (total, error.reason, row["id"]),

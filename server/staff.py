@@ -1,0 +1,80 @@
+"""Staff pages of the gateway: `GET /staff/report` (HTML with charts) and
+`GET /staff/report.json`, the same report as `dvc-bot report`.
+
+They require STAFF_TOKEN, as `Authorization: Bearer <token>` or `?token=<token>` (compared in
+constant time; log lines mask `token=`). With STAFF_TOKEN unset they are off: 404, and one
+warning at start. A wrong or missing token gets 403. Nothing here is reachable by citizens
+without the token; the report holds no raw ids or personal numbers anyway."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Optional
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from server.security import tokens_equal
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/staff", tags=["staff"])
+
+
+def warn_if_disabled(settings) -> None:
+    if not settings.staff_token:
+        log.warning("staff pages disabled: set STAFF_TOKEN to enable /staff/report (they answer 404)")
+
+
+def _authorise(request: Request, token: Optional[str]) -> None:
+    expected = request.app.state.settings.staff_token
+    if not expected:
+        raise HTTPException(status_code=404, detail="Not Found")
+    given = token
+    header = request.headers.get("authorization") or ""
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        given = value.strip()
+    if not tokens_equal(given, expected):
+        raise HTTPException(status_code=403, detail="staff token required")
+
+
+def _report(request: Request, since: Optional[dt.date], days: Optional[int]) -> dict:
+    from dvcbot.logs import conversation_id_for
+    from store.db import engine_for
+    from store.report import build_report
+
+    settings = request.app.state.settings
+    engine = engine_for(settings.db_url)
+    return build_report(
+        engine, since=since, days=days or settings.report_days,
+        pseudonym=lambda sender: conversation_id_for(sender, settings),
+    )
+
+
+# plain `def`: FastAPI runs them in its thread pool (database reads, chart drawing)
+@router.get("/report.json", summary="Staff report as JSON (STAFF_TOKEN)")
+def report_json(
+    request: Request,
+    since: Optional[dt.date] = Query(None, description="from this day (Vietnam time)"),
+    days: Optional[int] = Query(None, ge=1, le=3660, description="the last N days (default REPORT_DAYS)"),
+    token: Optional[str] = Query(None, description="the staff token, if not sent as a Bearer header"),
+) -> JSONResponse:
+    _authorise(request, token)
+    return JSONResponse(_report(request, since, days), headers={"Cache-Control": "no-store"})
+
+
+@router.get("/report", summary="Staff report with charts (STAFF_TOKEN)", response_class=HTMLResponse)
+def report_html(
+    request: Request,
+    since: Optional[dt.date] = Query(None, description="from this day (Vietnam time)"),
+    days: Optional[int] = Query(None, ge=1, le=3660, description="the last N days (default REPORT_DAYS)"),
+    token: Optional[str] = Query(None, description="the staff token, if not sent as a Bearer header"),
+) -> HTMLResponse:
+    _authorise(request, token)
+    from dvcbot.report_html import render_html
+
+    return HTMLResponse(
+        render_html(_report(request, since, days)),
+        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"},
+    )
