@@ -14,13 +14,14 @@ from tests.test_conversations import Chat
 pytestmark = pytest.mark.slow
 
 TURNS = [  # what the citizen says -> the outcome the turn must carry
+    # a fresh conversation: nothing asked before, so nothing for these to fall back on
+    ("/ask_access", {"outcome": "fallback", "reason": "no_answer"}),
+    ("/nlu_fallback", {"outcome": "fallback", "reason": "clarify"}),
     ("/greet", {"outcome": "chitchat"}),
     ("Làm thẻ căn cước mất bao lâu?", {"outcome": "answered", "topic": "procedure", "answer_id": "cap-the-can-cuoc"}),
     ("/rate_bad", {"outcome": "feedback", "rating": "down"}),
     ("câu trả lời thiếu lệ phí", {"outcome": "feedback"}),
     ("dự báo thời tiết Hà Nội ngày mai thế nào", {"outcome": "fallback", "reason": "out_of_scope"}),
-    ("/ask_access", {"outcome": "fallback", "reason": "no_answer"}),
-    ("/nlu_fallback", {"outcome": "fallback", "reason": "clarify"}),
     ("/ask_human", {"outcome": "handoff"}),
 ]
 
@@ -46,4 +47,4 @@ def test_each_turn_is_marked_and_the_report_agrees(agent, tmp_path):
     assert turns["by_outcome"] == counts
     assert turns["by_channel"] == {"test": len(TURNS)}
     # button payloads (/ask_access...) are not questions citizens typed
-    assert [(row["question"], row["reason"]) for row in turns["unanswered"]] == [(TURNS[4][0], "out_of_scope")]
+    assert [(row["question"], row["reason"]) for row in turns["unanswered"]] == [(TURNS[6][0], "out_of_scope")]
