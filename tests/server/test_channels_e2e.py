@@ -47,7 +47,8 @@ def served(bot_env, trained_model, fake_platform, tmp_path_factory):
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and proc.poll() is None:
         try:
-            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+            # ready, and warmed up: a cold Rasa can exceed RASA_TIMEOUT_S on its first turns
+            if httpx.get(f"{base}/health", timeout=2).status_code == 200 and "[dvc-bot] ready" in Path(log.name).read_text():
                 break
         except httpx.HTTPError:
             pass
