@@ -41,6 +41,11 @@ class TrackerStore(SQLTrackerStore):
         self.engine.dispose()
         self.engine = configure_engine(url, synchronous="NORMAL")
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+        try:  # the staff report reads events by time
+            with self.engine.begin() as conn:
+                conn.execute(sa.text("CREATE INDEX IF NOT EXISTS ix_events_timestamp ON events (timestamp)"))
+        except sa.exc.DBAPIError as exc:  # another worker creating it at the same moment
+            log.info("index on events.timestamp not created here: %s", type(exc).__name__)
         log.info("tracker store: %s", safe_url(url))
 
 
