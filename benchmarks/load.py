@@ -37,7 +37,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.ops.test_scale_out import free_ports  # noqa: E402
+from dvcbot.supervisor import free_port_block  # noqa: E402
 
 CHITCHAT = ["xin chào", "cảm ơn", "chào bot", "ok cảm ơn nhé", "bạn là ai"]
 APOLOGY = "Xin lỗi, hệ thống trả lời tự động"
@@ -174,8 +174,9 @@ def peak_rss(pid: int) -> Dict[str, float]:
 
 
 def start_stack(workers: int) -> tuple:
-    env = dict(os.environ, WORKERS=str(workers), PORT=str(free_ports(workers)), RASA_PORT=str(free_ports(workers)),
-               ACTIONS_PORT=str(free_ports(workers)), RATE_LIMIT_MESSAGES="100000")
+    base = free_port_block(3 * workers)
+    env = dict(os.environ, WORKERS=str(workers), PORT=str(base), RASA_PORT=str(base + workers),
+               ACTIONS_PORT=str(base + 2 * workers), RATE_LIMIT_MESSAGES="100000")
     if workers > 1 and not env.get("REDIS_URL"):
         env["REDIS_URL"] = "redis://127.0.0.1:6379/0"
     proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "dvc-bot"), "serve"], env=env, cwd=ROOT,

@@ -43,6 +43,18 @@ def port_in_use(host: str, port: int) -> bool:
     return False
 
 
+def free_port_block(count: int, host: str = "127.0.0.1") -> int:
+    """The first of `count` consecutive free ports (for WORKERS=count on ports chosen at run
+    time: tests and benchmarks)."""
+    for _ in range(100):
+        with socket.socket() as sock:
+            sock.bind((host, 0))
+            first = sock.getsockname()[1]
+        if first + count < 65535 and not any(port_in_use(host, p) for p in range(first, first + count)):
+            return first
+    raise RuntimeError(f"no {count} consecutive free ports on {host}")
+
+
 @dataclass
 class Child:
     name: str

@@ -40,3 +40,33 @@ def test_patched_load_predicts_exactly_like_rasa(agent, trained_model, bot_env):
     assert result.returncode == 0, result.stderr[-3000:]
     line = next(l for l in result.stdout.splitlines() if l.startswith("RESULT"))
     assert summary(patched) == summary(json.loads(line[len("RESULT"):]))
+
+
+@pytest.mark.parametrize(
+    "result, valid",
+    [
+        ({"events": [{"event": "slot", "name": "x", "value": 1}], "responses": [{"text": "chào"}]}, True),
+        ({"events": [], "responses": []}, True),
+        ({"events": [{"event": "no_such_event"}], "responses": []}, False),
+        ({"events": "not a list", "responses": []}, False),
+        ({"events": [], "responses": ["not an object"]}, False),
+    ],
+)
+def test_cached_action_result_validation_agrees_with_rasas(result, valid):
+    from jsonschema import ValidationError, validate
+    from rasa.core.actions.action import RemoteAction
+
+    from dvcbot import rasa_patches
+
+    rasa_patches._patch_action_result_validation()
+    try:
+        validate(result, RemoteAction.action_response_format_spec())
+        rasa_says = True
+    except ValidationError:
+        rasa_says = False
+    assert rasa_says is valid
+    if valid:
+        assert RemoteAction._validate_action_result(None, result) is True
+    else:
+        with pytest.raises(ValidationError, match="Failed to validate Action server response"):
+            RemoteAction._validate_action_result(None, result)

@@ -5,7 +5,6 @@ the order they arrived."""
 from __future__ import annotations
 
 import asyncio
-import socket
 import subprocess
 import time
 
@@ -13,6 +12,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from dvcbot.supervisor import free_port_block
 from server.dedup import RedisDedup
 from tests.conftest import DVC_BOT, ROOT
 
@@ -32,34 +32,12 @@ QUESTIONS = [
 ]
 
 
-def free_ports(count: int) -> int:
-    """The first of `count` consecutive free loopback ports."""
-    for _ in range(100):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            first = sock.getsockname()[1]
-        if first + count >= 65535:
-            continue
-        try:
-            socks = []
-            for port in range(first, first + count):
-                s = socket.socket()
-                s.bind(("127.0.0.1", port))
-                socks.append(s)
-            return first
-        except OSError:
-            continue
-        finally:
-            for s in socks:
-                s.close()
-    raise RuntimeError("no consecutive free ports")
-
-
 @pytest.fixture(scope="module")
 def two_workers(bot_env, trained_model, pg_url, redis_url):
+    base = free_port_block(6)  # gateways, Rasa servers, action servers: two of each
     env = dict(
         bot_env, WORKERS="2", DATABASE_URL=pg_url, REDIS_URL=redis_url, REDIS_KEY_PREFIX="scaleouttest",
-        PORT=str(free_ports(2)), RASA_PORT=str(free_ports(2)), ACTIONS_PORT=str(free_ports(2)),
+        PORT=str(base), RASA_PORT=str(base + 2), ACTIONS_PORT=str(base + 4),
     )
     proc = subprocess.Popen([DVC_BOT, "serve"], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     bases = [f"http://127.0.0.1:{int(env['PORT']) + i}" for i in range(2)]
