@@ -29,5 +29,7 @@ def configure_logging(level: int = None) -> None:
     from rasa.utils.common import configure_logging_and_warnings
     from rasa.utils.log_utils import configure_structlog
 
-    configure_logging_and_warnings(level)
+    # no RepeatedLogFilter: it drops a record identical to the previous one (our one-line `turn`
+    # logs, repeated warnings) from every root handler, pytest's log capture included
+    configure_logging_and_warnings(level, filter_repeated_logs=False)
     configure_structlog(level)
