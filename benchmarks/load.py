@@ -120,15 +120,17 @@ class Driver:
 
         async def citizen(conv: int) -> None:
             nonlocal errors
-            while time.perf_counter() < stop_at:
-                result = await self.turn(conv, self.rng.choice(self.pool))
+            turns = 0
+            while time.perf_counter() < stop_at:  # a new conversation every 8 turns, as citizens do
+                result = await self.turn(conv * 1000 + turns // 8, self.rng.choice(self.pool))
+                turns += 1
                 if result is None:
                     errors += 1
                 else:
                     latencies.append(result)
 
         start = time.perf_counter()
-        await asyncio.gather(*(citizen(10_000 + c) for c in range(concurrency)))
+        await asyncio.gather(*(citizen(100 + c) for c in range(concurrency)))
         return summary(latencies, errors, time.perf_counter() - start, mode="closed", concurrency=concurrency)
 
 
