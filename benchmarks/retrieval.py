@@ -29,10 +29,10 @@ MODES = ("lexical", "dense", "hybrid")
 FORMS = ("accented", "accentless", "abbreviated")
 
 
-def evaluate(retriever: Retriever, items: list, mode: str) -> dict:
+def evaluate(retriever: Retriever, items: list, mode: str, expand: bool = True) -> dict:
     rows = []
     for item in items:
-        ids = [r.id for r in retriever.search(item["question"], k=10, mode=mode)]
+        ids = [r.id for r in retriever.search(item["question"], k=10, mode=mode, expand=expand)]
         relevant = set(item["relevant"])
         rank = next((i for i, rid in enumerate(ids, 1) if rid in relevant), None)
         rows.append((item, rank))
@@ -67,6 +67,7 @@ def main() -> int:
     parser.add_argument("--dev", default=str(ROOT / "eval" / "retrieval_dev.jsonl"))
     parser.add_argument("--json", default=None, help="write the full report here")
     parser.add_argument("--passes", type=int, default=3, help="latency passes over the dev questions")
+    parser.add_argument("--no-expand", action="store_true", help="without the thesaurus query expansion")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: library default)")
     args = parser.parse_args()
     model = args.model or get_settings().embedding_model_path
@@ -80,7 +81,8 @@ def main() -> int:
             "model": model,
             "dev_questions": len(items),
             "index": {"build_seconds": round(build.seconds, 2), "chunks": build.chunks, "vectors": build.vectors, "size_mb": round(build.size_bytes / 1e6, 2)},
-            "quality": {mode: evaluate(retriever, items, mode) for mode in MODES},
+            "expand": not args.no_expand,
+            "quality": {mode: evaluate(retriever, items, mode, expand=not args.no_expand) for mode in MODES},
         }
         for _ in range(10):  # warm-up
             retriever.search(items[0]["question"], k=3)
@@ -88,7 +90,7 @@ def main() -> int:
         for _ in range(args.passes):
             for item in items:
                 start = time.perf_counter()
-                retriever.search(item["question"], k=3)
+                retriever.search(item["question"], k=3, expand=not args.no_expand)
                 timings.append((time.perf_counter() - start) * 1000)
         report["latency_ms"] = {
             "queries": len(timings), "p50": round(statistics.median(timings), 2), "p95": round(percentile(timings, 95), 2),

@@ -71,6 +71,16 @@ ABBREVIATIONS = {
     "hkd": "hộ kinh doanh",
     "ubnd": "ủy ban nhân dân",
     "tthc": "thủ tục hành chính",
+    "kd": "kinh doanh",
+    "gpkd": "giấy phép kinh doanh",
+    "xnc": "xuất nhập cảnh",
+    "gks": "giấy khai sinh",
+    "hs": "hồ sơ",
+    "hk": "hộ khẩu",
+    "ck": "chuyển khoản",
+    "tg": "thời gian",
+    "ttphcc": "trung tâm phục vụ hành chính công",
+    "bpmc": "bộ phận một cửa",
     "k": "không",
     "ko": "không",
     "hok": "không",
@@ -125,3 +135,99 @@ def normalize_for_nlu(text: str) -> str:
     is trained on raw abbreviations and measured better on them (entity F1 0.79 vs 0.52 on
     abbreviated test sentences); retrieval and the aspect/procedure matchers expand them."""
     return expand_abbreviations(normalize_text(text))
+
+
+# Domain thesaurus for query expansion: everyday words citizens use -> the words the knowledge
+# is written in. Matched on the accent-free search form as whole phrases; the canonical terms
+# are appended to the query (never replacing what was typed), for BM25 and the dense encoder.
+# Keep entries general (how people talk about these services), not tuned to any test question.
+THESAURUS = [
+    (("tài khoản định danh", "định danh điện tử", "app định danh", "ứng dụng định danh", "định danh mức", "tk định danh"), "VNeID định danh điện tử"),
+    (("bìa đỏ", "bìa hồng", "sổ hồng", "sổ đỏ", "giấy đỏ"), "sổ đỏ giấy chứng nhận quyền sử dụng đất"),
+    (("passport", "pasport", "hộ chiếu"), "hộ chiếu"),
+    (("lấy vợ", "lấy chồng", "cưới vợ", "cưới chồng", "đám cưới", "cưới nhau", "kết hôn"), "đăng ký kết hôn"),
+    (("bằng lái", "bằng xe", "giấy phép lái xe"), "giấy phép lái xe"),
+    (("giấy khai sinh", "mới sinh", "sinh con", "vừa sinh", "em bé", "con nhỏ"), "đăng ký khai sinh"),
+    (("qua đời", "báo tử", "chứng tử", "đã mất", "vừa mất", "người chết", "bị chết"), "đăng ký khai tử"),
+    (("hộ khẩu", "nhập khẩu", "chuyển khẩu"), "đăng ký thường trú hộ khẩu"),
+    (("ở trọ", "thuê trọ", "nhà trọ", "phòng trọ", "thuê nhà", "ở nhờ"), "đăng ký tạm trú"),
+    (("mã xác thực", "mã xác nhận", "mã kích hoạt", "mã gửi về điện thoại", "mã số gửi qua tin nhắn", "otp"), "mã OTP"),
+    (("app", "application", "phần mềm"), "ứng dụng"),
+    (("web", "website", "trang mạng", "đường link", "link"), "trang web"),
+    (("online", "onl", "trên mạng", "qua mạng", "qua internet", "làm tại nhà", "làm ở nhà", "trên điện thoại"), "trực tuyến"),
+    (("mất tiền", "tốn tiền", "tốn bao nhiêu", "hết bao nhiêu tiền", "chi phí", "bao nhiêu tiền", "mấy tiền", "tiền phí"), "lệ phí"),
+    (("bao lâu", "mấy ngày", "bao nhiêu ngày", "bao giờ có", "khi nào có", "khi nào xong", "bao giờ xong", "mấy hôm"), "thời gian giải quyết"),
+    (("giấy tờ gì", "mang theo gì", "mang gì", "cần những gì", "cần gì", "hồ sơ gồm", "chuẩn bị gì", "cần giấy gì"), "giấy tờ cần chuẩn bị"),
+    (("bị lừa", "lừa tiền", "giả danh", "mạo danh", "giả mạo", "scam", "đáng ngờ", "lừa đảo"), "lừa đảo giả mạo"),
+    (("hotline", "đường dây nóng", "số hỗ trợ", "gọi cho ai", "gọi số nào", "gọi đâu"), "tổng đài hỗ trợ"),
+    (("đóng tiền", "nộp tiền", "đóng phí", "trả phí", "nộp phí"), "thanh toán lệ phí"),
+    (("không vào được", "ko vào được", "không truy cập được", "bị lỗi", "báo lỗi", "bị treo", "đứng hình"), "lỗi không đăng nhập được"),
+    (("pass", "password", "mật mã"), "mật khẩu"),
+    (("đổi máy", "máy mới", "điện thoại mới", "thay điện thoại"), "đổi điện thoại mới đăng nhập"),
+    (("đổi số", "số mới", "thay sim", "đổi sim", "mất sim"), "đổi số điện thoại"),
+    (("ship", "chuyển phát", "gửi về nhà", "giao tận nhà", "giao về nhà", "nhận tại nhà", "qua bưu điện"), "bưu chính bưu điện"),
+    (("hồ sơ tới đâu", "hồ sơ đến đâu", "tra cứu hồ sơ", "xem hồ sơ", "kiểm tra hồ sơ", "tình trạng hồ sơ"), "theo dõi hồ sơ đã nộp tra cứu"),
+    (("rút bảo hiểm", "rút bhxh", "rút sổ bảo hiểm", "bảo hiểm một lần", "chốt sổ"), "hưởng bảo hiểm xã hội một lần"),
+    (("mất việc", "nghỉ việc", "thất nghiệp", "bị sa thải"), "trợ cấp thất nghiệp"),
+    (("người già", "cao tuổi", "không có lương hưu", "ông bà già"), "trợ cấp hưu trí xã hội người cao tuổi"),
+    (("thẻ bảo hiểm", "thẻ bảo hiểm y tế", "thẻ khám bệnh"), "thẻ bảo hiểm y tế"),
+    (("công chứng", "sao y", "photo công chứng"), "chứng thực bản sao"),
+    (("xây nhà", "làm nhà", "sửa nhà", "cất nhà"), "giấy phép xây dựng nhà ở"),
+    (("mua đất", "bán đất", "sang nhượng", "mua bán đất"), "chuyển nhượng quyền sử dụng đất sang tên"),
+    (("thừa kế", "cho đất", "tặng đất", "để lại đất", "cho con đất"), "thừa kế tặng cho quyền sử dụng đất"),
+    (("tách sổ", "chia đất", "tách đất", "gộp đất", "gộp sổ"), "tách thửa hợp thửa đất"),
+    (("mua xe", "biển số", "bấm biển", "xe mới"), "đăng ký xe biển số"),
+    (("bán xe", "sang tên xe"), "thu hồi đăng ký xe"),
+    (("mở quán", "mở tiệm", "mở cửa hàng", "buôn bán", "kinh doanh nhỏ", "giấy phép kinh doanh", "bán hàng"), "đăng ký hộ kinh doanh"),
+    (("tiền án", "án tích", "lý lịch"), "lý lịch tư pháp"),
+    (("chứng minh thư", "chứng minh nhân dân", "căn cước công dân"), "căn cước"),
+    (("sáp nhập", "sắp xếp", "bỏ huyện", "không còn huyện", "hai cấp", "2 cấp"), "chính quyền hai cấp sau sắp xếp"),
+    (("phạt nguội", "nộp phạt", "vi phạm giao thông"), "nộp phạt giao thông"),
+    (("mất điện thoại", "bị trộm điện thoại", "rơi điện thoại"), "mất điện thoại khóa tài khoản"),
+    (("đất nông nghiệp", "đất vườn", "lên thổ cư", "lên đất ở"), "chuyển mục đích sử dụng đất"),
+]
+_BOUNDARY = r"(?<!\w){}(?!\w)"
+
+
+def _key(text: str) -> str:
+    return expand_abbreviations(normalize_text(text)).lower()
+
+
+def _compile_thesaurus():
+    """Each entry is matched on accented text when the query has diacritics ("hồ sơ đó" is not
+    "sổ đỏ", "mất mấy ngày" is not "mất máy"), and on the accent-free form otherwise."""
+    compiled = []
+    for variants, canonical in THESAURUS:
+        accented = sorted({_key(v) for v in variants}, key=len, reverse=True)
+        flat = sorted({strip_accents(v) for v in accented}, key=len, reverse=True)
+        compiled.append((
+            re.compile("|".join(_BOUNDARY.format(re.escape(k)) for k in accented)),
+            re.compile("|".join(_BOUNDARY.format(re.escape(k)) for k in flat)),
+            canonical,
+            strip_accents(canonical),
+        ))
+    return compiled
+
+
+_THESAURUS = _compile_thesaurus()
+
+
+def thesaurus_terms(text: str) -> list:
+    """Canonical terms for the everyday words in `text` ('lấy vợ' -> ['đăng ký kết hôn']),
+    leaving out terms the text already contains."""
+    key = _key(text or "")
+    flat = strip_accents(key)
+    typed = normalize_text(text or "").lower()  # marks the citizen typed (not the expansions')
+    has_marks = strip_accents(typed) != _WHITESPACE.sub(" ", typed).strip()
+    terms = []
+    for accented, plain, canonical, canonical_flat in _THESAURUS:
+        found = accented.search(key) if has_marks else plain.search(flat)
+        if found and canonical_flat not in flat and canonical not in terms:
+            terms.append(canonical)
+    return terms
+
+
+def expand_query(text: str) -> str:
+    """The query with its thesaurus terms appended (for retrieval; the original words stay)."""
+    terms = thesaurus_terms(text)
+    return f"{text}\n{' '.join(terms)}" if terms else text

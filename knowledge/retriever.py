@@ -12,6 +12,7 @@ import numpy as np
 from knowledge.chunks import Chunk
 from knowledge.embeddings import Encoder
 from knowledge.lexical import LexicalIndex
+from knowledge.normalize import expand_query
 
 # Weighted reciprocal rank fusion of three rankings of records: dense (max over a record's
 # vectors), BM25 over chunks, BM25 over whole records. The English-trained packaged model is the
@@ -104,7 +105,9 @@ class Retriever:
                 best[record] = (score, chunk_id)
         return sorted(((r, s, c) for r, (s, c) in best.items()), key=lambda x: -x[1])
 
-    def search(self, query: str, k: int = 3, mode: str = "hybrid") -> List[Result]:
+    def search(self, query: str, k: int = 3, mode: str = "hybrid", expand: bool = True) -> List[Result]:
+        # everyday words -> the knowledge's words ("lấy vợ" -> "đăng ký kết hôn"), appended
+        query = expand_query(query) if expand else query
         dense_rank = self._record_ranking(self._dense_chunks(self.encoder.encode_query(query)), self.chunks) if mode != "lexical" else []
         lexical_rank = self._record_ranking(self._lexical_chunks(query), self.chunks) if mode != "dense" else []
         record_rank = self._whole_record_ranking(query) if mode != "dense" else []

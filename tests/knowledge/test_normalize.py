@@ -63,3 +63,43 @@ def test_abbreviations_are_expanded_as_whole_words(raw, expected):
 def test_search_form_makes_accented_accentless_and_abbreviated_forms_meet():
     forms = ["Đăng ký căn cước công dân không được", "dang ky can cuoc cong dan khong duoc", "dk cccd ko dc"]
     assert len({search_form(f) for f in forms}) == 1
+
+
+@pytest.mark.parametrize(
+    "query, term",
+    [
+        ("lấy vợ cần giấy tờ gì", "đăng ký kết hôn"),
+        ("lay vo can giay to gi", "đăng ký kết hôn"),
+        ("làm passport ở đâu", "hộ chiếu"),
+        ("bìa đỏ bị mất thì làm sao", "sổ đỏ giấy chứng nhận quyền sử dụng đất"),
+        ("e muốn làm tk định danh mức 2", "VNeID định danh điện tử"),
+        ("ma xac thuc khong ve", "mã OTP"),
+        ("nộp tiền online thế nào", "thanh toán lệ phí"),
+        ("nộp tiền online thế nào", "trực tuyến"),
+    ],
+)
+def test_thesaurus_adds_the_knowledge_words_for_everyday_words(query, term):
+    from knowledge.normalize import expand_query, thesaurus_terms
+
+    assert term in thesaurus_terms(query)
+    assert expand_query(query).startswith(query + "\n")  # what was typed stays first
+
+
+@pytest.mark.parametrize(
+    "query, absent",
+    [
+        ("Tôi muốn xóa hồ sơ đó đi", "sổ đỏ giấy chứng nhận quyền sử dụng đất"),  # hồ sơ đó ≠ sổ đỏ
+        ("Đổi sổ đỏ mất mấy ngày", "mất điện thoại khóa tài khoản"),  # mất mấy ≠ mất máy
+    ],
+)
+def test_thesaurus_uses_the_accents_the_citizen_typed(query, absent):
+    from knowledge.normalize import thesaurus_terms
+
+    assert absent not in thesaurus_terms(query)
+
+
+def test_thesaurus_leaves_plain_questions_alone():
+    from knowledge.normalize import expand_query, thesaurus_terms
+
+    assert expand_query("xin chào") == "xin chào"
+    assert thesaurus_terms("đăng ký kết hôn ở đâu") == []  # already in the knowledge's words
