@@ -6,6 +6,7 @@ import threading
 from typing import List, Optional
 
 from dvcbot.settings import get_settings
+from knowledge.finetune import embedding_model
 from knowledge.retriever import Result, Retriever
 
 _lock = threading.Lock()
@@ -18,7 +19,7 @@ def get_retriever() -> Retriever:
         with _lock:
             if _retriever is None:
                 settings = get_settings()
-                _retriever = Retriever.load(settings.index_dir, settings.embedding_model_path)
+                _retriever = Retriever.load(settings.index_dir, embedding_model(settings))
     return _retriever
 
 

@@ -117,9 +117,11 @@ def cmd_knowledge_check(args: argparse.Namespace) -> int:
 def cmd_index(args: argparse.Namespace) -> int:
     from dvcbot.settings import get_settings
     from knowledge import index
+    from knowledge.finetune import embedding_model
 
     settings = get_settings()
-    result = index.build(settings.index_dir, settings.embedding_model_path, force=args.force, progress=True)
+    model = embedding_model(settings)
+    result = index.build(settings.index_dir, model, force=args.force, progress=True)
     if result.built:
         print(
             f"Built the index in {result.seconds:.1f} s ({result.reason}): {result.chunks} chunks, "
@@ -140,8 +142,8 @@ def cmd_finetune(args: argparse.Namespace) -> int:
     settings = get_settings()
     base = settings.embedding_model or _default_embedding_model()
     output = Path(args.output) if args.output else settings.finetuned_model_dir
-    finetune(base, output, epochs=args.epochs, log=lambda m: print(m, file=sys.stderr))
-    print("Rebuild the index to use it: dvc-bot index --force", file=sys.stderr)
+    finetune(base, output, **({"epochs": args.epochs} if args.epochs else {}), log=lambda m: print(m, file=sys.stderr))
+    print("The index is rebuilt with it on next use (dvc-bot index)", file=sys.stderr)
     return 0
 
 
@@ -149,6 +151,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     import time
 
     from dvcbot.settings import get_settings
+    from knowledge.finetune import embedding_model
     from knowledge.retriever import Retriever
 
     queries = _inputs(args, args.query, "search")
@@ -156,7 +159,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         return 2
     settings = get_settings()
     with contextlib.redirect_stdout(sys.stderr):
-        retriever = Retriever.load(settings.index_dir, settings.embedding_model_path)
+        retriever = Retriever.load(settings.index_dir, embedding_model(settings))
     for query in queries:
         start = time.perf_counter()
         results = retriever.search(query, k=args.k)
@@ -248,7 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("finetune", help="adapt the embedding model to the knowledge (CPU, minutes)")
-    p.add_argument("--epochs", type=int, default=2)
+    p.add_argument("--epochs", type=int, default=None, help="training epochs (default 1)")
     p.add_argument("--output", help="model folder (default models/embedding-finetuned, used automatically)")
     p.set_defaults(func=cmd_finetune)
 

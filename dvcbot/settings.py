@@ -67,7 +67,10 @@ class Settings(BaseSettings):
     feedback_every: int = 3  # ask "was this useful?" after the 1st factual answer, then every Nth
 
     # retrieval
-    embedding_model: str = ""  # a local folder; default: the packaged offline model
+    embedding_model: str = ""  # a local folder; default: the packaged model fine-tuned here
+    # fine-tune the packaged model first when that is missing or stale (env DVC_FINETUNE=on/off;
+    # see knowledge.finetune.embedding_model)
+    dvc_finetune: bool = True
     index_dir: Path = ROOT / "models" / "index"
 
     # Zalo Official Account (disabled unless the secrets are set)

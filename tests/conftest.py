@@ -25,6 +25,8 @@ os.environ.setdefault("DVC_TRAIN_EPOCHS", os.environ.get("DVC_TEST_EPOCHS", "40"
 # Rasa timeout (2.5 s) on a loaded CI machine is not a failure of what they test. The fault tests
 # set the production value themselves.
 os.environ.setdefault("RASA_TIMEOUT_S", "15")
+# The packaged embedding model as is: the automatic fine-tuning (minutes) has its own tests.
+os.environ.setdefault("DVC_FINETUNE", "off")
 os.environ.update(RASA_TELEMETRY_ENABLED="false", HF_HUB_OFFLINE="1", PYTHONUNBUFFERED="1")
 VENV_BIN = Path(sys.executable).parent
 DVC_BOT = str(VENV_BIN / "dvc-bot")

@@ -1,0 +1,74 @@
+"""The automatic fine-tuning of the embedding model: when it runs and when it is skipped.
+The training itself is replaced by a stub here (the real run is tested in test_retrieval.py)."""
+import json
+from pathlib import Path
+
+import pytest
+
+from knowledge import finetune as ft
+
+
+@pytest.fixture
+def fake_training(monkeypatch):
+    calls = []
+
+    def fake_finetune(base_model, output, log=print, progress=True, **kwargs):
+        calls.append(base_model)
+        output.mkdir(parents=True, exist_ok=True)
+        (output / "modules.json").write_text("[]", encoding="utf-8")
+        (output / ft.MANIFEST).write_text(json.dumps({"fingerprint": ft.recipe_fingerprint(base_model)}), encoding="utf-8")
+        return output
+
+    monkeypatch.setattr(ft, "finetune", fake_finetune)
+    monkeypatch.setattr(ft, "recipe_fingerprint", lambda base: f"fp-{base}")
+    return calls
+
+
+def test_missing_model_is_fine_tuned_once_then_reused(tmp_path, fake_training):
+    out = tmp_path / "embedding-finetuned"
+    assert ft.staleness(out, "base") == "no fine-tuned model yet"
+    assert ft.model_for_use("", "base", out, auto=True, log=lambda m: None) == str(out)
+    assert ft.model_for_use("", "base", out, auto=True, log=lambda m: None) == str(out)
+    assert fake_training == ["base"]  # the second call found it fresh
+    assert ft.staleness(out, "base") is None
+
+
+def test_a_changed_base_knowledge_or_recipe_makes_it_stale(tmp_path, fake_training):
+    out = tmp_path / "ft"
+    ft.ensure_finetuned("base", out, log=lambda m: None)
+    assert ft.staleness(out, "other-base") == "knowledge, base model or recipe changed"
+    assert ft.ensure_finetuned("other-base", out, log=lambda m: None) is True
+    assert fake_training == ["base", "other-base"]
+
+
+def test_a_model_without_manifest_is_rebuilt(tmp_path, fake_training):
+    out = tmp_path / "ft"
+    out.mkdir()
+    (out / "modules.json").write_text("[]", encoding="utf-8")  # e.g. an interrupted save
+    assert ft.staleness(out, "base") == "fine-tuned model has no manifest"
+
+
+def test_configured_model_or_auto_off_never_trains(tmp_path, fake_training):
+    out = tmp_path / "ft"
+    assert ft.model_for_use("/models/vi-sbert", "base", out, auto=True) == "/models/vi-sbert"
+    assert ft.model_for_use("", "base", out, auto=False) == "base"  # nothing fine-tuned yet
+    assert fake_training == []
+
+
+def test_recipe_fingerprint_follows_the_queries_of_the_knowledge(monkeypatch):
+    monkeypatch.setattr(ft, "training_pairs", lambda seed=13: [("q", "p", "r")])
+    first = ft.recipe_fingerprint("base")
+    monkeypatch.setattr(ft, "training_pairs", lambda seed=13: [("q", "p reworded", "r")])
+    assert ft.recipe_fingerprint("base") == first  # a reworded body: no re-training
+    monkeypatch.setattr(ft, "training_pairs", lambda seed=13: [("q", "p", "r"), ("new alias", "p", "r")])
+    assert ft.recipe_fingerprint("base") != first
+
+
+def test_training_pairs_come_from_the_knowledge_not_the_eval_sets():
+    pairs = ft.training_pairs()
+    queries = {q for q, _, _ in pairs}
+    assert any("mất bao lâu" in q for q in queries)  # aspect templates over aliases
+    eval_questions = set()
+    for line in (Path(__file__).resolve().parents[2] / "eval" / "retrieval_dev.jsonl").read_text(encoding="utf-8").splitlines():
+        eval_questions.add(json.loads(line)["question"])
+    assert not queries & eval_questions
