@@ -15,7 +15,7 @@ ASPECTS = ("time", "fee", "documents", "where", "online", "steps")
 KEYWORDS = {
     "time": r"bao lau|may ngay|bao nhieu ngay|mat bao|thoi gian|thoi han|bao gio (co|xong|nhan)|khi nao (co|xong|nhan)|nhanh khong|lau khong",
     "fee": r"le phi|phi\b|bao nhieu tien|het bao nhieu|mat bao nhieu|ton bao nhieu|chi phi|mien phi|tien\b|gia\b|\d+ ?k\b",
-    "documents": r"giay to|ho so gom|ho so can|can gi|can nhung gi|mang (theo )?gi|chuan bi|thanh phan",
+    "documents": r"giay to|ho so gom|ho so can|can gi|can nhung gi|mang (theo )?gi|chuan bi|thanh phan|(mang|nop|dem|dua|xuat trinh) (theo )?nhung gi|giay gi|to khai|mau don",
     "where": r"o dau|co quan nao|noi nao|cho nao|nop o dau|lam o dau|dia chi|ai giai quyet|len dau|xa hay tinh",
     "online": r"online|truc tuyen|qua mang|tren mang|tai nha|toan trinh|tren dien thoai|qua vneid|tren vneid|qua app",
     "steps": r"cac buoc|thu tuc the nao|thu tuc ra sao|lam the nao|lam sao|lam nhu the nao|quy trinh|huong dan|trinh tu",
@@ -84,3 +84,43 @@ def card(proc: Procedure, today: dt.date = None) -> str:
         f"💻 Trực tuyến: {online}. {(proc.online or {}).get('url', '')}".rstrip(),
     ]
     return "\n".join(lines)
+
+
+# Words of any procedure question (the aspect asked, the register): not a detail.
+_GENERIC = frozenset(search_form(
+    "bao lâu mất mấy ngày thời gian ở đâu nơi nộp làm giấy tờ cần gì những hồ sơ lệ phí tiền bao "
+    "nhiêu phí cơ quan nào trực tuyến online các bước thủ tục thế nào sao xin cho hỏi muốn được "
+    "phải ạ ad ơi vậy nhé đi lên xuống giờ thì là mà ai khi nếu rồi còn hay hoặc với mình tôi em "
+    "anh chị ông bà bố mẹ con cháu gì đâu nữa người cấp đăng ký thẻ"
+).split())
+
+
+def _detail_lines(proc: Procedure) -> List[str]:
+    notes = [str(n.get("text", "")) for n in proc.fee_notes if isinstance(n, dict)]
+    online = (proc.online or {}).get("note", "")
+    return [line for line in [*proc.documents, *proc.steps, *notes, proc.processing_time, proc.fee, proc.where, online] if line]
+
+
+def detail_line(proc: Procedure, question: str, shown: str = "", min_score: int = 2) -> str:
+    """The catalog line that answers the specific detail asked ("có cần khám sức khỏe không",
+    "mấy tuổi thì được", "tờ khai nào"), when the aspect answer or card does not already show
+    it: the line sharing most words with the question, leaving out the words that name the
+    procedure and the usual question words; "" when nothing shares `min_score` words (a word pair counts two)."""
+    from knowledge.lexical import tokens
+
+    names = set(_GENERIC)
+    padded = f" {search_form(question)} "
+    for alias in [proc.name, *proc.aliases]:  # the words naming the procedure in the question
+        if f" {search_form(alias)} " in padded:
+            names.update(t for t in tokens(alias) if "_" not in t)
+    asked = {t for t in tokens(question) if not (set(t.split("_")) <= names)}
+    if not asked:
+        return ""
+    shown_form = search_form(shown)
+    best, best_score = "", 0
+    for line in _detail_lines(proc):
+        shared = asked & set(tokens(line))
+        score = sum(2 if "_" in t else 1 for t in shared)
+        if score > best_score and search_form(line) not in shown_form:
+            best, best_score = line, score
+    return best if best_score >= min_score else ""

@@ -9,7 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.aspects import ASPECTS, BUTTON_TITLES, answer_aspect, aspects_in, card
+from actions.aspects import ASPECTS, BUTTON_TITLES, answer_aspect, aspects_in, card, detail_line
 from actions.citations import CAVEAT, citation_line, outcome_payload, payload, source_dicts
 from actions.common import after_answer, intent_of, user_question
 from knowledge.catalog import Procedure, default_matcher
@@ -31,9 +31,13 @@ def follow_up_buttons(proc: Procedure, shown: List[str]) -> List[Dict[str, str]]
     ][:4]
 
 
-def procedure_reply(proc: Procedure, aspects: List[str]) -> str:
+def procedure_reply(proc: Procedure, aspects: List[str], question: str = "") -> str:
     body = "\n".join(answer_aspect(proc, a) for a in aspects) if aspects else card(proc)
     lines = [f"📌 {proc.name}", body]
+    # the specific detail asked, when the aspect answer or the card does not show it
+    detail = detail_line(proc, question, body, min_score=2 if aspects else 1) if question else ""
+    if detail:
+        lines.append(f"ℹ️ {detail}")
     if proc.uncertain:
         lines.append(CAVEAT + (f" ({proc.uncertain_note})" if proc.uncertain_note and len(proc.uncertain_note) < 200 else ""))
     lines.append(citation_line(source_dicts(proc.sources, proc.checked)))
@@ -44,7 +48,7 @@ def utter_procedure(dispatcher: CollectingDispatcher, tracker: Tracker, proc: Pr
     """Send the answer about `proc` (the aspects asked, or a card) with follow-up buttons."""
     sources = source_dicts(proc.sources, proc.checked)
     dispatcher.utter_message(
-        text=procedure_reply(proc, aspects),
+        text=procedure_reply(proc, aspects, question),
         buttons=follow_up_buttons(proc, aspects or ["time", "fee", "where", "online"]),
         json_message=payload(sources, procedure=proc.id, aspects=aspects, **marker(ANSWERED, topic="procedure", answer_id=proc.id)),
     )

@@ -11,7 +11,7 @@ from typing import Dict, List, Optional
 
 import yaml
 
-from knowledge.normalize import strip_accents
+from knowledge.normalize import search_form, strip_accents
 
 PROCEDURES_DIR = Path(__file__).resolve().parent / "procedures"
 
@@ -96,10 +96,11 @@ class ProcedureMatcher:
         needle = strip_accents(text)
         if needle in self._exact:
             return self.procedures[self._exact[needle]]
-        padded = f" {re.sub(r'[^0-9a-z]+', ' ', needle)} "
-        for key, pid in self._keys:
-            if f" {key} " in padded:
-                return self.procedures[pid]
+        for form in (needle, search_form(text)):  # as typed, then with abbreviations expanded
+            padded = f" {re.sub(r'[^0-9a-z]+', ' ', form)} "
+            for key, pid in self._keys:
+                if f" {key} " in padded:
+                    return self.procedures[pid]
         return None
 
 
