@@ -67,6 +67,12 @@ def word_spans(text: Text) -> List[Tuple[int, int]]:
     return [piece for s, e in spans if not _is_punctuation(text[s:e]) for piece in _split_unaccented(text, s, e)]
 
 
+def strip_accents(word: Text) -> Text:
+    """'Căn cước' -> 'can cuoc' (same as knowledge.normalize.strip_accents, kept local)."""
+    word = unicodedata.normalize("NFD", word.lower().replace("đ", "d"))
+    return "".join(ch for ch in word if unicodedata.category(ch) != "Mn")
+
+
 def _split_unaccented(text: Text, start: int, end: int) -> List[Tuple[int, int]]:
     """underthesea is trained on accented text and groups accentless syllables unreliably
     ("lam lai cccd" -> "lai cccd"): a word without any diacritic is kept as separate syllables."""
@@ -111,5 +117,7 @@ class VietnameseTokenizer(Tokenizer):
 
     def tokenize(self, message: Message, attribute: Text) -> List[Token]:
         text = message.get(attribute) or ""
-        tokens = [Token(text[s:e], s) for s, e in word_spans(text)]
+        # the lemma is the accent-free form: a featurizer with use_lemma sees "căn cước" and
+        # "can cuoc" alike (bot/config.yml), the others see the text as typed
+        tokens = [Token(text[s:e], s, lemma=strip_accents(text[s:e])) for s, e in word_spans(text)]
         return self._apply_token_pattern(tokens)
