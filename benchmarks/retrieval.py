@@ -23,6 +23,7 @@ import dvcbot.quiet  # noqa: E402,F401
 from dvcbot.settings import get_settings  # noqa: E402
 from knowledge import index  # noqa: E402
 from knowledge.embeddings import Encoder  # noqa: E402
+from knowledge.finetune import embedding_model  # noqa: E402
 from knowledge.retriever import Retriever  # noqa: E402
 
 MODES = ("lexical", "dense", "hybrid")
@@ -70,7 +71,7 @@ def main() -> int:
     parser.add_argument("--no-expand", action="store_true", help="without the thesaurus query expansion")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: library default)")
     args = parser.parse_args()
-    model = args.model or get_settings().embedding_model_path
+    model = args.model or embedding_model(get_settings())  # what a deployment uses (fine-tunes if needed)
     items = [json.loads(line) for line in open(args.dev, encoding="utf-8") if line.strip()]
 
     encoder = Encoder(model, threads=args.threads)
