@@ -64,7 +64,7 @@ class ValidateProcedureForm(FormValidationAction):
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Text]:
         if tracker.get_slot("procedure"):
-            return []
+            return domain_slots  # filled (nothing to ask); listed so a newly set value is validated
         attempts = int(tracker.get_slot("procedure_attempts") or 0)
         asked_before = tracker.get_slot("requested_slot") == "procedure"
         if attempts >= 2 or (asked_before and intent_of(tracker) not in PROCEDURE_INTENTS | {"affirm", "deny"} and attempts >= 1):
@@ -75,6 +75,14 @@ class ValidateProcedureForm(FormValidationAction):
             # do not ask "which procedure?"; the answer action searches the knowledge instead
             return []
         return domain_slots
+
+    async def extract_procedure(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """The procedure named in the question when NLU did not tag it (e.g. abbreviated: "hộ kd
+        đk ở đâu"), so the form does not ask for what the citizen already said."""
+        if tracker.get_slot("procedure") or tracker.get_slot("requested_slot") == "procedure":
+            return {}
+        proc = find_procedure(None, tracker.latest_message.get("text"))
+        return {"procedure": proc.id} if proc else {}
 
     def validate_procedure(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         proc = find_procedure(str(slot_value) if slot_value else None, tracker.latest_message.get("text"))
