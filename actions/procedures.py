@@ -64,7 +64,10 @@ class ValidateProcedureForm(FormValidationAction):
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Text]:
         if tracker.get_slot("procedure"):
-            return domain_slots  # filled (nothing to ask); listed so a newly set value is validated
+            # filled: nothing to ask. A catalog id (e.g. found by extract_procedure) is listed so
+            # the new value is kept; an unrecognised span is left to the answer action, which then
+            # searches the knowledge instead of asking again
+            return domain_slots if tracker.get_slot("procedure") in default_matcher().procedures else []
         attempts = int(tracker.get_slot("procedure_attempts") or 0)
         asked_before = tracker.get_slot("requested_slot") == "procedure"
         if attempts >= 2 or (asked_before and intent_of(tracker) not in PROCEDURE_INTENTS | {"affirm", "deny"} and attempts >= 1):

@@ -25,3 +25,8 @@ def test_a_question_without_a_procedure_fills_nothing():
 
 def test_a_procedure_from_an_earlier_turn_is_kept():
     assert "procedure" not in run("còn lệ phí thì sao", {"procedure": "cap-the-can-cuoc"})
+
+
+def test_an_unrecognised_entity_span_is_left_to_the_answer_action():
+    # validation would reject it and ask again; the answer action searches the knowledge instead
+    assert "procedure" not in run("chứng thực tờ hợp đồng nhà", {"procedure": "tờ hợp đồng nhà"})
