@@ -79,7 +79,10 @@ async def answer_from_knowledge(dispatcher: CollectingDispatcher, tracker: Track
         from actions.aspects import aspects_in
         from actions.procedures import find_procedure, utter_procedure
 
-        return utter_procedure(dispatcher, tracker, find_procedure(best.id), aspects_in(question), question)
+        # a procedure the question names outright beats a close neighbour in the ranking
+        named = find_procedure(None, question)
+        proc = named if named and named.id in {r.id for r in results} else find_procedure(best.id)
+        return utter_procedure(dispatcher, tracker, proc, aspects_in(question), question)
     sources = [{"title": s["title"], "url": s["url"], "checked": best.checked} for s in best.sources]
     dispatcher.utter_message(
         text=document_reply(best),
