@@ -79,11 +79,24 @@ def recipe_fingerprint(base_model: str) -> str:
     """What a fine-tuned model depends on: the base model, this recipe, and which queries lead
     to which record (example questions, titles, aliases...). Rewording a document's body does not
     re-train (the index is rebuilt with the new text anyway); a new question, alias or record does."""
-    from knowledge.embeddings import model_fingerprint
-
-    digest = hashlib.sha256(f"{RECIPE_VERSION}|{model_fingerprint(base_model)}".encode())
+    digest = hashlib.sha256(f"{RECIPE_VERSION}|{_content_fingerprint(base_model)}".encode())
     for query, record in sorted({(query, record) for query, _, record in training_pairs()}):
         digest.update(f"{query}\x1f{record}\x1e".encode())
+    return digest.hexdigest()[:16]
+
+
+def _content_fingerprint(model_path: str) -> str:
+    """The base model's files (names, sizes, configs), not where it is installed: a new venv
+    path or a copied fine-tuned model does not force a re-training."""
+    path = Path(model_path)
+    digest = hashlib.sha256(path.name.encode() if not path.is_dir() else b"")
+    if path.is_dir():
+        for file in sorted(path.rglob("*")):
+            if file.is_file():
+                digest.update(str(file.relative_to(path)).encode())
+                digest.update(str(file.stat().st_size).encode())
+                if file.suffix == ".json":
+                    digest.update(file.read_bytes())
     return digest.hexdigest()[:16]
 
 

@@ -72,3 +72,14 @@ def test_training_pairs_come_from_the_knowledge_not_the_eval_sets():
     for line in (Path(__file__).resolve().parents[2] / "eval" / "retrieval_dev.jsonl").read_text(encoding="utf-8").splitlines():
         eval_questions.add(json.loads(line)["question"])
     assert not queries & eval_questions
+
+
+def test_the_base_model_fingerprint_ignores_where_it_is_installed(tmp_path):
+    for name in ("a", "b"):
+        folder = tmp_path / name / "model"
+        folder.mkdir(parents=True)
+        (folder / "config.json").write_text('{"dim": 384}', encoding="utf-8")
+        (folder / "model.safetensors").write_bytes(b"0" * 10)
+    assert ft._content_fingerprint(str(tmp_path / "a" / "model")) == ft._content_fingerprint(str(tmp_path / "b" / "model"))
+    (tmp_path / "b" / "model" / "config.json").write_text('{"dim": 768}', encoding="utf-8")
+    assert ft._content_fingerprint(str(tmp_path / "a" / "model")) != ft._content_fingerprint(str(tmp_path / "b" / "model"))
