@@ -200,7 +200,7 @@ def serve(settings: Optional[Settings] = None) -> int:
 
     model = str(model_path(settings))
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    token = settings.rasa_token or secrets.token_urlsafe(24)
+    token = settings.rasa_token or secrets.token_hex(24)  # hex: never starts with "-", which argparse would read as an option
     children = build_children(settings, model, token)
 
     stopping = threading.Event()
