@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 import sqlalchemy as sa
 
@@ -56,18 +56,29 @@ def flush_spool(engine: Optional[sa.engine.Engine] = None, spool: Optional[Spool
     return spool.replay(lambda records: _write_spooled(engine, records))
 
 
-def _insert(op: str, values: Dict[str, Any], engine: Optional[sa.engine.Engine], spool: Optional[Spool]) -> int:
-    values = {"ref": uuid.uuid4().hex, "created_at": _now(), **values}
+def _write_or_spool(what: str, write: Callable[[sa.engine.Engine], Any], record: Dict[str, Any],
+                    engine: Optional[sa.engine.Engine], spool: Optional[Spool]) -> Any:
+    """`write(engine)` after replaying the spool; if the database is unavailable, `record` goes
+    to the spool instead and None is returned."""
     spool = spool or default_spool()
     try:
         engine = engine or get_engine()
         flush_spool(engine, spool)
+        return write(engine)
+    except UNAVAILABLE as exc:
+        log.warning("database unavailable (%s): %s kept in the local spool", type(exc).__name__, what)
+        spool.append(record)
+        return None
+
+
+def _insert(op: str, values: Dict[str, Any], engine: Optional[sa.engine.Engine], spool: Optional[Spool]) -> int:
+    values = {"ref": uuid.uuid4().hex, "created_at": _now(), **values}
+
+    def write(engine: sa.engine.Engine) -> int:
         with engine.begin() as conn:
             return int(conn.execute(TABLES[op].insert().values(**values)).inserted_primary_key[0])
-    except UNAVAILABLE as exc:
-        log.warning("database unavailable (%s): %s kept in the local spool", type(exc).__name__, op)
-        spool.append({"op": op, **values})
-        return 0
+
+    return _write_or_spool(op, write, {"op": op, **values}, engine, spool) or 0
 
 
 def add_feedback(conversation_id: str, channel: str, rating: Optional[str] = None, comment: Optional[str] = None,
@@ -85,15 +96,13 @@ def add_feedback(conversation_id: str, channel: str, rating: Optional[str] = Non
 
 def attach_comment(feedback_id: int, comment: str, engine: Optional[sa.engine.Engine] = None,
                    spool: Optional[Spool] = None) -> None:
-    spool = spool or default_spool()
-    try:
-        engine = engine or get_engine()
-        flush_spool(engine, spool)
+    comment = redact(comment)
+
+    def write(engine: sa.engine.Engine) -> None:
         with engine.begin() as conn:
-            conn.execute(feedback.update().where(feedback.c.id == feedback_id).values(comment=redact(comment)))
-    except UNAVAILABLE as exc:
-        log.warning("database unavailable (%s): comment kept in the local spool", type(exc).__name__)
-        spool.append({"op": "comment", "feedback_id": feedback_id, "comment": redact(comment)})
+            conn.execute(feedback.update().where(feedback.c.id == feedback_id).values(comment=comment))
+
+    _write_or_spool("comment", write, {"op": "comment", "feedback_id": feedback_id, "comment": comment}, engine, spool)
 
 
 def add_handoff(conversation_id: str, channel: str, reason: str, transcript: List[Dict[str, str]],
