@@ -3,10 +3,12 @@ environment that points the CLI and servers at it, and free loopback ports."""
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -36,6 +38,42 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+class Served:
+    """`dvc-bot serve` as a subprocess. Its output goes to a file: a pipe that nobody reads
+    fills up and blocks the supervisor."""
+
+    def __init__(self, env: dict, log_path: Path) -> None:
+        self.log_path = log_path
+        self._log = open(log_path, "w")
+        self.proc = subprocess.Popen([DVC_BOT, "serve"], env=env, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT, text=True)
+
+    def output(self) -> str:
+        return self.log_path.read_text()
+
+    def wait_ready(self, timeout_s: float = 600) -> None:
+        """Until the supervisor says "ready": every gateway healthy and warmed up (a cold Rasa
+        can exceed RASA_TIMEOUT_S on its first turns)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            if "[dvc-bot] ready" in self.output():
+                return
+            time.sleep(1)
+        self.proc.kill()
+        pytest.fail("dvc-bot serve did not become ready:\n" + self.output()[-4000:])
+
+    def stop(self, timeout_s: float = 60) -> int:
+        """Ctrl-C, as an operator would; kill if it does not stop in time."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout_s)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+        return self.proc.returncode
 
 
 @pytest.fixture(scope="session")

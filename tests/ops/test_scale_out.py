@@ -4,7 +4,6 @@ Messages of one citizen arriving at both workers at once are all handled, one at
 from __future__ import annotations
 
 import asyncio
-import subprocess
 import time
 
 import httpx
@@ -13,7 +12,7 @@ import sqlalchemy as sa
 
 from dvcbot.supervisor import free_port_block
 from server.dedup import RedisDedup
-from tests.conftest import DVC_BOT, ROOT
+from tests.conftest import Served
 
 QUESTIONS = [
     "làm thẻ căn cước mất bao lâu",
@@ -32,33 +31,16 @@ QUESTIONS = [
 
 
 @pytest.fixture(scope="module")
-def two_workers(bot_env, trained_model, pg_url, redis_url):
+def two_workers(bot_env, trained_model, pg_url, redis_url, tmp_path_factory):
     base = free_port_block(6)  # gateways, Rasa servers, action servers: two of each
     env = dict(
         bot_env, WORKERS="2", DATABASE_URL=pg_url, REDIS_URL=redis_url, REDIS_KEY_PREFIX="scaleouttest",
         PORT=str(base), RASA_PORT=str(base + 2), ACTIONS_PORT=str(base + 4),
     )
-    proc = subprocess.Popen([DVC_BOT, "serve"], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    bases = [f"http://127.0.0.1:{int(env['PORT']) + i}" for i in range(2)]
-    deadline = time.monotonic() + 600
-    try:
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                if all(httpx.get(f"{b}/health", timeout=2).status_code == 200 for b in bases):
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(1)
-        else:
-            proc.kill()
-            pytest.fail("two workers did not become ready:\n" + proc.stdout.read()[-4000:])
-        yield bases
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    serve = Served(env, tmp_path_factory.mktemp("scale-out-log") / "serve.log")
+    serve.wait_ready()
+    yield [f"http://127.0.0.1:{int(env['PORT']) + i}" for i in range(2)]
+    serve.stop()
 
 
 @pytest.mark.slow

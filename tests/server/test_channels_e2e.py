@@ -5,7 +5,6 @@ import concurrent.futures
 import json
 import os
 import shutil
-import signal
 import subprocess
 import time
 from pathlib import Path
@@ -13,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import DVC_BOT, ROOT, free_port
+from tests.conftest import ROOT, Served, free_port
 from tests.fakes import (GRAPH_VERSION, FakePlatform, ServerThread, facebook_sig, messenger_body,
                          messenger_text, wait_for, zalo_mac, zalo_text_event)
 
@@ -41,29 +40,10 @@ def served(bot_env, trained_model, fake_platform, tmp_path_factory):
         FB_APP_SECRET="fb-app-secret", FB_VERIFY_TOKEN="verify-me", FB_PAGE_ACCESS_TOKEN="page-token",
         FB_GRAPH_API_BASE=f"{fake_platform.base}/{GRAPH_VERSION}",
     )
-    log = open(tmp_path_factory.mktemp("e2e-log") / "serve.log", "w+")
-    proc = subprocess.Popen([DVC_BOT, "serve"], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{env['PORT']}"
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            # ready, and warmed up: a cold Rasa can exceed RASA_TIMEOUT_S on its first turns
-            if httpx.get(f"{base}/health", timeout=2).status_code == 200 and "[dvc-bot] ready" in Path(log.name).read_text():
-                break
-        except httpx.HTTPError:
-            pass
-        time.sleep(1)
-    else:
-        proc.kill()
-        log.seek(0)
-        pytest.fail("dvc-bot serve did not become ready:\n" + log.read()[-4000:])
-    yield base
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(60)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    serve = Served(env, tmp_path_factory.mktemp("e2e-log") / "serve.log")
+    serve.wait_ready(timeout_s=300)
+    yield f"http://127.0.0.1:{env['PORT']}"
+    serve.stop()
 
 
 def post_zalo(base, body):

@@ -1,38 +1,22 @@
 """`dvc-bot serve`: real processes (action server, Rasa, gateway) on loopback, real HTTP."""
-import signal
 import socket
 import subprocess
-import time
 
 import httpx
 import pytest
 
-from tests.conftest import DVC_BOT, ROOT, free_port
+from tests.conftest import DVC_BOT, ROOT, Served, free_port
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def served(bot_env, trained_model):
+def served(bot_env, trained_model, tmp_path_factory):
     env = dict(bot_env, PORT=str(free_port()), RASA_PORT=str(free_port()), ACTIONS_PORT=str(free_port()))
-    proc = subprocess.Popen([DVC_BOT, "serve"], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{env['PORT']}"
-    deadline = time.monotonic() + 600
-    ready = False
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                ready = True
-                break
-        except httpx.HTTPError:
-            pass
-        time.sleep(1)
-    if not ready:
-        proc.kill()
-        pytest.fail("dvc-bot serve did not become ready:\n" + proc.stdout.read()[-4000:])
-    yield base, proc, env
-    if proc.poll() is None:
-        proc.kill()
+    serve = Served(env, tmp_path_factory.mktemp("serve-log") / "serve.log")
+    serve.wait_ready()
+    yield f"http://127.0.0.1:{env['PORT']}", serve, env
+    serve.stop()
 
 
 def test_health_reports_model_and_actions(served):
@@ -100,10 +84,10 @@ def test_a_taken_port_is_a_clear_error(bot_env, trained_model):
 
 
 def test_ctrl_c_stops_everything_cleanly(served):
-    base, proc, env = served
-    proc.send_signal(signal.SIGINT)
-    output, _ = proc.communicate(timeout=60)
-    assert proc.returncode == 0, output[-3000:]
+    base, serve, env = served
+    returncode = serve.stop()
+    output = serve.output()
+    assert returncode == 0, output[-3000:]
     assert "[dvc-bot] stopped" in output
     for port in (env["PORT"], env["RASA_PORT"], env["ACTIONS_PORT"]):
         with socket.socket() as sock:
