@@ -54,6 +54,19 @@ def evaluate(retriever: Retriever, items: list, mode: str, expand: bool = True) 
         out[form] = summarise([(i, r) for i, r in rows if i.get("form") == form])
     out["paraphrase"] = summarise([(i, r) for i, r in rows if i.get("paraphrase")])
     out["misses@3"] = [i["question"] for i, r in rows if not r or r > 3]
+    out["ranks"] = [r for _, r in rows]
+    return out
+
+
+def oracle_at_1(items: list, quality: dict) -> dict:
+    """Share of questions that BM25-only or dense-only puts first: the most any fusion of the two
+    rankings can be expected to reach at recall@1 (it limits the hybrid's gain over BM25)."""
+    out = {}
+    for form in ("all", *FORMS):
+        picked = [i for i, item in enumerate(items) if form == "all" or item.get("form") == form]
+        if picked:
+            hits = sum(1 for i in picked if 1 in (quality["lexical"]["ranks"][i], quality["dense"]["ranks"][i]))
+            out[form] = round(hits / len(picked), 3)
     return out
 
 
@@ -85,6 +98,7 @@ def main() -> int:
             "expand": not args.no_expand,
             "quality": {mode: evaluate(retriever, items, mode, expand=not args.no_expand) for mode in MODES},
         }
+        report["oracle_recall@1"] = oracle_at_1(items, report["quality"])
         for _ in range(10):  # warm-up
             retriever.search(items[0]["question"], k=3)
         timings = []
@@ -106,6 +120,7 @@ def main() -> int:
             s = report["quality"][mode][form]
             if s:
                 print(f"{mode:8} {form:12} {s['n']:>4} {s['recall@1']:>6} {s['recall@3']:>6} {s['mrr']:>6}")
+    print("questions BM25-only or dense-only puts right at rank 1 (about the most fusing them can reach):", report["oracle_recall@1"])
     lat = report["latency_ms"]
     print(f"hybrid latency over {lat['queries']} queries: p50 {lat['p50']} ms, p95 {lat['p95']} ms, max {lat['max']} ms")
     if args.json:
