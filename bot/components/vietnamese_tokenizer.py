@@ -24,7 +24,16 @@ from rasa.shared.nlu.training_data.message import Message
 
 
 def _is_punctuation(word: Text) -> bool:
-    return all(unicodedata.category(ch)[0] in "PSZ" for ch in word)
+    """Punctuation, spaces and plain symbols; an emoji is a word (a lone "👍" or "👎" is the
+    whole message when a citizen rates an answer, and it must reach the classifier)."""
+    return all((unicodedata.category(ch)[0] in "PSZ" and not _is_emoji(ch)) or ch in _EMOJI_JOINERS for ch in word)
+
+
+_EMOJI_JOINERS = "\ufe0e\ufe0f\u200d"  # variation selectors and the zero-width joiner (❤️ is ❤ + U+FE0F)
+
+
+def _is_emoji(ch: Text) -> bool:
+    return unicodedata.category(ch) == "So" and ord(ch) >= 0x2600
 
 
 def _spans_in(text: Text, pieces: List[Text], start: int) -> List[Tuple[int, int]]:

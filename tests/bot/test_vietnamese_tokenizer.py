@@ -55,6 +55,12 @@ def test_empty_or_punctuation_only_gives_no_tokens(text):
     assert word_spans(text) == []
 
 
+@pytest.mark.parametrize("text, words", [("👍", ["👍"]), ("👎👎", ["👎", "👎"]), ("👍 ok đấy", ["👍", "ok", "đấy"]), ("❤️", ["❤"])])
+def test_emoji_are_words(text, words):
+    """A rating sent as a lone emoji must not become an empty message."""
+    assert [text[s:e] for s, e in word_spans(text)] == words
+
+
 def test_component_is_registered_as_a_rasa_tokenizer():
     from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 
