@@ -7,4 +7,4 @@ by then)."""
 from dvcbot.logs import install as _mask_personal_data_in_logs
 
 _mask_personal_data_in_logs()
-from actions import feedback, handoff, knowledge_answers, procedures  # noqa: F401
+from actions import feedback, handoff, knowledge_answers, procedures, scope  # noqa: F401
