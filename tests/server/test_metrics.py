@@ -73,9 +73,10 @@ def test_turns_are_counted_by_channel_and_outcome(platform, gateway, client, cap
 def test_zalo_turns_failed_sends_and_rasa_down_are_counted(platform, start_gateway, client):
     gateway = start_gateway(outbound_attempts=1)
     platform.fail_next["zalo"] = ["500"]
-    raw = json.dumps(zalo_text_event("8800", "/marked_answer", "m-metrics-1"), ensure_ascii=False).encode()
+    event = zalo_text_event("8800", "/marked_answer", "m-metrics-1")  # one event: its timestamp is signed
+    raw = json.dumps(event, ensure_ascii=False).encode()
     headers = {"content-type": "application/json",
-               "X-ZEvent-Signature": zalo_mac("app-1", raw, zalo_text_event("8800", "/marked_answer", "m-metrics-1")["timestamp"], "oa-secret-key")}
+               "X-ZEvent-Signature": zalo_mac("app-1", raw, event["timestamp"], "oa-secret-key")}
     assert client.post(f"{gateway.base}/webhooks/zalo", content=raw, headers=headers).status_code == 200
     wait_for(lambda: platform.sent("zalo"), what="the answer after a retry")
     values = scrape(client, gateway)
