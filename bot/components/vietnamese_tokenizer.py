@@ -22,6 +22,8 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 
+from knowledge.normalize import strip_accents  # the accent-free form retrieval matches on
+
 
 def _is_punctuation(word: Text) -> bool:
     """Punctuation, spaces and plain symbols; an emoji is a word (a lone "👍" or "👎" is the
@@ -74,12 +76,6 @@ def word_spans(text: Text) -> List[Tuple[int, int]]:
             cursor = found[-1][1]
         spans.extend(found)
     return [piece for s, e in spans if not _is_punctuation(text[s:e]) for piece in _split_unaccented(text, s, e)]
-
-
-def strip_accents(word: Text) -> Text:
-    """'Căn cước' -> 'can cuoc' (same as knowledge.normalize.strip_accents, kept local)."""
-    word = unicodedata.normalize("NFD", word.lower().replace("đ", "d"))
-    return "".join(ch for ch in word if unicodedata.category(ch) != "Mn")
 
 
 def _split_unaccented(text: Text, start: int, end: int) -> List[Tuple[int, int]]:
