@@ -1,4 +1,5 @@
-"""Rasa SDK custom actions, one module per concern.
+"""Rasa SDK custom actions, one module per concern: `answer` (every question, through the
+answering layer), `feedback`, `handoff`.
 
 The action server (`python -m rasa_sdk --actions actions`) imports this package and registers
 every Action subclass defined in the modules imported here. Importing it also masks personal
@@ -7,4 +8,4 @@ by then)."""
 from dvcbot.logs import install as _mask_personal_data_in_logs
 
 _mask_personal_data_in_logs()
-from actions import feedback, handoff, knowledge_answers, procedures, scope  # noqa: F401
+from actions import answer, feedback, handoff  # noqa: F401

@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.citations import outcome_payload
+from answering.citations import outcome_payload
 from actions.common import channel_of
 from store import records
 from store.outcomes import FEEDBACK

@@ -7,7 +7,7 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.citations import outcome_payload
+from answering.citations import outcome_payload
 from actions.common import channel_of
 from dvcbot.settings import get_settings
 from store import records

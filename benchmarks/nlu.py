@@ -42,12 +42,12 @@ def _no_marks(text: str) -> bool:
 
 def canonical(entity: str, value: str) -> str:
     """Compare what the actions use: a procedure's catalog id, an aspect's canonical value
-    (a span such as "mất tiền không" is read as "fee" by actions.aspects)."""
+    (a span such as "mất tiền không" is read as "fee" by answering.aspects)."""
     if entity == "procedure":
         found = default_matcher().find(value)
         return found.id if found else strip_accents(value)
     if entity == "aspect":
-        from actions.aspects import ASPECTS, aspects_in
+        from answering.aspects import ASPECTS, aspects_in
 
         if value in ASPECTS:
             return value

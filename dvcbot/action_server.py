@@ -5,7 +5,7 @@ import dvcbot.quiet  # noqa: F401
 
 
 def main() -> None:
-    from actions.retrieval import get_retriever
+    from answering.search import get_retriever
     from dvcbot.settings import get_settings
 
     if (get_settings().index_dir / "manifest.json").exists():

@@ -7,7 +7,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import yaml
 
@@ -79,7 +79,7 @@ class ProcedureMatcher:
         keys = []
         for proc in procedures.values():
             for alias in [proc.name, proc.id.replace("-", " "), *proc.aliases]:
-                key = strip_accents(str(alias))
+                key = re.sub(r"[^0-9a-z]+", " ", strip_accents(str(alias))).strip()
                 if key:
                     keys.append((key, proc.id))
         keys.sort(key=lambda kv: -len(kv[0]))
@@ -102,6 +102,26 @@ class ProcedureMatcher:
                 if f" {key} " in padded:
                     return self.procedures[pid]
         return None
+
+    def find_all(self, text: Optional[str]) -> List[Tuple[str, str, int, int]]:
+        """Every name or alias found as whole words: (procedure id, alias key, first word, end
+        word), positions in the accent-free words of the text with abbreviations expanded."""
+        if not text:
+            return []
+        found = []
+        seen = set()
+        for form in (search_form(text), re.sub(r"[^0-9a-z]+", " ", strip_accents(text))):
+            tokens = re.sub(r"[^0-9a-z]+", " ", form).split()
+            for key, pid in self._keys:
+                key_tokens = key.split()
+                n = len(key_tokens)
+                for i in range(len(tokens) - n + 1):
+                    if tokens[i:i + n] == key_tokens and (pid, key) not in seen:
+                        seen.add((pid, key))
+                        found.append((pid, key, i, i + n))
+            if found:
+                break
+        return found
 
 
 @functools.lru_cache(maxsize=1)

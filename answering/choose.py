@@ -1,0 +1,209 @@
+"""Which record the citizen means.
+
+In order of evidence:
+1. a button's payload (exact ids);
+2. a name or alias the question contains (the catalog's, or the registry's when that is longer
+   and so more specific: "đăng ký lại khai sinh" is not "đăng ký khai sinh"); a generic name
+   shared by several procedures ("sổ đỏ") is settled by the other words of the question, or
+   asked with buttons;
+3. the procedure in context, when the question adds nothing the record does not explain
+   ("làm online được không?", "có cần khám sức khỏe không?");
+4. retrieval, but only a record that explains the question's subject words (vocab.coverage):
+   the thesaurus may explain an everyday word for the record it names, never outvote a name.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
+
+from answering.model import Context, Nlu
+from answering.vocab import Words, has_marks, vocabulary, words
+from knowledge.catalog import default_matcher
+from knowledge.normalize import THESAURUS, normalize_text, strip_accents
+
+# Names that several procedures share: the question's other words must say which one is meant.
+SHARED_NAMES = frozenset({
+    "so do", "so hong", "gcn", "giay chung nhan", "giay chung nhan quyen su dung dat", "chuyen muc dich su dung dat",
+    "so do so hong", "giay do", "bia do", "bia hong",
+})
+COVERAGE = 0.7  # share of the subject words a record must explain to be answered from
+IDENTITY = 0.5  # ... and the share its name, aliases or example questions must explain
+
+
+@dataclass
+class Choice:
+    via: str  # button | named | registry | context | search | ambiguous | none
+    record_id: Optional[str] = None
+    kind: Optional[str] = None  # procedure | doc | registry
+    candidates: List[str] = field(default_factory=list)  # for "ambiguous"
+    confidence: float = 0.0
+    entry: Any = None  # the registry entry
+    considered: List[Dict[str, Any]] = field(default_factory=list)
+
+
+def _registry_matcher():
+    try:
+        from knowledge.registry import default_registry_matcher
+    except ImportError:  # no registry shipped
+        return None
+    return default_registry_matcher()
+
+
+def _alias_tokens(pid: str) -> Set[str]:
+    proc = default_matcher().procedures[pid]
+    tokens: Set[str] = set()
+    for alias in [proc.name, *proc.aliases]:
+        tokens.update(re.sub(r"[^0-9a-z]+", " ", strip_accents(alias)).split())
+    return tokens
+
+
+def _sharing(key: str) -> List[str]:
+    """Procedures with a name or alias containing `key` as whole words."""
+    pids = []
+    for other_key, pid in default_matcher()._keys:  # noqa: SLF001 - the matcher's own keys
+        if f" {key} " in f" {other_key} " and pid not in pids:
+            pids.append(pid)
+    return pids
+
+
+def _settle_shared(key: str, question: Words, first: str) -> Tuple[Optional[str], List[str]]:
+    """A generic name: the procedure whose other alias words the question uses, if one does."""
+    candidates = _sharing(key)
+    if len(candidates) < 2:
+        return first, []
+    key_words = set(key.split())
+    asked = {question.flat[i] for i in question.content} - key_words
+    asked |= {w for w in question.flat if w in ("lai", "doi", "dau", "tach", "hop", "ban", "mua", "tang")} - key_words
+    scores = {pid: len(asked & (_alias_tokens(pid) - key_words)) for pid in candidates}
+    best = max(scores.values())
+    winners = [pid for pid, s in scores.items() if s == best]
+    if best > 0 and len(winners) == 1:
+        return winners[0], []
+    return None, candidates
+
+
+def _matched_length(names: Sequence[str], asked: Words) -> int:
+    padded = f" {' '.join(asked.flat)} "
+    keys = [" ".join(words(n).flat) for n in names]
+    return max((len(k) for k in keys if k and f" {k} " in padded), default=0)
+
+
+def named(question: str, nlu: Nlu) -> Choice:
+    """The record the question names (catalog or registry), or an ambiguity, or nothing."""
+    matcher = default_matcher()
+    if nlu.from_button:
+        ids = [p for p in nlu.procedures if p in matcher.procedures]
+        if ids:
+            return Choice("button", ids[0], "procedure", confidence=1.0)
+    asked = words(question)
+    matches = matcher.find_all(question)
+    # keep the longest matches: an alias inside a longer one of another procedure does not count
+    spans = [(pid, key, a, b) for pid, key, a, b in matches
+             if not any((a2 <= a and b <= b2) and (b2 - a2) > (b - a) for _, _, a2, b2 in matches)]
+    best_len = max((len(key) for _, key, _, _ in spans), default=0)
+    registry = _registry_matcher()
+    entry = registry.find(question) if registry else None
+    if entry is not None:
+        entry_len = _matched_length([entry.name, *entry.aliases], asked)
+        if entry_len > best_len:
+            record = getattr(entry, "record", "") or ""
+            if record in matcher.procedures:
+                return Choice("named", record, "procedure", confidence=0.95)
+            return Choice("registry", entry.code or entry.name, "registry", confidence=0.9, entry=entry)
+    if not spans:
+        # NLU's entity, when it is a catalog id the text itself did not show (rare spellings)
+        ids = [p for p in nlu.procedures if p in matcher.procedures]
+        return Choice("named", ids[0], "procedure", confidence=0.7) if ids else Choice("none")
+    pids: List[str] = []
+    for pid, key, _, _ in sorted(spans, key=lambda s: -len(s[1])):
+        if pid not in pids:
+            pids.append(pid)
+    top_key = max(spans, key=lambda s: len(s[1]))[1]
+    if len(pids) == 1 or all(len(key) < len(top_key) for pid, key, _, _ in spans if pid != pids[0]):
+        if top_key in SHARED_NAMES:
+            pid, candidates = _settle_shared(top_key, asked, pids[0])
+            if pid is None:
+                return Choice("ambiguous", candidates=candidates, confidence=0.5)
+            return Choice("named", pid, "procedure", confidence=0.85)
+        return Choice("named", pids[0], "procedure", confidence=0.95)
+    return Choice("ambiguous", candidates=pids[:4], confidence=0.5)
+
+
+def thesaurus_positions(question: Words) -> List[Tuple[Set[int], str]]:
+    """(positions of an everyday phrase in the question, the knowledge's words for it)."""
+    accented = any(has_marks(t) for t in question.typed)
+    seq = question.typed if accented else question.flat
+    found = []
+    for variants, canonical in THESAURUS:
+        for variant in variants:
+            key = words(variant)
+            key_seq = key.typed if accented else key.flat
+            n = len(key_seq)
+            for i in range(len(seq) - n + 1):
+                if tuple(seq[i:i + n]) == tuple(key_seq):
+                    found.append((set(range(i, i + n)), canonical))
+    return found
+
+
+def coverage(question: Words, record_id: str, phrases: Sequence[Tuple[Set[int], str]]) -> Tuple[float, float]:
+    """(share of the subject words the record explains, share its identity explains)."""
+    vocab = vocabulary()
+    extra: Set[int] = set()
+    for positions, canonical in phrases:  # an everyday phrase is explained for the record it names
+        canon = words(canonical)
+        if canon.content and vocab.coverage(canon, record_id, identity=True) >= 0.8:
+            extra |= positions
+    return vocab.coverage(question, record_id, extra), vocab.coverage(question, record_id, extra, identity=True)
+
+
+def follows_context(question: str, ctx: Context) -> bool:
+    """The question is about the procedure in context: it adds no subject word that record
+    does not explain."""
+    if not ctx.procedure or ctx.procedure not in default_matcher().procedures:
+        return False
+    asked = words(question)
+    return vocabulary().coverage(asked, ctx.procedure) >= 0.99
+
+
+def from_search(question: str, results, intent_topics: Optional[Set[str]] = None) -> Choice:
+    """The best retrieved record that covers the question (in the retriever's order; the
+    intent's topic first among near-equals)."""
+    asked = words(question)
+    phrases = thesaurus_positions(asked)
+    considered = []
+    covered = []
+    for rank, result in enumerate(results):
+        cov, ident = coverage(asked, result.id, phrases)
+        considered.append({"id": result.id, "kind": result.kind, "score": round(result.score, 4), "coverage": round(cov, 3),
+                           "identity": round(ident, 3), "dense": round(result.dense, 3), "lexical": round(result.lexical, 2)})
+        if cov >= COVERAGE and ident >= IDENTITY:
+            covered.append((rank, cov, result))
+    if not covered:
+        return Choice("none", considered=considered)
+    best = covered[0]
+    if intent_topics:
+        for item in covered[:3]:
+            if item[2].topic in intent_topics and item[2].score >= 0.8 * best[2].score:
+                best = item
+                break
+    rank, cov, result = best
+    kind = "procedure" if result.kind == "procedure" else "doc"
+    return Choice("search", result.id, kind, confidence=round(0.5 + 0.4 * cov - 0.05 * rank, 3), considered=considered)
+
+
+def subject_of(question: str) -> str:
+    """The words of the question that name its subject, as typed (for "no guidance on …")."""
+    asked = words(question)
+    content = asked.content
+    if not content:
+        return ""
+    typed = normalize_text(question).split()
+    span = asked.typed[content[0]:content[-1] + 1]
+    if len(span) > 8:
+        return ""
+    text = " ".join(span)
+    # keep the citizen's capitalisation where the words are found as typed
+    joined = " ".join(typed)
+    start = joined.lower().find(text)
+    return joined[start:start + len(text)] if start >= 0 else text

@@ -1,0 +1,151 @@
+"""The words of each kind of answer: short plain Vietnamese that fits a phone screen, the line
+that answers first, then the aspect summary where it helps, then the source and its date."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Dict, List, Optional
+
+from answering.aspects import ASPECTS, BUTTON_TITLES, answer_aspect, card
+from answering.citations import CAVEAT, citation_line, source_dicts
+from answering.facts import Fact
+from dvcbot.settings import get_settings
+
+MAX_CHARS = 700  # what a phone screen shows without scrolling far
+
+REFUSAL = (
+    "Xin lỗi, việc này nằm ngoài phạm vi mình hỗ trợ. Mình chỉ giúp về dịch vụ công trực tuyến: thủ tục, "
+    "thời gian, lệ phí, giấy tờ, cách dùng Cổng Dịch vụ công và VNeID, cách tránh lừa đảo."
+)
+CLARIFY = "Mình chưa chắc đã hiểu đúng. Bạn muốn hỏi về:"
+ASK_PROCEDURE = "Bạn hỏi về thủ tục nào ạ? Chọn bên dưới hoặc gõ tên thủ tục (ví dụ: làm căn cước, đăng ký khai sinh)."
+HUMAN_BUTTON = {"title": "Gặp cán bộ", "payload": "/ask_human"}
+COMMON = [("Căn cước", "cap-the-can-cuoc"), ("Khai sinh", "dang-ky-khai-sinh"), ("Hộ chiếu", "cap-ho-chieu"),
+          ("Kết hôn", "dang-ky-ket-hon"), ("Thường trú", "dang-ky-thuong-tru"), ("Đổi bằng lái", "doi-giay-phep-lai-xe")]
+INTENT_TITLES = {
+    "ask_procedure": "Hỏi về một thủ tục",
+    "ask_access": "Cách dùng Cổng DVC/VNeID",
+    "ask_security": "Lừa đảo, an toàn",
+    "troubleshoot": "Gặp lỗi, sự cố",
+    "ask_benefits": "Lợi ích làm online",
+    "ask_support": "Tổng đài, nơi hỗ trợ",
+}
+
+
+def procedure_button(pid: str, title: str, aspect: Optional[str] = None) -> Dict[str, str]:
+    entities = {"procedure": pid, **({"aspect": aspect} if aspect else {})}
+    return {"title": title, "payload": "/ask_procedure" + json.dumps(entities, ensure_ascii=False)}
+
+
+def follow_up_buttons(pid: str, shown: List[str]) -> List[Dict[str, str]]:
+    return [procedure_button(pid, BUTTON_TITLES[a], a) for a in ASPECTS if a not in shown][:4]
+
+
+def procedure_citation(proc) -> str:
+    line = citation_line(source_dicts(proc.sources, proc.checked))
+    extra = []
+    if proc.code:
+        extra.append(f"mã thủ tục {proc.code} (tìm trên dichvucong.gov.vn)")
+    if proc.legal_basis:
+        extra.append(f"căn cứ: {proc.legal_basis[0]}")
+    return line + (f"\n🔎 {'; '.join(extra)}." if extra else "")
+
+
+def procedure_text(proc, aspects: List[str], facts: List[Fact], today: Optional[dt.date] = None) -> str:
+    """Name; the facts that answer the detail asked; the aspects asked (or a short card when
+    neither); the caveat of an uncertain record; the source."""
+    lines = [f"📌 {proc.name}"]
+    lines += [f"👉 {f.text}" for f in facts]
+    if aspects:
+        lines += [answer_aspect(proc, a, today) for a in aspects]
+    elif not facts:
+        lines.append(card(proc, today))
+    if proc.uncertain:
+        note = proc.uncertain_note if proc.uncertain_note and len(proc.uncertain_note) < 200 else ""
+        lines.append(CAVEAT + (f" ({note})" if note else ""))
+    lines.append(procedure_citation(proc))
+    return _fit("\n".join(lines))
+
+
+def document_text(doc, facts: List[Fact], checked: str) -> str:
+    lines = [f"📌 {doc.title}"]
+    lead = doc.lead
+    extra = [f for f in facts if f.text not in lead]
+    if extra:  # the line that answers first, then the document's short answer
+        lines += [f"👉 {f.text}" for f in extra]
+        lines.append(lead)
+    else:
+        lines.append(lead)
+    if doc.uncertain:
+        lines.append(CAVEAT)
+    if doc.sources:
+        lines.append(citation_line([{"title": doc.sources[0].title, "url": doc.sources[0].url, "checked": checked}]))
+    return _fit("\n".join(lines))
+
+
+def registry_text(entry) -> str:
+    online = {
+        "toàn trình": "Làm trọn vẹn trên mạng được (toàn trình).",
+        "một phần": "Nộp hồ sơ trên mạng được, nhưng có bước phải đến trực tiếp (một phần).",
+        "không": "Thủ tục này chưa làm trực tuyến được.",
+    }.get(entry.online, "Bạn kiểm tra trên dichvucong.gov.vn xem có nộp trực tuyến được không.")
+    settings = get_settings()
+    lines = [f"📌 {entry.name}"]
+    if entry.summary:
+        lines.append(entry.summary)
+    lines.append(f"🏢 Nơi giải quyết: {entry.authority}.")
+    lines.append(f"💻 {online}")
+    if entry.code:
+        lines.append(f"🔎 Gõ mã thủ tục {entry.code} vào ô tìm kiếm trên dichvucong.gov.vn để xem giấy tờ, lệ phí và nộp hồ sơ.")
+    else:
+        lines.append("🔎 Gõ tên thủ tục vào ô tìm kiếm trên dichvucong.gov.vn để xem giấy tờ, lệ phí và nộp hồ sơ.")
+    lines.append(
+        "ℹ️ Mình chưa có hướng dẫn chi tiết (giấy tờ, lệ phí, thời gian) cho thủ tục này: hỏi Bộ phận Một cửa "
+        f"UBND xã/phường nơi bạn ở, hoặc tổng đài {settings.hotline_portal}."
+    )
+    checked = entry.checked if isinstance(entry.checked, dt.date) else dt.date.fromisoformat(str(entry.checked))
+    lines.append(citation_line([{"title": entry.source_title, "url": entry.source_url, "checked": checked.isoformat()}]))
+    return _fit("\n".join(lines))
+
+
+def referral_text(subject: str) -> str:
+    settings = get_settings()
+    about = f"về «{subject}»" if subject else "về việc này"
+    return (
+        f"Mình chưa có hướng dẫn {about}, nên không dám trả lời để tránh sai. Bạn có thể:\n"
+        "• gõ tên thủ tục vào ô tìm kiếm trên dichvucong.gov.vn;\n"
+        "• hỏi Bộ phận Một cửa UBND xã/phường nơi bạn ở (giờ hành chính);\n"
+        f"• gọi tổng đài Cổng Dịch vụ công quốc gia {settings.hotline_portal}."
+    )
+
+
+def ask_procedure_buttons(aspect: Optional[str], known) -> List[Dict[str, str]]:
+    return [procedure_button(pid, title, aspect) for title, pid in COMMON if pid in known]
+
+
+def clarify_buttons(procedures, aspect: Optional[str]) -> List[Dict[str, str]]:
+    return [procedure_button(p.id, p.name, aspect) for p in procedures][:4] + [HUMAN_BUTTON]
+
+
+def intent_buttons(ranking: List[str]) -> List[Dict[str, str]]:
+    likely = [name for name in ranking if name in INTENT_TITLES][:2]
+    for default in ("ask_procedure", "ask_access"):
+        if len(likely) < 2 and default not in likely:
+            likely.append(default)
+    return [{"title": INTENT_TITLES[n], "payload": f"/{n}"} for n in likely] + [HUMAN_BUTTON]
+
+
+def _fit(text: str) -> str:
+    """Long lists are cut at a line boundary, saying where the rest is (the source line stays)."""
+    if len(text) <= MAX_CHARS + 250:
+        return text
+    lines = text.split("\n")
+    tail = [l for l in lines[-2:] if l.startswith(("Nguồn:", "🔎"))]
+    body = lines[: len(lines) - len(tail)]
+    kept: List[str] = []
+    for line in body:
+        if sum(len(l) + 1 for l in kept) + len(line) > MAX_CHARS:
+            kept.append("… (xem đủ ở nguồn bên dưới)")
+            break
+        kept.append(line)
+    return "\n".join(kept + tail)

@@ -1,0 +1,170 @@
+"""answer(question, context, nlu) -> Answer: the record the citizen means, the fact they asked,
+or an honest referral. Rasa actions, `dvc-bot ask`, the shell and the benchmarks all call this."""
+from __future__ import annotations
+
+import re
+from typing import List, Optional
+
+from answering import choose, compose
+from answering.aspects import aspects_in
+from answering.citations import source_dicts
+from answering.facts import deadline_asked, document_facts, lead_facts, procedure_facts
+from answering.model import (ASK_PROCEDURE, CLARIFY, DOCUMENT, PROCEDURE, REFERRAL, REFUSAL, REGISTRY, Answer,
+                             Context, Nlu)
+from answering.vocab import words
+from knowledge.catalog import load_procedures
+from knowledge.documents import load_documents
+from knowledge.normalize import normalize_text, search_form
+from store.outcomes import ANSWERED, FALLBACK
+
+# the intent's topics: a tie-breaker among records that cover the question equally
+INTENT_TOPICS = {
+    "ask_access": {"access", "procedure"},
+    "ask_security": {"security"},
+    "troubleshoot": {"troubleshooting"},
+    "ask_benefits": {"benefits"},
+    "ask_support": {"support"},
+}
+# a follow-up that asks about another procedure with the same aspect: "còn khai sinh thì sao?"
+_SAME_AGAIN = re.compile(r"^(con|the con|vay con|thế còn)\b|\bthi sao\b|\bthe nao\b$|\bnua\b|\bthi the nao\b")
+# how to do something on the portal ("nộp phí online thế nào"): a general question, not "which procedure?"
+_HOW_TO = re.compile(r"the nao|ra sao|lam sao|\bcach\b|bang cach|huong dan|cac buoc|kieu gi|nhu nao")
+# words of a public service: a question with none of them and nothing known is not ours at all
+_SERVICE = re.compile(
+    r"thu tuc|dang ky|giay|\bcap\b|ho so|tro cap|bao hiem|\bthue\b|\bphat\b|uy ban|\bxa\b|phuong|cong an|chung nhan|"
+    r"quan su|ho ngheo|can ngheo|luong huu|\bdien\b|nuoc sach|thi thuc|visa|ho chieu|dich vu cong|vneid|chinh sach|"
+    r"che do|\bkhai\b|doanh nghiep|kinh doanh|\bdat\b|nha o|\bxe\b|bang lai|to cao|khieu nai|phan anh|kien nghi|"
+    r"can cuoc|chung thuc|cong chung|hon nhan|giam ho|con nuoi|nguoi co cong|thai san|hai quan|giay phep|tam vang|"
+    r"tam tru|thuong tru|hoc ba|bang tot nghiep|tuyen sinh|le phi|nop phat|lao dong|viec lam|dang nhap|tai khoan|"
+    r"mat khau|\botp\b|lua dao|mao danh|ung dung|cong dich vu"
+)
+
+
+def answer(question: str, context: Optional[Context] = None, nlu: Optional[Nlu] = None, search=None) -> Answer:
+    """The answer to `question`. `search(query, k)` returns retrieval results (default: the
+    shared retriever); pass a stub only to test without an index."""
+    ctx = context or Context()
+    nlu = nlu or Nlu()
+    question = normalize_text(question or "")
+    aspects = aspects_in(question, nlu.aspects)
+    if deadline_asked(question) and aspects == ["time"]:
+        aspects = []  # "sau khi sinh bao lâu phải đi khai sinh": a deadline, not the processing time
+
+    choice = choose.named(question, nlu)
+    if choice.via == "ambiguous":
+        procs = [load_procedures()[p] for p in choice.candidates]
+        aspect = aspects[0] if aspects else ctx.aspect
+        return Answer(compose.ASK_PROCEDURE.split("?")[0] + "?", CLARIFY, FALLBACK, 0.5, reason="clarify",
+                      buttons=compose.clarify_buttons(procs, aspect), aspects=aspects,
+                      considered=[{"id": p, "via": "shared name"} for p in choice.candidates],
+                      context=Context(procedure=ctx.procedure, aspect=aspect, awaiting="procedure"))
+    if choice.via in ("button", "named"):
+        if not aspects and ctx.aspect and (nlu.from_button or ctx.awaiting == "procedure" or _same_again(question, choice.record_id)):
+            aspects = [ctx.aspect]  # "còn khai sinh thì sao?" keeps the aspect asked before
+        return _procedure_answer(choice.record_id, question, aspects, choice)
+    if choice.via == "registry":
+        return _registry_answer(choice)
+
+    if choose.follows_context(question, ctx) and (aspects or _has_detail(question)):
+        choice = choose.Choice("context", ctx.procedure, "procedure", confidence=0.8)
+        return _procedure_answer(ctx.procedure, question, aspects, choice)
+
+    asked = words(question)
+    if not asked.content and not _HOW_TO.search(search_form(question)):
+        # no subject at all: an aspect of "a procedure" with nothing in context
+        if aspects:
+            aspect = aspects[0] if aspects else None
+            return Answer(compose.ASK_PROCEDURE, ASK_PROCEDURE, FALLBACK, 0.6, reason="ask_procedure",
+                          buttons=compose.ask_procedure_buttons(aspect, load_procedures()), aspects=aspects,
+                          context=Context(procedure=None, aspect=aspect, awaiting="procedure"))
+
+    results = _search(search, question)
+    choice = choose.from_search(question, results, INTENT_TOPICS.get(nlu.intent))
+    if choice.kind == "procedure":
+        return _procedure_answer(choice.record_id, question, aspects, choice)
+    if choice.kind == "doc":
+        return _document_answer(choice.record_id, question, choice)
+    return _no_record(question, nlu, choice)
+
+
+def _same_again(question: str, pid: str) -> bool:
+    """Only the procedure's name, or "còn X thì sao?": the aspect of the last question carries over."""
+    form = search_form(question)
+    if _SAME_AGAIN.search(form):
+        return True
+    asked = words(question)
+    from answering.facts import naming_positions
+
+    proc = load_procedures()[pid]
+    return not (set(asked.content) - naming_positions(asked, [proc.name, *proc.aliases]))
+
+
+def _has_detail(question: str) -> bool:
+    return bool(words(question).content)
+
+
+def _search(search, question: str):
+    if search is None:
+        from answering.search import get_retriever
+
+        return get_retriever().search(question, k=6)
+    return search(question, 6)
+
+
+def _procedure_answer(pid: str, question: str, aspects: List[str], choice: choose.Choice) -> Answer:
+    proc = load_procedures()[pid]
+    from answering.aspects import answer_aspect
+
+    shown = "\n".join(answer_aspect(proc, a) for a in aspects)
+    facts = lead_facts(question, procedure_facts(proc), [proc.name, *proc.aliases], shown)
+    if facts and aspects and deadline_asked(question):
+        aspects = [a for a in aspects if a != "time"]
+    text = compose.procedure_text(proc, aspects, facts)
+    shown_aspects = aspects or ["time", "fee", "where", "online"]
+    return Answer(
+        text, PROCEDURE, ANSWERED, choice.confidence, record_id=proc.id, topic="procedure",
+        sources=source_dicts(proc.sources, proc.checked), buttons=compose.follow_up_buttons(proc.id, shown_aspects),
+        aspects=aspects, considered=choice.considered or [{"id": proc.id, "via": choice.via}],
+        context=Context(procedure=proc.id, aspect=aspects[0] if aspects else None, answer_id=proc.id),
+    )
+
+
+def _document_answer(doc_id: str, question: str, choice: choose.Choice) -> Answer:
+    doc = load_documents()[doc_id]
+    from answering.facts import Fact
+
+    # the document's first paragraph is a candidate too: when it answers best, it is enough
+    facts = lead_facts(question, [Fact("lead", doc.lead), *document_facts(doc)], [doc.title])
+    facts = [] if facts and facts[0].field == "lead" else [f for f in facts if f.field != "lead"]
+    checked = doc.checked.isoformat()
+    sources = [{"title": s.title, "url": s.url, "checked": checked} for s in doc.sources]
+    return Answer(
+        compose.document_text(doc, facts, checked), DOCUMENT, ANSWERED, choice.confidence, record_id=doc.id,
+        topic=doc.topic, sources=sources, considered=choice.considered, context=Context(answer_id=doc.id),
+    )
+
+
+def _registry_answer(choice: choose.Choice) -> Answer:
+    entry = choice.entry
+    sources = [{"title": entry.source_title, "url": entry.source_url, "checked": str(entry.checked)}]
+    return Answer(
+        compose.registry_text(entry), REGISTRY, ANSWERED, choice.confidence, record_id=entry.code or entry.name,
+        topic="registry", sources=sources, buttons=[compose.HUMAN_BUTTON],
+        considered=[{"id": entry.code, "via": "registry"}], context=Context(answer_id=entry.code or entry.name),
+    )
+
+
+SERVICE_INTENTS = {"ask_procedure", "ask_access", "ask_security", "troubleshoot", "ask_benefits", "ask_support"}
+
+
+def _no_record(question: str, nlu: Nlu, choice: choose.Choice) -> Answer:
+    """Nothing we hold covers the question: refer a public-service question honestly, refuse
+    what is not a public service, and ask again what we could not read."""
+    service = bool(_SERVICE.search(search_form(question))) or (nlu.intent in SERVICE_INTENTS and nlu.confidence >= 0.6)
+    if service:
+        return Answer(compose.referral_text(choose.subject_of(question)), REFERRAL, FALLBACK, 0.3, reason="no_answer",
+                      buttons=[compose.HUMAN_BUTTON], considered=choice.considered)
+    if nlu.intent == "out_of_scope" or words(question).content:
+        return Answer(compose.REFUSAL, REFUSAL, FALLBACK, 0.3, reason="out_of_scope", considered=choice.considered)
+    return Answer(compose.CLARIFY, CLARIFY, FALLBACK, 0.2, reason="clarify", buttons=compose.intent_buttons([nlu.intent]),
+                  considered=choice.considered)

@@ -1,0 +1,135 @@
+"""Fact-level answers: the line of a record that answers what was asked.
+
+Every item of a procedure (its processing time, fee and fee notes, each paper, each step, where,
+who, the online note) and every line or bullet of a document is a unit that keeps its record.
+A question's detail words (what is left once the words naming the record and the question words
+are removed) are matched against each unit, weighted by rarity; a few cue classes (age,
+conditions and who is eligible, a deadline after an event, health check, authorisation, forms,
+expiry) point at the units that state such facts even when they share few words with the
+question.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import List, Optional, Sequence, Set, Tuple
+
+from answering.vocab import Words, vocabulary, words
+from knowledge.normalize import search_form
+
+# (what the question says, accent-free) -> (what a line stating that fact says)
+CUES: Sequence[Tuple[str, str, str]] = (
+    ("age", r"\btuoi\b", r"\btuoi\b"),
+    ("eligible", r"dieu kien|ai (duoc|co the|thi duoc)|doi tuong|truong hop nao|nhung ai|nguoi nao|co duoc (huong|nhan|lam)|duoc huong khong",
+     r"dieu kien|doi tuong|truong hop|duoc huong|chi (ap dung|danh)|nguoi (tu|du|duoi|tren|da|chua|khong)"),
+    ("deadline", r"(sau|trong|qua|tre) (khi )?(\w+ )?(bao lau|may ngay|bao nhieu ngay)|thoi han|han chot|qua han|muon nhat|cham nhat|tre han|bao lau (thi |la )?phai|trong vong|het han",
+     r"ke tu|trong vong|thoi han|qua han|het han|truoc khi|cham nhat|phai (lam|dang ky|nop|khai)"),
+    ("health", r"suc khoe|kham", r"suc khoe|kham"),
+    ("proxy", r"uy quyen|nho (nguoi|ai)|lam ho|lam thay|di thay|nguoi nha|nguoi than", r"uy quyen|nguoi (khac|than|nha)|lam thay|thay mat"),
+    ("form", r"to khai|mau (don|so|to)|\bmau\b|don (xin|de nghi)", r"to khai|\bmau\b|\bdon\b"),
+    ("result", r"ket qua|nhan (o|tai|qua|ve)|tra (ve|ket qua)|buu (dien|chinh)|ban dien tu|ban giay", r"ket qua|buu|nhan ban|ban (giay|dien tu)"),
+    ("place", r"cong an|ubnd|uy ban|\bxa\b|\btinh\b|phuong", r"cong an|uy ban|\bxa\b|\btinh\b|phuong"),
+)
+_CUES = [(name, re.compile(q), re.compile(line)) for name, q, line in CUES]
+MIN_SCORE = 2.2  # idf-weighted shared words (a cue counts 3)
+
+
+@dataclass
+class Fact:
+    field: str  # time, fee, fee_note, document, step, where, authority, online, body
+    text: str
+    score: float = 0.0
+
+
+def procedure_facts(proc) -> List[Fact]:
+    facts = [Fact("time", f"Thời gian giải quyết: {proc.processing_time}"), Fact("fee", f"Lệ phí: {proc.fee}")]
+    facts += [Fact("fee_note", str(n["text"])) for n in proc.fee_notes if isinstance(n, dict) and n.get("text")]
+    facts += [Fact("document", d) for d in proc.documents]
+    facts += [Fact("step", s) for s in proc.steps]
+    facts += [Fact("authority", f"Cơ quan giải quyết: {proc.authority}"), Fact("where", f"Nơi nộp: {proc.where}")]
+    online = proc.online or {}
+    if online.get("note"):
+        facts.append(Fact("online", str(online["note"])))
+    if proc.uncertain_note:
+        facts.append(Fact("note", proc.uncertain_note))
+    return facts
+
+
+def document_facts(doc) -> List[Fact]:
+    facts = []
+    for line in doc.body.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        line = re.sub(r"^([-*•]|\d+[.)])\s+", "", line)
+        if len(line) > 320:  # a long paragraph: its sentences are the units
+            facts += [Fact("body", s.strip()) for s in re.split(r"(?<=[.;!?])\s+", line) if s.strip()]
+        else:
+            facts.append(Fact("body", line))
+    return facts
+
+
+def naming_positions(question: Words, names: Sequence[str]) -> Set[int]:
+    """Positions of the question's syllables that belong to a name of the record."""
+    taken: Set[int] = set()
+    flat = list(question.flat)
+    for name in names:
+        key = search_form(name).split()
+        n = len(key)
+        if not n:
+            continue
+        for i in range(len(flat) - n + 1):
+            if flat[i:i + n] == key:
+                taken.update(range(i, i + n))
+    return taken
+
+
+def cues_in(question: str) -> List[str]:
+    form = search_form(question)
+    return [name for name, q, _ in _CUES if q.search(form)]
+
+
+def best_facts(question: str, facts: List[Fact], names: Sequence[str], limit: int = 2) -> List[Fact]:
+    """The facts that answer the detail asked, best first ([] when none does)."""
+    asked = words(question)
+    named = naming_positions(asked, names)
+    detail = [i for i in asked.content if i not in named]
+    cues = [(name, line) for name, q, line in _CUES if q.search(search_form(question))]
+    if not detail and not cues:
+        return []
+    vocab = vocabulary()
+    detail_words = {asked.flat[i] for i in detail}
+    detail_pairs = {f"{asked.flat[i]}_{asked.flat[i + 1]}" for i in detail if i + 1 < len(asked.flat) and i + 1 in detail}
+    scored = []
+    for fact in facts:
+        w = words(fact.text)
+        line_words = set(w.flat)
+        score = sum(vocab.weight(t) for t in detail_words & line_words)
+        score += sum(1.0 for p in detail_pairs if p in w.bigrams())
+        form = " ".join(w.flat)
+        for name, line_pattern in cues:
+            if name == "deadline" and fact.field == "time":
+                continue  # a deadline after an event is not the processing time
+            if line_pattern.search(form):
+                score += 3.0
+        if score >= MIN_SCORE:
+            scored.append(Fact(fact.field, fact.text, score))
+    scored.sort(key=lambda f: -f.score)
+    if not scored:
+        return []
+    top = scored[0].score
+    return [f for f in scored[:limit] if f.score >= max(MIN_SCORE, 0.75 * top)]
+
+
+def lead_facts(question: str, facts: List[Fact], names: Sequence[str], shown: str = "") -> List[Fact]:
+    """best_facts, leaving out what `shown` (the aspect answer) already says."""
+    shown_form = search_form(shown)
+    return [f for f in best_facts(question, facts, names, limit=3) if search_form(f.text) not in shown_form][:2]
+
+
+def deadline_asked(question: str) -> bool:
+    return "deadline" in cues_in(question)
+
+
+def first(items: List[Fact]) -> Optional[Fact]:
+    return items[0] if items else None

@@ -1,0 +1,182 @@
+"""Words of a question and of a record: which words carry the subject, how rare each is in the
+knowledge, and how much of a question a record explains.
+
+A question is split into syllables (accent-free for matching, with the accents as typed kept
+beside them). Register, question and aspect words ("cho em hỏi", "bao lâu", "lệ phí", "thủ tục")
+carry no subject; what is left is the subject and the detail asked. A record *explains* a word
+when the word occurs in it; the share of a question's subject words a record explains, each
+weighted by its rarity in the whole knowledge (IDF), is the record's coverage. An answer is only
+given from a record that covers the question: that is what keeps a card about another subject
+from being shown with confidence.
+"""
+from __future__ import annotations
+
+import functools
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Dict, FrozenSet, Iterable, List, Optional, Set
+
+from knowledge.normalize import expand_abbreviations, normalize_text, strip_accents
+
+_SYLLABLE = re.compile(r"\w+", re.UNICODE)
+
+# Accent-free words that say nothing about the subject: register, function and question words,
+# the aspects of any procedure, and the words of any administrative request.
+GENERIC = frozenset("""
+dau kieu tam thoi nhanh cham som luon ngay_mai hom_nay vui_long
+a à ạ ad admin ai anh ban bạn bao bay be bi bo bong buoc ca cac cach can chi cho chua chut co con
+cua cung da dang day de den di dieu do du duoc em gan gap gi gio giup hay het hien hieu hoi hom hong
+huong k khi khong kia ko la lai lam lau len ma may minh moi mot muon nao nay ne neu nghe nhe nhi
+nhieu nho nhu nhung noi nua o oi ong phai qua ra rang roi ru sao se sau sach tai tham the thi thoi
+thuc thuoc tien to toi tra trong tu tuc uh va vao van vay ve vi voi vui xem xin xong online phi ngay
+gio tuan thang nam buoc quy trinh dang ky cap giay nop
+""".split())
+# Pairs of syllables that are generic together although one of them alone is not ("hồ sơ":
+# "hồ"/"hộ", "sơ"/"sổ"; "mất bao lâu": "mất" as time or money, not "lose").
+GENERIC_PAIRS = frozenset("""
+ho_so giay_to thu_tuc bao_lau bao_nhieu le_phi chi_phi thoi_gian truc_tuyen huong_dan the_nao lam_sao
+nhu_the o_dau dang_ky xu_ly giai_quyet toi_dau mat_bao mat_may mat_phi mat_tien het_bao ton_bao so_tien can_gi
+""".split())
+
+
+def has_marks(text: str) -> bool:
+    lowered = (text or "").lower()
+    return "đ" in lowered or any(unicodedata.combining(c) for c in unicodedata.normalize("NFD", lowered))
+
+
+@dataclass(frozen=True)
+class Words:
+    """A text's syllables: accent-free (`flat`) and as typed (`typed`, lowercase NFC)."""
+
+    flat: tuple
+    typed: tuple
+
+    @property
+    def content(self) -> List[int]:
+        """Positions of the syllables that are not generic."""
+        paired = set()
+        for i, pair in enumerate(zip(self.flat, self.flat[1:])):
+            if "_".join(pair) in GENERIC_PAIRS:
+                paired.update((i, i + 1))
+        return [i for i, w in enumerate(self.flat) if w not in GENERIC and i not in paired and not w.isdigit()]
+
+    def bigrams(self) -> Set[str]:
+        return {f"{a}_{b}" for a, b in zip(self.flat, self.flat[1:])}
+
+
+def words(text: str) -> Words:
+    """Syllables of `text` after normalisation and abbreviation expansion (cccd, gplx, dk...)."""
+    expanded = expand_abbreviations(normalize_text(text or "")).lower()
+    typed = tuple(_SYLLABLE.findall(expanded))
+    return Words(tuple(strip_accents(w) for w in typed), typed)
+
+
+@dataclass
+class Profile:
+    """The words of one record, for coverage: accent-free and accented."""
+
+    record_id: str
+    flat: FrozenSet[str]
+    typed: FrozenSet[str]
+    bigrams: FrozenSet[str]
+
+    @classmethod
+    def of(cls, record_id: str, texts: Iterable[str]) -> "Profile":
+        flat: Set[str] = set()
+        typed: Set[str] = set()
+        bigrams: Set[str] = set()
+        for text in texts:
+            w = words(text)
+            flat.update(w.flat)
+            typed.update(w.typed)
+            bigrams.update(w.bigrams())
+        return cls(record_id, frozenset(flat), frozenset(typed), frozenset(bigrams))
+
+    def explains(self, flat: str, typed: str, accented: bool) -> bool:
+        """A word is explained when the record has it: with its accents when the citizen typed
+        accents ("mất" is not "mát"), accent-free otherwise."""
+        if accented and has_marks(typed):
+            return typed in self.typed
+        return flat in self.flat
+
+
+class Vocabulary:
+    """IDF of every accent-free syllable over the records' texts; each record's words (all its
+    text) and its identity's words (what names it: title, aliases, example questions)."""
+
+    def __init__(self, profiles: Dict[str, Profile], identities: Optional[Dict[str, Profile]] = None) -> None:
+        self.profiles = profiles
+        self.identities = identities or {}
+        counts: Dict[str, int] = {}
+        for profile in profiles.values():
+            for w in profile.flat:
+                counts[w] = counts.get(w, 0) + 1
+        self.n = max(len(profiles), 1)
+        self.idf = {w: math.log(1 + self.n / c) for w, c in counts.items()}
+        self.unknown_idf = math.log(1 + self.n)  # a word no record has: as rare as can be
+
+    def weight(self, flat: str) -> float:
+        return self.idf.get(flat, self.unknown_idf)
+
+    def known(self, flat: str) -> bool:
+        return flat in self.idf
+
+    def coverage(self, question: Words, record_id: str, extra_explained: Iterable[int] = (), identity: bool = False) -> float:
+        """Share of the question's subject words (IDF-weighted) the record explains (`identity`:
+        the words that name it); 1.0 when the question has none. `extra_explained`: positions
+        explained otherwise (a thesaurus term that names this record)."""
+        profile = (self.identities if identity else self.profiles).get(record_id)
+        content = question.content
+        if not content:
+            return 1.0
+        if profile is None:
+            return 0.0
+        accented = any(has_marks(t) for t in question.typed)
+        extra = set(extra_explained)
+        total = explained = 0.0
+        for i in content:
+            weight = self.weight(question.flat[i])
+            total += weight
+            if i in extra or profile.explains(question.flat[i], question.typed[i], accented):
+                explained += weight
+        return explained / total if total else 1.0
+
+    def unexplained(self, question: Words, record_id: str) -> List[str]:
+        profile = self.profiles.get(record_id)
+        accented = any(has_marks(t) for t in question.typed)
+        return [question.typed[i] for i in question.content if profile is None or not profile.explains(question.flat[i], question.typed[i], accented)]
+
+
+def _procedure_texts(proc) -> List[str]:
+    notes = [str(n.get("text", "")) for n in proc.fee_notes if isinstance(n, dict)]
+    online = proc.online or {}
+    return [proc.name, proc.id.replace("-", " "), *proc.aliases, proc.authority, proc.where, proc.processing_time,
+            proc.fee, *notes, *proc.documents, *proc.steps, online.get("level", ""), online.get("note", ""),
+            proc.uncertain_note, *proc.legal_basis]
+
+
+def _document_texts(doc) -> List[str]:
+    return [doc.title, doc.summary, *doc.questions, doc.body]
+
+
+def _procedure_identity(proc) -> List[str]:
+    return [proc.name, proc.id.replace("-", " "), *proc.aliases]
+
+
+def _document_identity(doc) -> List[str]:
+    headings = [line.lstrip("#").strip() for line in doc.body.splitlines() if line.startswith("#")]
+    return [doc.title, doc.summary, *doc.questions, *headings]
+
+
+@functools.lru_cache(maxsize=1)
+def vocabulary() -> Vocabulary:
+    from knowledge.catalog import load_procedures
+    from knowledge.documents import load_documents
+
+    profiles = {pid: Profile.of(pid, _procedure_texts(p)) for pid, p in load_procedures().items()}
+    profiles.update({did: Profile.of(did, _document_texts(d)) for did, d in load_documents().items()})
+    identities = {pid: Profile.of(pid, _procedure_identity(p)) for pid, p in load_procedures().items()}
+    identities.update({did: Profile.of(did, _document_identity(d)) for did, d in load_documents().items()})
+    return Vocabulary(profiles, identities)

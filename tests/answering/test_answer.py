@@ -1,0 +1,129 @@
+"""The answering layer without Rasa: record choice, the fact asked, context, the honest gate.
+
+Questions here are written for these tests (not from eval/); the ones that need retrieval use
+the real index (packaged model, FAISS, BM25) and are marked slow."""
+import subprocess
+import sys
+
+import pytest
+
+from answering import Context, Nlu, answer
+from answering.model import ASK_PROCEDURE, CLARIFY, DOCUMENT, PROCEDURE, REFERRAL, REFUSAL
+from store.outcomes import ANSWERED, FALLBACK
+
+
+def test_the_layer_does_not_import_rasa():
+    code = "import answering, sys; answering.answer('làm căn cước mất bao lâu'); print(sorted(m for m in sys.modules if m.split('.')[0] in ('rasa', 'rasa_sdk')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[]"
+
+
+def test_a_named_procedure_gets_the_aspect_asked_with_source_and_date():
+    a = answer("Làm thẻ căn cước mất bao lâu?")
+    assert a.kind == PROCEDURE and a.record_id == "cap-the-can-cuoc" and a.outcome == ANSWERED
+    assert "7 ngày làm việc" in a.text and "Nguồn:" in a.text and "kiểm tra ngày" in a.text
+    assert "Lệ phí" not in a.text.split("Nguồn:")[0]  # only what was asked
+    assert a.context.procedure == "cap-the-can-cuoc" and a.context.aspect == "time"
+    assert a.payload()["dvc"]["answer_id"] == "cap-the-can-cuoc" and a.payload()["dvc"]["outcome"] == "answered"
+
+
+@pytest.mark.parametrize(
+    "question, record, expected",
+    [
+        ("đổi bằng lái ô tô thì có phải đi khám sức khỏe ko", "doi-giay-phep-lai-xe", "khám sức khỏe"),
+        ("bang A1 cua toi cap tu nam 2010 thi co bi het han k", "doi-giay-phep-lai-xe", "không có thời hạn"),
+        ("bố em năm nay bao nhiêu tuổi thì được trợ cấp hưu trí xã hội", "tro-cap-huu-tri-xa-hoi", "75 tuổi"),
+        ("tach ho thi dien to khai nao vay", "tach-ho", "CT01"),
+        ("sinh con xong trong bao lâu thì phải đi đăng ký khai sinh", "dang-ky-khai-sinh", "60 ngày"),
+    ],
+)
+def test_the_line_that_answers_a_detail_leads_the_reply(question, record, expected):
+    a = answer(question)
+    assert a.record_id == record
+    first_lines = a.text.split("\n")[1:3]
+    assert any(expected in line for line in first_lines), a.text
+
+
+def test_a_deadline_question_is_not_answered_with_the_processing_time():
+    a = answer("sinh con xong trong bao lâu thì phải đi đăng ký khai sinh")
+    assert "Thời gian giải quyết" not in a.text
+
+
+def test_a_name_shared_by_several_procedures_is_asked_with_buttons_keeping_the_aspect():
+    a = answer("sổ đỏ mất bao lâu")
+    assert a.kind == CLARIFY and a.outcome == FALLBACK
+    payloads = " ".join(b["payload"] for b in a.buttons)
+    assert "cap-lai-giay-chung-nhan-bi-mat" in payloads and "dang-ky-dat-dai-cap-gcn-lan-dau" in payloads
+    assert '"aspect": "time"' in payloads and "/ask_human" in payloads
+
+
+def test_the_other_words_settle_a_shared_name():
+    assert answer("sổ đỏ nhà tôi bị mất, làm lại ở đâu").record_id == "cap-lai-giay-chung-nhan-bi-mat"
+    assert answer("so do cu bi rach muon doi so moi").record_id == "cap-doi-giay-chung-nhan-quyen-su-dung-dat"
+
+
+def test_a_procedure_less_aspect_question_with_nothing_in_context_asks_which_procedure():
+    a = answer("Thủ tục này mất bao lâu?")
+    assert a.kind == ASK_PROCEDURE and "thủ tục nào" in a.text
+    assert all('"aspect": "time"' in b["payload"] for b in a.buttons)
+    assert a.context.awaiting == "procedure" and a.context.aspect == "time"
+
+
+def test_after_asking_which_procedure_the_name_alone_gets_the_aspect_asked():
+    a = answer("hộ chiếu", Context(aspect="time", awaiting="procedure"))
+    assert a.record_id == "cap-ho-chieu" and "8 ngày làm việc" in a.text
+
+
+def test_an_aspect_follow_up_keeps_the_procedure_in_context():
+    a = answer("làm online được không?", Context(procedure="cap-ho-chieu", aspect="time", answer_id="cap-ho-chieu"))
+    assert a.record_id == "cap-ho-chieu" and a.aspects == ["online"]
+    a = answer("nộp ở đâu", Context(procedure="dang-ky-khai-tu"))
+    assert a.record_id == "dang-ky-khai-tu" and a.aspects == ["where"]
+
+
+def test_a_new_procedure_with_the_same_aspect_keeps_the_aspect():
+    a = answer("còn khai sinh thì sao?", Context(procedure="cap-the-can-cuoc", aspect="time", answer_id="cap-the-can-cuoc"))
+    assert a.record_id == "dang-ky-khai-sinh" and a.aspects == ["time"]
+
+
+def test_a_button_payload_is_exact():
+    a = answer("", nlu=Nlu(intent="ask_procedure", procedures=["dang-ky-ket-hon"], aspects=["fee"], from_button=True))
+    assert a.record_id == "dang-ky-ket-hon" and a.aspects == ["fee"] and "Lệ phí" in a.text
+
+
+def test_replies_fit_a_phone_screen():
+    for q in ("đăng ký thường trú cần giấy tờ gì", "các bước làm hộ chiếu online", "đăng ký hộ kinh doanh"):
+        assert len(answer(q).text) <= 1000
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "question",
+    ["đăng ký giám hộ cho đứa cháu mồ côi cần những gì", "khai thue thu nhap ca nhan tren mang the nao",
+     "xin giấy xác nhận độc thân để đi làm hồ sơ vay", "xin cấp thị thực tại cửa khẩu sân bay"],
+)
+def test_a_subject_no_record_covers_is_referred_not_answered_with_another_record(question):
+    a = answer(question)
+    assert a.kind == REFERRAL and a.record_id is None, (a.kind, a.record_id, a.considered)
+    assert "chưa có hướng dẫn" in a.text and "18001096" in a.text and "dichvucong.gov.vn" in a.text
+
+
+@pytest.mark.slow
+def test_what_is_not_a_public_service_is_refused():
+    a = answer("chiều nay Hà Nội có mưa không", nlu=Nlu(intent="out_of_scope"))
+    assert a.kind == REFUSAL and "ngoài phạm vi" in a.text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "question, record",
+    [
+        ("nộp phí online thế nào", "thanh-toan-le-phi-truc-tuyen"),
+        ("có mã hồ sơ rồi thì xem đang xử lý tới đâu kiểu gì", "theo-doi-ho-so-da-nop"),
+        ("tài khoản dvc cũ của tôi còn đăng nhập được không", "tai-khoan-dich-vu-cong-cu"),
+    ],
+)
+def test_general_questions_about_the_portal_are_answered_from_the_guidance(question, record):
+    a = answer(question, nlu=Nlu(intent="ask_procedure", confidence=1.0))
+    assert a.kind == DOCUMENT and a.record_id == record, (a.kind, a.record_id, a.considered)
