@@ -1,4 +1,5 @@
-"""`dvc-bot knowledge check`: validate the guidance documents and the procedure catalog.
+"""`dvc-bot knowledge check`: validate the guidance documents, the procedure catalog and the
+procedure registry.
 
 Errors (exit code 1): schema, missing sources or checked date, duplicate ids, aliases shared by
 two procedures, an abolished authority named as current. Warnings: facts checked more than
@@ -21,6 +22,13 @@ KNOWLEDGE_DIR = Path(__file__).resolve().parent
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ONLINE_LEVELS = ("toàn trình", "một phần", "không")
 STALE_AFTER_DAYS = 365
+CODE_FORMAT = re.compile(r"^\d\.\d{6}$")
+REGISTRY_LEVELS = ("xã", "tỉnh", "trung ương")
+REGISTRY_ONLINE = ("toàn trình", "một phần", "không", "")
+REGISTRY_REQUIRED = ("code", "name", "level", "authority", "online", "aliases", "summary", "record", "source", "checked")
+REGISTRY_MAY_BE_EMPTY = ("code", "online", "record")
+# The district tier is gone since 1/7/2025: a registry authority names no "huyện" at all.
+DISTRICT = re.compile(r"\b(cap huyen|huyen|quan huyen)\b")
 LEAD_MAX_WORDS = 80
 
 DOC_REQUIRED = {"id": str, "title": str, "topic": str, "summary": str, "sources": list, "checked": None, "uncertain": bool, "questions": list}
@@ -59,6 +67,7 @@ class Finding:
 class Report:
     documents: int = 0
     procedures: int = 0
+    registry: int = 0
     errors: List[Finding] = field(default_factory=list)
     warnings: List[Finding] = field(default_factory=list)
 
@@ -66,6 +75,7 @@ class Report:
         return {
             "documents": self.documents,
             "procedures": self.procedures,
+            "registry": self.registry,
             "errors": [asdict(f) for f in self.errors],
             "warnings": [asdict(f) for f in self.warnings],
         }
@@ -78,6 +88,8 @@ class Checker:
         self.report = Report()
         self.ids: Dict[str, str] = {}
         self.aliases: Dict[str, str] = {}
+        self.registry_codes: Dict[str, str] = {}
+        self.registry_aliases: Dict[str, str] = {}
 
     def error(self, path: Path, message: str) -> None:
         self.report.errors.append(Finding(self._rel(path), message))
@@ -238,11 +250,88 @@ class Checker:
                 self.error(path, f"alias {alias!r} is also an alias of '{other}' (a citizen's words must lead to one procedure)")
             self.aliases.setdefault(key, record_id)
 
+
+    # -- registry --------------------------------------------------------------------------
+    def check_registry_file(self, path: Path) -> None:
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            self.error(path, f"cannot read: {str(exc).splitlines()[0]}")
+            return
+        if not isinstance(data, dict):
+            self.error(path, "a registry file must be a YAML mapping with 'field' and 'procedures'")
+            return
+        if not str(data.get("field") or "").strip():
+            self.error(path, "missing required field 'field' (the lĩnh vực of the file)")
+        entries = data.get("procedures")
+        if not isinstance(entries, list) or not entries:
+            self.error(path, "'procedures' must be a non-empty list")
+            return
+        for i, entry in enumerate(entries):
+            if not isinstance(entry, dict):
+                self.error(path, f"procedure #{i + 1} must be a mapping")
+                continue
+            self.report.registry += 1
+            self.check_registry_entry(path, i, entry)
+
+    def check_registry_entry(self, path: Path, i: int, entry: dict) -> None:
+        label = f"#{i + 1} {entry.get('code') or entry.get('name') or '?'}"
+        for key in REGISTRY_REQUIRED:
+            if key not in entry or entry[key] is None:
+                self.error(path, f"{label}: missing required field '{key}'")
+            elif key not in REGISTRY_MAY_BE_EMPTY and entry[key] in ("", [], {}):
+                self.error(path, f"{label}: field '{key}' is empty")
+        code = str(entry.get("code") or "")
+        if code:
+            if not CODE_FORMAT.match(code):
+                self.error(path, f"{label}: code {code!r} is not a national code (one digit, a dot, six digits)")
+            elif code in self.registry_codes:
+                self.error(path, f"{label}: duplicate code {code} (also {self.registry_codes[code]})")
+            self.registry_codes.setdefault(code, f"{path.name} {label}")
+        if entry.get("level") is not None and entry.get("level") not in REGISTRY_LEVELS:
+            self.error(path, f"{label}: level {entry.get('level')!r} is not one of {', '.join(REGISTRY_LEVELS)}")
+        if entry.get("online") is not None and entry.get("online") not in REGISTRY_ONLINE:
+            self.error(path, f"{label}: online {entry.get('online')!r} is not one of toàn trình, một phần, không or \"\"")
+        authority = str(entry.get("authority") or "")
+        if DISTRICT.search(strip_accents(authority)):
+            self.error(path, f"{label}: authority names the district tier, abolished on 1/7/2025: {authority!r}")
+        else:
+            context = " ".join(str(x) for x in [entry.get("name"), *(entry.get("aliases") or [])])
+            self.check_authorities(path, f"{label}: authority", authority, strict=True, context=context)
+        record = str(entry.get("record") or "")
+        if record and not (self.root / "procedures" / f"{record}.yml").exists():
+            self.error(path, f"{label}: record '{record}' is not in knowledge/procedures/")
+        source = entry.get("source")
+        if source is not None:
+            if not isinstance(source, dict) or not source.get("title") or not source.get("url"):
+                self.error(path, f"{label}: source needs a title and a url")
+            elif not re.match(r"^https://[^\s/]+\.[^\s]+$", str(source["url"])):
+                self.error(path, f"{label}: source url must start with https:// : {source['url']!r}")
+        checked = entry.get("checked")
+        if checked not in (None, ""):
+            self.check_checked(path, checked)
+        aliases = entry.get("aliases")
+        if aliases is not None and not isinstance(aliases, list):
+            self.error(path, f"{label}: aliases must be a list")
+            aliases = []
+        own = set()
+        for alias in [entry.get("name") or "", *(aliases or [])]:
+            key = re.sub(r"[^0-9a-z]+", " ", strip_accents(str(alias))).strip()
+            if not key or key in own:
+                continue
+            own.add(key)
+            other = self.registry_aliases.get(key)
+            if other:
+                self.error(path, f"{label}: alias {alias!r} is also a name or alias of {other} (ambiguous: a citizen's words must lead to one procedure)")
+            self.registry_aliases.setdefault(key, f"{path.name} {label}")
+
     def run(self) -> Report:
         for path in document_files(self.root / "docs"):
             self.check_document(path)
         for path in sorted((self.root / "procedures").glob("*.y*ml")):
             self.check_procedure(path)
+        for path in sorted((self.root / "registry").glob("*.y*ml")):
+            self.check_registry_file(path)
         return self.report
 
 
@@ -251,7 +340,7 @@ def check(root: Path = KNOWLEDGE_DIR, today: Optional[dt.date] = None) -> Report
 
 
 def format_text(report: Report) -> Iterable[str]:
-    yield f"{report.documents} documents, {report.procedures} procedures"
+    yield f"{report.documents} documents, {report.procedures} procedures, {report.registry} registry entries"
     for finding in report.errors:
         yield f"ERROR   {finding.file}: {finding.message}"
     for finding in report.warnings:
