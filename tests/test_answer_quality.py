@@ -1,0 +1,36 @@
+"""The round-4 fresh sets validate, and benchmarks/answer_quality.py scores replies as documented."""
+import subprocess
+import sys
+from pathlib import Path
+
+from benchmarks.answer_quality import behaviour, score
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_fresh_sets_validate():
+    done = subprocess.run([sys.executable, str(ROOT / "eval" / "validate_fresh.py")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-2000:]
+
+
+def item(expect, records=(), expect_any=()):
+    return {"id": "t-001", "class": "x", "form": "accented", "turns": ["?"], "expect": expect,
+            "records": list(records), "expect_any": list(expect_any)}
+
+
+def test_answer_needs_the_fact_and_the_right_record():
+    it = item("answer", ["cap-lai-giay-chung-nhan-bi-mat"], ["10 ngày làm việc"])
+    assert score(it, "Tối đa 10 NGÀY làm việc", "cap-lai-giay-chung-nhan-bi-mat", {"outcome": "answered"})["pass"]
+    wrong = score(it, "Tối đa 10 ngày làm việc", "cap-doi-giay-chung-nhan-quyen-su-dung-dat", "answered")
+    assert wrong["key_fact"] and wrong["wrong_card"] and not wrong["pass"]
+
+
+def test_referral_ask_refusal():
+    ref = item("referral")
+    assert score(ref, "Xin lỗi, mình chưa có thông tin", None, "fallback:no_answer")["pass"]
+    assert score(ref, "…", "dang-ky-ket-hon", {"outcome": "answered", "answer_id": "dang-ky-ket-hon"})["wrong_card"]
+    assert score(item("ask_procedure"), "Bạn hỏi về thủ tục nào ạ?", None, {"outcome": "fallback", "reason": "ask_procedure"})["pass"]
+    assert score(item("refusal"), "…", None, "fallback:out_of_scope")["pass"]
+    # without markers the text decides
+    assert behaviour("Việc này nằm ngoài phạm vi mình hỗ trợ", None, None) == "refusal"
+    assert behaviour("Bạn hỏi về thủ tục nào ạ?", None, {"outcome": "unknown"}) == "ask_procedure"
