@@ -83,6 +83,17 @@ def _settle_shared(key: str, question: Words, first: str) -> Tuple[Optional[str]
     return None, candidates
 
 
+def _catalog_twin(name: str) -> str:
+    """The catalog record a registry entry is part of, when every word of the entry's name is a
+    word of that record's names ("Cấp lại thẻ căn cước" is in "Cấp, đổi, cấp lại thẻ căn cước";
+    "Đăng ký lại khai sinh" is not in "Đăng ký khai sinh")."""
+    proc = default_matcher().find(name)
+    if proc is None:
+        return ""
+    entry_words = set(words(name).flat) - {"thu", "tuc"}
+    return proc.id if entry_words <= _alias_tokens(proc.id) else ""
+
+
 def _matched_length(names: Sequence[str], asked: Words) -> int:
     padded = f" {' '.join(asked.flat)} "
     keys = [" ".join(words(n).flat) for n in names]
@@ -107,7 +118,7 @@ def named(question: str, nlu: Nlu) -> Choice:
     if entry is not None:
         entry_len = _matched_length([entry.name, *entry.aliases], asked)
         if entry_len > best_len:
-            record = getattr(entry, "record", "") or ""
+            record = getattr(entry, "record", "") or _catalog_twin(entry.name)
             if record in matcher.procedures:
                 return Choice("named", record, "procedure", confidence=0.95)
             return Choice("registry", entry.code or entry.name, "registry", confidence=0.9, entry=entry)

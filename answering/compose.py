@@ -119,6 +119,16 @@ def referral_text(subject: str) -> str:
     )
 
 
+def unknown_detail_text(proc, detail: str) -> str:
+    settings = get_settings()
+    return (
+        f"📌 {proc.name}\n"
+        f"Hướng dẫn mình có về thủ tục này chưa nói về «{detail}», nên mình không dám trả lời để tránh sai. "
+        f"Bạn hỏi Bộ phận Một cửa nơi nộp hồ sơ, hoặc tổng đài {settings.hotline_portal}. "
+        "Mình có thể cho biết thời gian, lệ phí, giấy tờ của thủ tục này (chọn bên dưới)."
+    )
+
+
 def ask_procedure_buttons(aspect: Optional[str], known) -> List[Dict[str, str]]:
     return [procedure_button(pid, title, aspect) for title, pid in COMMON if pid in known]
 

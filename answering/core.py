@@ -36,7 +36,7 @@ _SERVICE = re.compile(
     r"che do|\bkhai\b|doanh nghiep|kinh doanh|\bdat\b|nha o|\bxe\b|bang lai|to cao|khieu nai|phan anh|kien nghi|"
     r"can cuoc|chung thuc|cong chung|hon nhan|giam ho|con nuoi|nguoi co cong|thai san|hai quan|giay phep|tam vang|"
     r"tam tru|thuong tru|hoc ba|bang tot nghiep|tuyen sinh|le phi|nop phat|lao dong|viec lam|dang nhap|tai khoan|"
-    r"mat khau|\botp\b|lua dao|mao danh|ung dung|cong dich vu"
+    r"mat khau|\botp\b|lua dao|mao danh|ung dung|cong dich vu|\bkhau\b|bien lai|nop lai|ho so"
 )
 
 
@@ -111,8 +111,42 @@ def _search(search, question: str):
     return search(question, 6)
 
 
+UNKNOWN_DETAIL = 0.5  # share of the detail words (beyond the procedure's name) the record must explain
+RARE_IDF = 3.0  # a word in at most ~4 of the ~90 records
+
+
+def _unknown_detail(proc, question: str) -> List[str]:
+    """The detail words the record says nothing about ("mức phạt", "hóa đơn điện tử"): the
+    question is about this procedure, but not about anything its record holds."""
+    from answering.facts import naming_positions
+    from answering.vocab import vocabulary
+
+    asked = words(question)
+    detail = [i for i in asked.content if i not in naming_positions(asked, [proc.name, *proc.aliases])]
+    if not detail:
+        return []
+    vocab = vocabulary()
+    if vocab.coverage(asked, proc.id, positions=detail) >= UNKNOWN_DETAIL:
+        return []
+    profile = vocab.profiles[proc.id]
+    missing = [i for i in detail if not profile.explains(asked.flat[i], asked.typed[i], False)]
+    # the subject of a detail: a phrase (two unexplained words in a row: "hóa đơn điện tử"), or a
+    # word the knowledge uses for few other records ("phạt"); a lone unusual word ("cháy", "nát")
+    # describes the citizen's situation and is not what they ask
+    phrase = any(i + 1 in missing for i in missing)
+    rare = any(vocab.known(asked.flat[i]) and vocab.weight(asked.flat[i]) >= RARE_IDF for i in missing)
+    return [asked.typed[i] for i in missing] if phrase or rare else []
+
+
 def _procedure_answer(pid: str, question: str, aspects: List[str], choice: choose.Choice) -> Answer:
     proc = load_procedures()[pid]
+    unknown = _unknown_detail(proc, question) if choice.via != "button" else []
+    if unknown:
+        text = compose.unknown_detail_text(proc, " ".join(unknown[:6]))
+        return Answer(text, REFERRAL, FALLBACK, 0.4, reason="no_answer", topic="procedure",
+                      buttons=compose.follow_up_buttons(proc.id, [])[:3] + [compose.HUMAN_BUTTON],
+                      considered=[{"id": proc.id, "via": choice.via, "unknown": unknown}],
+                      context=Context(procedure=proc.id, answer_id=None))
     from answering.aspects import answer_aspect
 
     shown = "\n".join(answer_aspect(proc, a) for a in aspects)

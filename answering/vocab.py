@@ -25,7 +25,7 @@ _SYLLABLE = re.compile(r"\w+", re.UNICODE)
 # Accent-free words that say nothing about the subject: register, function and question words,
 # the aspects of any procedure, and the words of any administrative request.
 GENERIC = frozenset("""
-dau kieu tam thoi nhanh cham som luon ngay_mai hom_nay vui_long
+v ha ah ak ok oke uk nha hen chu dong ghi nguoi cai chiec mang biet giup_do nguoi_ta bay_gio dau kieu tam thoi nhanh cham som luon ngay_mai hom_nay vui_long
 a à ạ ad admin ai anh ban bạn bao bay be bi bo bong buoc ca cac cach can chi cho chua chut co con
 cua cung da dang day de den di dieu do du duoc em gan gap gi gio giup hay het hien hieu hoi hom hong
 huong k khi khong kia ko la lai lam lau len ma may minh moi mot muon nao nay ne neu nghe nhe nhi
@@ -37,7 +37,7 @@ gio tuan thang nam buoc quy trinh dang ky cap giay nop
 # "hồ"/"hộ", "sơ"/"sổ"; "mất bao lâu": "mất" as time or money, not "lose").
 GENERIC_PAIRS = frozenset("""
 ho_so giay_to thu_tuc bao_lau bao_nhieu le_phi chi_phi thoi_gian truc_tuyen huong_dan the_nao lam_sao
-nhu_the o_dau dang_ky xu_ly giai_quyet toi_dau mat_bao mat_may mat_phi mat_tien het_bao ton_bao so_tien can_gi
+nhu_the o_dau dang_ky co_quan xu_ly giai_quyet toi_dau mat_bao mat_may mat_phi mat_tien het_bao ton_bao so_tien can_gi
 """.split())
 
 
@@ -123,23 +123,27 @@ class Vocabulary:
     def known(self, flat: str) -> bool:
         return flat in self.idf
 
-    def coverage(self, question: Words, record_id: str, extra_explained: Iterable[int] = (), identity: bool = False) -> float:
+    def coverage(self, question: Words, record_id: str, extra_explained: Iterable[int] = (), identity: bool = False,
+                 positions: Optional[Iterable[int]] = None) -> float:
         """Share of the question's subject words (IDF-weighted) the record explains (`identity`:
         the words that name it); 1.0 when the question has none. `extra_explained`: positions
         explained otherwise (a thesaurus term that names this record)."""
         profile = (self.identities if identity else self.profiles).get(record_id)
-        content = question.content
+        content = question.content if positions is None else [i for i in question.content if i in set(positions)]
         if not content:
             return 1.0
         if profile is None:
             return 0.0
         accented = any(has_marks(t) for t in question.typed)
         extra = set(extra_explained)
+        missing = {i for i in content if i not in extra and not profile.explains(question.flat[i], question.typed[i], accented)}
         total = explained = 0.0
         for i in content:
             weight = self.weight(question.flat[i])
+            if not self.known(question.flat[i]) and i - 1 not in missing and i + 1 not in missing:
+                weight = 1.0  # a lone word the knowledge never uses: colloquial ("rành", "hả"), not a subject
             total += weight
-            if i in extra or profile.explains(question.flat[i], question.typed[i], accented):
+            if i not in missing:
                 explained += weight
         return explained / total if total else 1.0
 

@@ -76,6 +76,8 @@ ABBREVIATIONS = {
     "xnc": "xuất nhập cảnh",
     "gks": "giấy khai sinh",
     "hs": "hồ sơ",
+    "kq": "kết quả",
+    "tc": "trợ cấp",
     "hk": "hộ khẩu",
     "ck": "chuyển khoản",
     "tg": "thời gian",
