@@ -190,6 +190,9 @@ def from_search(question: str, results, intent_topics: Optional[Set[str]] = None
                            "identity": round(ident, 3), "dense": round(result.dense, 3), "lexical": round(result.lexical, 2)})
         if cov >= COVERAGE and ident >= IDENTITY:
             covered.append((rank, cov, result))
+    # only a record ranked near the top (a record far down that happens to share a word is not it)
+    top = results[0].score if results else 0.0
+    covered = [c for c in covered if c[0] < 4 and c[2].score >= 0.6 * top]
     if not covered:
         return Choice("none", considered=considered)
     best = covered[0]

@@ -36,7 +36,7 @@ _SERVICE = re.compile(
     r"che do|\bkhai\b|doanh nghiep|kinh doanh|\bdat\b|nha o|\bxe\b|bang lai|to cao|khieu nai|phan anh|kien nghi|"
     r"can cuoc|chung thuc|cong chung|hon nhan|giam ho|con nuoi|nguoi co cong|thai san|hai quan|giay phep|tam vang|"
     r"tam tru|thuong tru|hoc ba|bang tot nghiep|tuyen sinh|le phi|nop phat|lao dong|viec lam|dang nhap|tai khoan|"
-    r"mat khau|\botp\b|lua dao|mao danh|ung dung|cong dich vu|\bkhau\b|bien lai|nop lai|ho so"
+    r"mat khau|\botp\b|lua dao|mao danh|ung dung|cong dich vu|\bkhau\b|bien lai|nop lai|ho so|ly hon|toa an"
 )
 
 
@@ -112,7 +112,11 @@ def _search(search, question: str):
 
 
 UNKNOWN_DETAIL = 0.5  # share of the detail words (beyond the procedure's name) the record must explain
-RARE_IDF = 3.0  # a word in at most ~4 of the ~90 records
+# words that turn a question about a procedure into another question (penalties, taxes, courts...)
+_TOPIC_SHIFT = re.compile(
+    r"\b(phat|thue|khieu nai|to cao|khoi kien|toa an|boi thuong|tranh chap|vay von|hoa don|ly hon|visa|thi thuc|"
+    r"hoc phi|luong|tien an|xu ly vi pham)\b"
+)
 
 
 def _unknown_detail(proc, question: str) -> List[str]:
@@ -130,12 +134,17 @@ def _unknown_detail(proc, question: str) -> List[str]:
         return []
     profile = vocab.profiles[proc.id]
     missing = [i for i in detail if not profile.explains(asked.flat[i], asked.typed[i], False)]
-    # the subject of a detail: a phrase (two unexplained words in a row: "hóa đơn điện tử"), or a
-    # word the knowledge uses for few other records ("phạt"); a lone unusual word ("cháy", "nát")
-    # describes the citizen's situation and is not what they ask
-    phrase = any(i + 1 in missing for i in missing)
-    rare = any(vocab.known(asked.flat[i]) and vocab.weight(asked.flat[i]) >= RARE_IDF for i in missing)
-    return [asked.typed[i] for i in missing] if phrase or rare else []
+    # what makes it another question: a word that changes the subject ("phạt", "thuế", "khiếu
+    # nại"), or a phrase the knowledge never uses ("hóa đơn điện tử"); a lone unusual word
+    # ("cháy", "nát", "chụp") describes the citizen's situation and is not what they ask
+    shift = False
+    flat = " ".join(asked.flat)
+    for match in _TOPIC_SHIFT.finditer(flat):
+        first = flat[:match.start()].count(" ")
+        span = range(first, first + match.group(0).count(" ") + 1)
+        shift = shift or any(i in missing for i in span)
+    phrase = any(i + 1 in missing and not vocab.known(asked.flat[i]) and not vocab.known(asked.flat[i + 1]) for i in missing)
+    return [asked.typed[i] for i in missing] if shift or phrase else []
 
 
 def _procedure_answer(pid: str, question: str, aspects: List[str], choice: choose.Choice) -> Answer:

@@ -25,7 +25,7 @@ _SYLLABLE = re.compile(r"\w+", re.UNICODE)
 # Accent-free words that say nothing about the subject: register, function and question words,
 # the aspects of any procedure, and the words of any administrative request.
 GENERIC = frozenset("""
-v ha ah ak ok oke uk nha hen chu dong ghi nguoi cai chiec mang biet giup_do nguoi_ta bay_gio dau kieu tam thoi nhanh cham som luon ngay_mai hom_nay vui_long
+gom v ha ah ak ok oke uk nha hen chu dong ghi nguoi cai chiec mang biet giup_do nguoi_ta bay_gio dau kieu tam thoi nhanh cham som luon ngay_mai hom_nay vui_long
 a à ạ ad admin ai anh ban bạn bao bay be bi bo bong buoc ca cac cach can chi cho chua chut co con
 cua cung da dang day de den di dieu do du duoc em gan gap gi gio giup hay het hien hieu hoi hom hong
 huong k khi khong kia ko la lai lam lau len ma may minh moi mot muon nao nay ne neu nghe nhe nhi
