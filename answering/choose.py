@@ -94,6 +94,19 @@ def _catalog_twin(name: str) -> str:
     return proc.id if entry_words <= _alias_tokens(proc.id) else ""
 
 
+def _combining(asked: Words, spans) -> Optional[str]:
+    """A record whose names explain every procedure named in the question (a linked procedure)."""
+    positions = sorted({i for _, _, a, b in spans for i in range(a, b)})
+    content = [i for i in positions if i in set(asked.content)]
+    if not content:
+        return None
+    vocab = vocabulary()
+    best = [pid for pid in default_matcher().procedures if vocab.coverage(asked, pid, identity=True, positions=content) >= 0.99]
+    named_ids = {pid for pid, _, _, _ in spans}
+    best = [pid for pid in best if pid not in named_ids]
+    return best[0] if len(best) == 1 else None
+
+
 def _matched_length(names: Sequence[str], asked: Words) -> int:
     padded = f" {' '.join(asked.flat)} "
     keys = [" ".join(words(n).flat) for n in names]
@@ -131,6 +144,10 @@ def named(question: str, nlu: Nlu) -> Choice:
         if pid not in pids:
             pids.append(pid)
     top_key = max(spans, key=lambda s: len(s[1]))[1]
+    if len(pids) > 1:
+        combined = _combining(asked, spans)
+        if combined:  # "khai sinh kèm hộ khẩu và thẻ bảo hiểm": the record that joins them
+            return Choice("named", combined, "procedure", confidence=0.85)
     if len(pids) == 1 or all(len(key) < len(top_key) for pid, key, _, _ in spans if pid != pids[0]):
         if top_key in SHARED_NAMES:
             pid, candidates = _settle_shared(top_key, asked, pids[0])
@@ -177,6 +194,18 @@ def follows_context(question: str, ctx: Context) -> bool:
     return vocabulary().coverage(asked, ctx.procedure) >= 0.99
 
 
+def _enough_explained(asked: Words, record_id: str) -> bool:
+    """Two subject words explained, or every one when there are fewer ("tuổi" alone in "xem
+    tử vi tuổi Tý" is not a question about the pension)."""
+    content = asked.content
+    profile = vocabulary().profiles.get(record_id)
+    if profile is None:
+        return False
+    accented = any(has_marks(t) for t in asked.typed)
+    explained = sum(1 for i in content if profile.explains(asked.flat[i], asked.typed[i], accented))
+    return explained >= min(2, len(content))
+
+
 def from_search(question: str, results, intent_topics: Optional[Set[str]] = None) -> Choice:
     """The best retrieved record that covers the question (in the retriever's order; the
     intent's topic first among near-equals)."""
@@ -188,7 +217,7 @@ def from_search(question: str, results, intent_topics: Optional[Set[str]] = None
         cov, ident = coverage(asked, result.id, phrases)
         considered.append({"id": result.id, "kind": result.kind, "score": round(result.score, 4), "coverage": round(cov, 3),
                            "identity": round(ident, 3), "dense": round(result.dense, 3), "lexical": round(result.lexical, 2)})
-        if cov >= COVERAGE and ident >= IDENTITY:
+        if cov >= COVERAGE and ident >= IDENTITY and _enough_explained(asked, result.id):
             covered.append((rank, cov, result))
     # only a record ranked near the top (a record far down that happens to share a word is not it)
     top = results[0].score if results else 0.0

@@ -99,14 +99,38 @@ def test_replies_fit_a_phone_screen():
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "question",
-    ["đăng ký giám hộ cho đứa cháu mồ côi cần những gì", "khai thue thu nhap ca nhan tren mang the nao",
-     "xin giấy xác nhận độc thân để đi làm hồ sơ vay", "xin cấp thị thực tại cửa khẩu sân bay"],
+    "question, registry_code",
+    [("đăng ký giám hộ cho đứa cháu mồ côi cần những gì", "1.004837"),
+     ("chồng tôi chết rồi thì tôi có được hưởng chế độ tử tuất không", "2.000821"),
+     ("khai thue thu nhap ca nhan tren mang the nao", None),
+     ("xin cấp thị thực tại cửa khẩu sân bay", None)],
 )
-def test_a_subject_no_record_covers_is_referred_not_answered_with_another_record(question):
+def test_a_subject_no_record_covers_is_referred_not_answered_with_another_record(question, registry_code):
     a = answer(question)
-    assert a.kind == REFERRAL and a.record_id is None, (a.kind, a.record_id, a.considered)
-    assert "chưa có hướng dẫn" in a.text and "18001096" in a.text and "dichvucong.gov.vn" in a.text
+    if registry_code:  # known by name and code: what it is, who handles it, where to ask
+        assert a.kind == "registry" and a.record_id == registry_code, (a.kind, a.record_id, a.considered)
+        assert "Mình chưa có hướng dẫn chi tiết" in a.text
+    else:
+        assert a.kind == REFERRAL and a.record_id is None, (a.kind, a.record_id, a.considered)
+        assert "chưa có hướng dẫn" in a.text and "18001096" in a.text and "dichvucong.gov.vn" in a.text
+
+
+def test_a_procedure_known_by_name_and_code_only_says_who_handles_it_and_the_code():
+    a = answer("xin giấy xác nhận độc thân để đi làm hồ sơ vay thì làm ở đâu")
+    assert a.kind == "registry" and a.outcome == ANSWERED
+    assert "1.004873" in a.text and "UBND cấp xã" in a.text and "dichvucong.gov.vn" in a.text
+    assert a.sources and a.sources[0]["url"].startswith("https://")
+
+
+def test_a_detail_the_record_does_not_hold_is_not_answered_with_the_card():
+    a = answer("ở trọ mà không đăng ký tạm trú thì bị phạt bao nhiêu tiền")
+    assert a.kind == REFERRAL and a.record_id is None and "Đăng ký tạm trú" in a.text.split("\n")[0]
+    assert "phạt" in a.text and "18001096" in a.text
+
+
+def test_two_procedures_named_together_find_the_linked_procedure():
+    a = answer("làm khai sinh cho bé mới đẻ kèm luôn hộ khẩu và thẻ bảo hiểm y tế thì mất mấy ngày")
+    assert a.record_id == "lien-thong-khai-sinh-thuong-tru-bhyt"
 
 
 @pytest.mark.slow
