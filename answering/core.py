@@ -78,6 +78,8 @@ def answer(question: str, context: Optional[Context] = None, nlu: Optional[Nlu] 
                           buttons=compose.ask_procedure_buttons(aspect, load_procedures()), aspects=aspects,
                           context=Context(procedure=None, aspect=aspect, awaiting="procedure"))
 
+    if not asked.flat:  # nothing to read (an empty message, a bare intent button)
+        return _no_record(question, nlu, choose.Choice("none"))
     results = _search(search, question)
     choice = choose.from_search(question, results, INTENT_TOPICS.get(nlu.intent))
     if choice.kind == "procedure":

@@ -79,6 +79,20 @@ def cmd_ask(args: argparse.Namespace) -> int:
     questions = _inputs(args, args.question, "ask")
     if questions is None:
         return 2
+    if args.layer:  # the answering layer alone: no Rasa, no NLU; shows the records it weighed
+        from answering import answer
+
+        for question in questions:
+            result = answer(question)
+            if args.json:
+                print(json.dumps({"question": question, **result.as_json()}, ensure_ascii=False), flush=True)
+            else:
+                print(result.text)
+                print(f"  · {result.kind} {result.record_id or ''} (confidence {result.confidence:.2f})")
+                for item in result.considered[:5]:
+                    print(f"  · considered {item}")
+                print(flush=True)
+        return 0
     runtime = _runtime()
 
     async def run() -> None:
@@ -240,6 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question", nargs="*")
     p.add_argument("--json", action="store_true", help="print one JSON object per question")
     p.add_argument("--batch", metavar="FILE", help="one question per line; prints JSONL with --json")
+    p.add_argument("--layer", action="store_true", help="the answering layer alone (no Rasa): kind, record, records weighed")
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("shell", help="interactive chat for staff")

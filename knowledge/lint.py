@@ -128,6 +128,10 @@ class Checker:
         self.check_checked(path, data.get("checked"))
         if data.get("uncertain") is True and not str(data.get("uncertain_note") or "").strip():
             self.error(path, "uncertain is true but uncertain_note is empty (say what is unsure and where to confirm)")
+        for item in data.get("legal_basis") or []:
+            if str(item).count("(") != str(item).count(")"):
+                # a comma inside brackets in a YAML [flow, list] splits the item: quote it
+                self.error(path, f"legal_basis item {str(item)!r} has unbalanced brackets (quote items that contain commas)")
 
     def check_sources(self, path: Path, sources: Any) -> None:
         if not isinstance(sources, list) or not sources:

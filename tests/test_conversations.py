@@ -59,7 +59,7 @@ def test_context_carries_over_to_the_next_aspect(chat):
     assert "7 ngày" not in text  # a fee is not a processing time
 
 
-def test_the_form_asks_which_procedure_then_answers(chat):
+def test_a_procedure_less_question_asks_which_procedure_then_answers(chat):
     text = chat.say("thủ tục này mất bao lâu vậy")
     assert "thủ tục nào" in text
     assert {"Căn cước", "Hộ chiếu"} <= {b.title for b in chat.buttons}
@@ -102,11 +102,23 @@ def test_low_nlu_confidence_gets_a_clarification_with_likely_topics(chat):
     assert "/ask_human" in payloads and len(payloads) >= 2
 
 
-def test_a_question_the_knowledge_cannot_answer_gets_an_honest_reply(chat):
-    # an in-domain intent whose search finds nothing close enough
-    text = chat.say("/ask_access")
-    assert "chưa có thông tin" in text and "18001096" in text
+def test_a_public_service_we_hold_nothing_on_gets_an_honest_referral(chat):
+    text = chat.say("cho em hỏi khai thuế thu nhập cá nhân trên mạng thì làm thế nào")
+    assert "chưa có hướng dẫn" in text and "18001096" in text
+    assert "Nguồn:" not in text  # no card about another record
     assert any(b.payload == "/ask_human" for b in chat.buttons)
+
+
+def test_an_aspect_follow_up_keeps_the_procedure(chat):
+    chat.say("làm hộ chiếu mất bao lâu")
+    text = chat.say("làm online được không?")
+    assert "hộ chiếu" in text.lower() and "💻" in text
+
+
+def test_a_new_procedure_keeps_the_aspect_asked_before(chat):
+    chat.say("làm căn cước mất bao lâu")
+    text = chat.say("còn khai sinh thì sao?")
+    assert "Đăng ký khai sinh" in text and "Trong ngày" in text
 
 
 def test_handoff_records_a_request_with_redacted_transcript(chat):

@@ -197,3 +197,17 @@ def test_the_command_exits_non_zero_on_errors(kb, monkeypatch):
     monkeypatch.setattr(lint, "KNOWLEDGE_DIR", kb)
     monkeypatch.setattr(lint.check, "__defaults__", (kb, TODAY))
     assert cli.main(["knowledge", "check"]) == 1
+
+
+def test_a_legal_basis_split_by_a_comma_inside_brackets_is_an_error(tmp_path):
+    import shutil
+
+    from knowledge import lint
+
+    root = tmp_path / "knowledge"
+    shutil.copytree(lint.KNOWLEDGE_DIR, root, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    path = root / "procedures" / "dang-ky-khai-sinh.yml"
+    text = path.read_text(encoding="utf-8").replace('["Luật Hộ tịch 2014 (Điều 15, 16)"', "[Luật Hộ tịch 2014 (Điều 15, 16)")
+    path.write_text(text, encoding="utf-8")
+    report = lint.check(root)
+    assert any("unbalanced brackets" in issue.message for issue in report.errors), [i.message for i in report.errors]
