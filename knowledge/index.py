@@ -1,7 +1,8 @@
 """Build the retrieval index (`dvc-bot index`): chunks, dense vectors in FAISS, a manifest.
 
 Artifacts in the index folder (default models/index/):
-  manifest.json   model, model fingerprint, a hash per knowledge file, build time and size
+  manifest.json   model spec, encoder backend, model fingerprint (the encoder, its version and
+                  the text form it embeds), a hash per knowledge file, build time and size
   chunks.jsonl    the chunks (the lexical BM25 index is rebuilt from them at load: milliseconds)
   records.json    per record: title, kind, topic, sources, checked, uncertain note
   dense.faiss     normalised vectors, inner product (= cosine); exact search
@@ -139,6 +140,7 @@ def build(index_dir: Path, model_path: str, force: bool = False, progress: bool 
     manifest = {
         "version": INDEX_VERSION,
         "model": model_path,
+        "backend": encoder.backend,
         "model_fingerprint": model_fingerprint(model_path),
         "files": knowledge_hashes(),
         "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
