@@ -125,7 +125,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     if result.built:
         print(
             f"Built the index in {result.seconds:.1f} s ({result.reason}): {result.chunks} chunks, "
-            f"{result.vectors} vectors, {result.size_bytes / 1e6:.1f} MB in {result.index_dir}",
+            f"{result.vectors} vectors ({result.reused} reused), {result.size_bytes / 1e6:.1f} MB in {result.index_dir}",
             file=sys.stderr,
         )
     else:

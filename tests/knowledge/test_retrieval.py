@@ -57,6 +57,39 @@ def test_index_is_stale_when_a_file_or_the_model_changes(built, tmp_path, monkey
     assert index.staleness(tmp_path, model) == "no index yet"
 
 
+def test_a_rebuild_re_embeds_only_new_texts(built, tmp_path, monkeypatch):
+    """After a knowledge edit, vectors of unchanged texts come from the previous index."""
+    import faiss
+
+    folder, model, encoder, result = built
+    copy = tmp_path / "index"
+    shutil.copytree(folder, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["files"]["docs/edited.md"] = "x"  # as if a file changed
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    original = index._vector_texts
+
+    def with_a_new_question(chunks, documents, procedures):
+        texts, owners = original(chunks, documents, procedures)
+        return texts + ["Một câu hỏi mới về hộ chiếu"], owners + [owners[0]]
+
+    monkeypatch.setattr(index, "_vector_texts", with_a_new_question)
+    embedded = []
+
+    class Counting:
+        backend = encoder.backend
+
+        def encode(self, texts, progress=False):
+            embedded.extend(texts)
+            return encoder.encode(texts)
+
+    again = index.build(copy, model, progress=False, encoder=Counting())
+    assert again.built and again.reason == "knowledge changed"
+    assert embedded == ["Một câu hỏi mới về hộ chiếu"] and again.reused == result.vectors
+    old, new = faiss.read_index(str(folder / "dense.faiss")), faiss.read_index(str(copy / "dense.faiss"))
+    assert (old.reconstruct_n(0, old.ntotal) == new.reconstruct_n(0, old.ntotal)).all()
+
+
 @pytest.mark.parametrize(
     "query, expected",
     [
