@@ -277,3 +277,12 @@ if __name__ == "__main__":  # python -m tests.fakes PORT RASA_DELAY_S: serve alo
     fake = FakePlatform()
     fake.rasa_delay_s = float(sys.argv[2]) if len(sys.argv) > 2 else 0.0
     uvicorn.run(fake.app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False, ws="wsproto")
+
+
+def is_apology(message: Dict[str, Any]) -> bool:
+    """A web reply (`POST /webhooks/web` message) is the gateway's apology for a failed turn
+    (server.conversation.apology: its text, marked outcome "error")."""
+    from server.conversation import apology
+
+    marked = ((message.get("custom") or {}).get("dvc") or {}).get("outcome") == "error"
+    return marked or message.get("text") == apology().text
