@@ -60,6 +60,7 @@ class Gateway:
             limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
         )
         self._turns = asyncio.Semaphore(max(1, settings.turn_concurrency))
+        self.turns_waiting = 0  # turns waiting for one of the TURN_CONCURRENCY slots
         self.db = Database(settings.data_dir / settings.gateway_db_name)
         self.dedup = dedup or make_dedup(settings)
         self.limiter = RateLimiter(settings.rate_limit_messages, settings.rate_limit_window_s)
@@ -200,12 +201,19 @@ class Gateway:
         is done a turn waits for it (at most WARM_UP_WAIT_S): a cold Rasa would answer too late
         and the citizen would get the apology."""
         start = time.perf_counter()
-        if not self.ready:
+        if self.warm_up.worth_waiting:
             log.info("a turn waits for the warm-up (at most %.0f s)", self.settings.warm_up_wait_s)
-        if not self.ready and not await self.warm_up.wait(self.settings.warm_up_wait_s):
-            log.warning("turn sent to Rasa before the warm-up finished (waited %.0f s)", self.settings.warm_up_wait_s)
-        async with self._turns:
+            if not await self.warm_up.wait(self.settings.warm_up_wait_s):
+                log.warning("turn sent to Rasa before the warm-up finished (waited %.0f s)", self.settings.warm_up_wait_s)
+        self.turns_waiting += 1
+        try:
+            await self._turns.acquire()
+        finally:
+            self.turns_waiting -= 1
+        try:
             replies = await handle_turn(self.rasa, sender, text, channel=channel)
+        finally:
+            self._turns.release()
         self._observe(sender, channel, time.perf_counter() - start, replies)
         return replies
 

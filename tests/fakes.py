@@ -116,6 +116,7 @@ class FakePlatform:
         self.rasa_delay_s = 0.0
         self.rasa_gate = threading.Event()
         self.rasa_gate.set()
+        self.rasa_in_flight = self.rasa_max_in_flight = 0  # turns Rasa is working on at once
         self.app = self._build()
 
     # what tests read
@@ -190,14 +191,21 @@ class FakePlatform:
         async def rasa_turn(request: Request) -> JSONResponse:
             body = await request.json()
             self._record(kind="rasa", json=body, accepted=True)
-            failure = await self._failure("rasa")
-            if failure is not None:
-                return failure
-            while not self.rasa_gate.is_set():
-                await asyncio.sleep(0.01)
-            if self.rasa_delay_s:
-                await asyncio.sleep(self.rasa_delay_s)
-            return JSONResponse(rasa_answer(body["sender"], body["message"]))
+            with self.lock:
+                self.rasa_in_flight += 1
+                self.rasa_max_in_flight = max(self.rasa_max_in_flight, self.rasa_in_flight)
+            try:
+                failure = await self._failure("rasa")
+                if failure is not None:
+                    return failure
+                while not self.rasa_gate.is_set():
+                    await asyncio.sleep(0.01)
+                if self.rasa_delay_s:
+                    await asyncio.sleep(self.rasa_delay_s)
+                return JSONResponse(rasa_answer(body["sender"], body["message"]))
+            finally:
+                with self.lock:
+                    self.rasa_in_flight -= 1
 
         @app.get("/_recorded")
         async def recorded(kind: str = "", accepted: bool = False) -> List[Dict[str, Any]]:

@@ -91,6 +91,18 @@ class Worker:
     def stop(self, name: str) -> None:
         self.children[name].stop()
 
+    def restore(self) -> None:
+        """Every child running again and the worker ready (after a test that stopped, hung or
+        killed one, whether or not it got as far as restarting it)."""
+        import signal
+
+        for child in self.children.values():
+            if child.proc is not None and child.proc.poll() is None:
+                child.proc.send_signal(signal.SIGCONT)  # in case a test left it hung
+            else:
+                self.start(child.name)
+        self.wait_ready()
+
     def stop_all(self) -> None:
         for name in ("gateway", "rasa", "actions"):
             self.stop(name)
