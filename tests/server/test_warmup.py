@@ -86,3 +86,103 @@ def test_warm_up_can_be_turned_off(monkeypatch, value):
     from dvcbot.settings import Settings
 
     assert Settings().warm_up is False
+
+
+# -- the warm-up's own logic, with a stub in place of the Rasa client ----------------------
+class StubRasa:
+    def __init__(self, delays=()):
+        self.up = True
+        self.delays = list(delays)  # seconds per round, then instant
+        self.senders = []
+
+    async def status(self):
+        state = "ok" if self.up else "down"
+        return {"rasa": state, "actions": state, "model": None}
+
+    async def send(self, sender, text, metadata=None, timeout_s=None):
+        import asyncio
+
+        from server.rasa_client import RasaUnavailable
+        from server.replies import Reply
+
+        if not self.up:
+            raise RasaUnavailable("ConnectError")
+        if sender not in self.senders:
+            self.senders.append(sender)
+        round_ = (len(self.senders) - 1) // CONVERSATIONS
+        if round_ < len(self.delays):
+            await asyncio.sleep(self.delays[round_])
+        return [Reply(text="ok")]
+
+
+def run_scenario(coroutine):
+    import asyncio
+
+    return asyncio.run(asyncio.wait_for(coroutine, 20))
+
+
+async def until(predicate):
+    import asyncio
+
+    while not predicate():
+        await asyncio.sleep(0.005)
+
+
+@pytest.fixture
+def quick(monkeypatch):
+    from server import warmup
+
+    monkeypatch.setattr(warmup, "WATCH_S", 0.01)
+    monkeypatch.setattr(warmup, "RETRY_S", 0.01)
+    return warmup
+
+
+def test_a_round_slower_than_the_timeout_does_not_count(quick):
+    async def scenario():
+        import asyncio
+
+        rasa = StubRasa(delays=[0.2])  # the first round is cold: slower than the 0.1 s timeout
+        warm = quick.WarmUp(rasa, timeout_s=0.1)
+        task = asyncio.create_task(warm.run())
+        await asyncio.wait_for(warm.ready.wait(), 10)
+        task.cancel()
+        return warm, rasa
+
+    warm, rasa = run_scenario(scenario())
+    assert warm.rounds == 2 and warm.last_round_s <= 0.1 and len(rasa.senders) == 2 * CONVERSATIONS
+
+
+def test_ever_slow_says_ready_after_the_last_round_with_a_warning(quick, caplog):
+    async def scenario():
+        import asyncio
+
+        warm = quick.WarmUp(StubRasa(delays=[0.05] * 10), timeout_s=0.01)
+        task = asyncio.create_task(warm.run())
+        await asyncio.wait_for(warm.ready.wait(), 10)
+        task.cancel()
+        return warm
+
+    caplog.set_level("WARNING", logger="server.warmup")
+    assert run_scenario(scenario()).rounds == quick.MAX_SLOW_ROUNDS
+    assert any("citizens may get the apology" in r.getMessage() for r in caplog.records)
+
+
+def test_after_rasa_was_away_it_is_warmed_up_again_and_turns_do_not_wait_while_it_is_down(quick):
+    async def scenario():
+        import asyncio
+
+        rasa = StubRasa()
+        warm = quick.WarmUp(rasa, timeout_s=1.0)
+        assert warm.worth_waiting  # at start: wait for the warm-up
+        task = asyncio.create_task(warm.run())
+        await asyncio.wait_for(warm.ready.wait(), 10)
+        assert not warm.worth_waiting
+        rasa.up = False  # Rasa crashed
+        await until(lambda: not warm.ready.is_set())
+        assert not warm.worth_waiting  # down: the apology at once, nothing to wait for
+        rasa.up = True  # restarted, cold
+        await asyncio.wait_for(warm.ready.wait(), 10)
+        task.cancel()
+        return rasa
+
+    assert len(run_scenario(scenario()).senders) == 2 * CONVERSATIONS  # a second warm-up
