@@ -190,8 +190,7 @@ def start_stack(workers: int) -> tuple:
             raise SystemExit("dvc-bot serve exited; run it by hand to see why")
         try:
             if all(httpx.get(f"{b}/health", timeout=2).status_code == 200 for b in bases):
-                time.sleep(3)  # the supervisor's warm-up turns
-                return proc, bases
+                return proc, bases  # 200: each gateway has warmed its Rasa and actions up
         except httpx.HTTPError:
             pass
         time.sleep(1)

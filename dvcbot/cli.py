@@ -314,8 +314,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
+    from pydantic import ValidationError
+
+    from dvcbot.settings import Settings, explain
+
     try:
         return args.func(args)
+    except ValidationError as exc:  # a bad environment value: say which, before anything starts
+        if exc.model is not Settings:
+            raise
+        print(f"dvc-bot: {explain(exc)}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 

@@ -6,10 +6,11 @@ channel whose secrets are unset is disabled.
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 from typing import List, Optional
 
-from pydantic import BaseSettings, validator
+from pydantic import BaseSettings, ValidationError, validator
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,6 +55,12 @@ class Settings(BaseSettings):
     action_endpoint_url: Optional[str] = None  # default http://{host}:{actions_port}/webhook
     rasa_timeout_s: float = 2.5  # a turn takes 25-70 ms; past this the citizen gets the apology
     rasa_token: str = ""  # auth token of Rasa's HTTP API; dvc-bot serve generates one
+    # readiness (server/warmup.py): at start the gateway sends its own turns through Rasa and the
+    # action server (NLU, the procedure form, retrieval, feedback) until they all come back within
+    # RASA_TIMEOUT_S; until then /health answers 503 "warming up" and citizens' turns wait for
+    # the warm-up (at most WARM_UP_WAIT_S) instead of getting the apology. WARM_UP=off skips it.
+    warm_up: bool = True
+    warm_up_wait_s: float = 60.0
 
     # the database (Rasa's conversations, feedback, handoffs): SQLite under data_dir unless
     # DATABASE_URL is set (postgresql://user:password@host:5432/dvcbot)
@@ -146,6 +153,8 @@ class Settings(BaseSettings):
             "action_endpoint_url": {"env": ["ACTION_ENDPOINT_URL"]},
             "rasa_timeout_s": {"env": ["RASA_TIMEOUT_S"]},
             "rasa_token": {"env": ["RASA_TOKEN"]},
+            "warm_up": {"env": ["WARM_UP"]},
+            "warm_up_wait_s": {"env": ["WARM_UP_WAIT_S"]},
             "train_epochs": {"env": ["DVC_TRAIN_EPOCHS"]},
             "embedding_model": {"env": ["EMBEDDING_MODEL"]},
             "index_dir": {"env": ["DVC_INDEX_DIR"]},
@@ -199,6 +208,26 @@ class Settings(BaseSettings):
     def embedding_backend_in_use(self) -> str:
         return _backend_of(self.embedding_model, self.embedding_backend)
 
+    # -- values refused at start (a typo must not become a silent misbehaviour) -------------
+    @validator("redis_key_prefix")
+    def _redis_key_prefix(cls, value: str) -> str:  # noqa: N805
+        if not re.fullmatch(r"[A-Za-z0-9]+", value or ""):
+            raise ValueError(f"must be letters and digits only (Rasa's lock store rule), not {value!r}")
+        return value
+
+    @validator("log_format")
+    def _log_format(cls, value: str) -> str:  # noqa: N805
+        normalised = (value or "").strip().lower()
+        if normalised not in ("text", "json"):
+            raise ValueError(f"must be 'text' or 'json', not {value!r}")
+        return normalised
+
+    @validator("workers")
+    def _workers(cls, value: int) -> int:  # noqa: N805
+        if not 1 <= value <= 64:
+            raise ValueError(f"must be a number of workers from 1 to 64, not {value}")
+        return value
+
     @property
     def rasa_base_url(self) -> str:
         return self.rasa_url or f"http://{self.host}:{self.rasa_port}"
@@ -244,6 +273,19 @@ class Settings(BaseSettings):
         if (self.finetuned_model_dir / "modules.json").exists():
             return str(self.finetuned_model_dir)
         return _default_embedding_model()
+
+
+ENV_NAMES = {name: (field.field_info.extra.get("env_names") or {name.upper()}) for name, field in Settings.__fields__.items()}
+
+
+def explain(error: ValidationError) -> str:
+    """A settings error as one line per bad value, named as the operator set it."""
+    lines = []
+    for item in error.errors():
+        name = str(item["loc"][0]) if item.get("loc") else "?"
+        env = "/".join(sorted(n.upper() for n in ENV_NAMES.get(name, {name.upper()})))
+        lines.append(f"{env}: {item['msg']}")
+    return "invalid settings: " + "; ".join(lines)
 
 
 @functools.lru_cache(maxsize=1)

@@ -25,8 +25,6 @@ from dvcbot.settings import Settings, get_settings
 MAX_RESTARTS = 5
 RESTART_WINDOW_S = 300
 STOP_TIMEOUT_S = 15
-# first turns compile TensorFlow graphs and load the retriever: pay that before citizens arrive
-WARM_UP = ("xin chào", "đăng nhập dịch vụ công bằng VNeID thế nào")
 
 
 def say(message: str) -> None:
@@ -144,14 +142,14 @@ def build_children(settings: Settings, model: str, token: str) -> List[Child]:
 
 
 def _announce_when_ready(settings: Settings, stop: threading.Event) -> None:
+    """"ready" once every gateway's /health says 200: each gateway warms its Rasa and action
+    server up first (server/warmup.py), so the first citizens get answers, not the apology."""
     bases = [f"http://{settings.host}:{worker_ports(settings, w)['gateway']}" for w in range(max(1, settings.workers))]
     waiting = list(bases)
     while waiting and not stop.is_set():
         for base in list(waiting):
             try:
                 if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    for message in WARM_UP:
-                        httpx.post(f"{base}/webhooks/web", json={"sender": "__warmup__", "message": message}, timeout=60)
                     waiting.remove(base)
             except httpx.HTTPError:
                 pass

@@ -12,6 +12,13 @@ from store.outcomes import ERROR, marker
 log = logging.getLogger(__name__)
 
 
+# The promise to a citizen: an answer, or this apology, within this many seconds of the message
+# reaching the gateway: RASA_TIMEOUT_S (2.5 s by default) bounds the wait for Rasa, the rest is
+# the gateway's own work. (Not while the gateway warms up at start, server/warmup.py: a first
+# turn then waits for the warm-up, at most WARM_UP_WAIT_S, rather than apologise.)
+REPLY_WITHIN_S = 3.0
+
+
 def apology(reason: str = "rasa_unavailable") -> Reply:
     """The honest answer when Rasa fails; marked (outcome "error") for metrics and logs."""
     settings = get_settings()

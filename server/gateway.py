@@ -29,6 +29,7 @@ from server.render.text import units
 from server.metrics import Metrics
 from server.replies import Reply, outcome_of
 from server.storage import Database
+from server.warmup import WarmUp
 from server.work import Work
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ class Gateway:
             limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
         )
         self._turns = asyncio.Semaphore(max(1, settings.turn_concurrency))
+        self.turns_waiting = 0  # turns waiting for one of the TURN_CONCURRENCY slots
         self.db = Database(settings.data_dir / settings.gateway_db_name)
         self.dedup = dedup or make_dedup(settings)
         self.limiter = RateLimiter(settings.rate_limit_messages, settings.rate_limit_window_s)
@@ -71,6 +73,8 @@ class Gateway:
             poll_s=settings.outbox_poll_s, on_failure=self.metrics.send_failed,
         )
         self._worker: Optional[asyncio.Task] = None
+        self._warmer: Optional[asyncio.Task] = None
+        self.warm_up = WarmUp(self.rasa, settings.rasa_timeout_s, settings.worker_id)
         self._setup_channels()
 
     def _setup_channels(self) -> None:
@@ -91,10 +95,26 @@ class Gateway:
 
     # -- lifecycle -----------------------------------------------------------------------
     async def start(self) -> None:
-        self._worker = asyncio.get_running_loop().create_task(self.outbox.run())
+        loop = asyncio.get_running_loop()
+        if self.settings.warm_up:
+            self._warmer = loop.create_task(self.warm_up.run())  # /health says ready when it is done
+        else:
+            self.warm_up.ready.set()
+        self._worker = loop.create_task(self.outbox.run())
         self._resume_inbox()
 
+    @property
+    def ready(self) -> bool:
+        """Warmed up: turns through Rasa and the actions came back within RASA_TIMEOUT_S."""
+        return self.warm_up.ready.is_set()
+
     async def close(self) -> None:
+        if self._warmer:
+            self._warmer.cancel()
+            try:
+                await self._warmer
+            except asyncio.CancelledError:
+                pass
         await self.work.drain(timeout_s=self.settings.shutdown_grace_s)
         if self._worker:
             self._worker.cancel()
@@ -177,10 +197,23 @@ class Gateway:
 
     async def rasa_turn(self, sender: str, text: str, channel: str) -> List[Reply]:
         """One turn through Rasa; at most TURN_CONCURRENCY at once, the others wait here (a
-        backlog of queued HTTP requests would slow the whole event loop down)."""
+        backlog of queued HTTP requests would slow the whole event loop down). Before the warm-up
+        is done a turn waits for it (at most WARM_UP_WAIT_S): a cold Rasa would answer too late
+        and the citizen would get the apology."""
         start = time.perf_counter()
-        async with self._turns:
+        if self.warm_up.worth_waiting:
+            log.info("a turn waits for the warm-up (at most %.0f s)", self.settings.warm_up_wait_s)
+            if not await self.warm_up.wait(self.settings.warm_up_wait_s):
+                log.warning("turn sent to Rasa before the warm-up finished (waited %.0f s)", self.settings.warm_up_wait_s)
+        self.turns_waiting += 1
+        try:
+            await self._turns.acquire()
+        finally:
+            self.turns_waiting -= 1
+        try:
             replies = await handle_turn(self.rasa, sender, text, channel=channel)
+        finally:
+            self._turns.release()
         self._observe(sender, channel, time.perf_counter() - start, replies)
         return replies
 

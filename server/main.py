@@ -59,13 +59,15 @@ def create_api(settings: Settings) -> FastAPI:
     for module in (web, zalo, facebook, widget, staff):
         app.include_router(module.router)
 
-    @app.get("/health", tags=["ops"], summary="Readiness: model loaded and actions up")
+    @app.get("/health", tags=["ops"], summary="Readiness: model loaded, actions up, warmed up (server/warmup.py)")
     async def health() -> JSONResponse:
         gateway = app.state.gateway
         status = await gateway.rasa.status()
-        ready = status["rasa"] == "ok" and status["actions"] == "ok"
+        up = status["rasa"] == "ok" and status["actions"] == "ok"
+        ready = up and gateway.ready  # real turns came back within RASA_TIMEOUT_S
         channels = {"web": "on", **{name: ("on" if name in gateway.channels else "off") for name in ("zalo", "facebook")}}
-        body = {"status": "ok" if ready else "unavailable", **status, "channels": channels, "outbox": gateway.outbox.counts()}
+        body = {"status": "ok" if ready else ("warming up" if up else "unavailable"), **status,
+                "channels": channels, "outbox": gateway.outbox.counts()}
         return JSONResponse(body, status_code=200 if ready else 503)
 
     @app.get("/health/live", tags=["ops"], summary="Liveness: the gateway process answers")

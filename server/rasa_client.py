@@ -32,12 +32,15 @@ class RasaClient:
     async def close(self) -> None:
         await self.http.aclose()
 
-    async def send(self, sender: str, text: str, metadata: Optional[Dict[str, Any]] = None) -> List[Reply]:
+    async def send(self, sender: str, text: str, metadata: Optional[Dict[str, Any]] = None,
+                   timeout_s: Optional[float] = None) -> List[Reply]:
+        """One turn; `timeout_s` overrides the client's (RASA_TIMEOUT_S) for this turn only."""
         body: Dict[str, Any] = {"sender": sender, "message": text}
         if metadata:
             body["metadata"] = metadata
         try:
-            response = await self.http.post(f"{self.base_url}/webhooks/rest/webhook", json=body)
+            extra: Dict[str, Any] = {} if timeout_s is None else {"timeout": httpx.Timeout(timeout_s, connect=2.0)}
+            response = await self.http.post(f"{self.base_url}/webhooks/rest/webhook", json=body, **extra)
             response.raise_for_status()
             messages = response.json()
         except (httpx.HTTPError, ValueError) as exc:

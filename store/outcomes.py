@@ -22,6 +22,10 @@ ANSWERED, FALLBACK, HANDOFF, FEEDBACK, CHITCHAT, ERROR, UNKNOWN = (
     "answered", "fallback", "handoff", "feedback", "chitchat", "error", "unknown",
 )
 OUTCOMES = (ANSWERED, FALLBACK, HANDOFF, FEEDBACK, CHITCHAT, ERROR, UNKNOWN)
+# Conversations the gateway holds with its own Rasa at start (server/warmup.py) have sender ids
+# starting with this: never a citizen's (channel senders start with "web:", "zalo:", "fb:"), and
+# left out of the staff report (turns, ratings) and the metrics.
+WARM_UP_SENDER = "__warmup__"
 # a turn with several markers takes the first of these it has
 PRIORITY = (ERROR, HANDOFF, ANSWERED, FALLBACK, FEEDBACK, CHITCHAT)
 

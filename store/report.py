@@ -107,6 +107,7 @@ def read_turns(engine: sa.engine.Engine, start: dt.datetime, end: dt.datetime) -
     query = (
         sa.select(events.c.sender_id, events.c.type_name, events.c.timestamp, events.c.action_name, events.c.data)
         .where(events.c.type_name.in_(EVENT_TYPES))
+        .where(~events.c.sender_id.startswith(oc.WARM_UP_SENDER, autoescape=True))
         .where(events.c.timestamp >= start.timestamp(), events.c.timestamp <= end.timestamp())
         .order_by(events.c.sender_id, events.c.id)
     )
@@ -216,7 +217,8 @@ def summarise_feedback(engine: sa.engine.Engine, start: dt.datetime, end: dt.dat
     if not _has_table(engine, "feedback"):
         return {"ratings": 0, "up": 0, "down": 0, "score": None, "comments": 0, "by_topic": [], "per_day": []}
     query = sa.select(feedback.c.created_at, feedback.c.rating, feedback.c.topic, feedback.c.comment).where(
-        feedback.c.created_at >= _db_time(engine, start), feedback.c.created_at <= _db_time(engine, end)
+        feedback.c.created_at >= _db_time(engine, start), feedback.c.created_at <= _db_time(engine, end),
+        ~feedback.c.conversation_id.startswith(oc.WARM_UP_SENDER, autoescape=True),
     )
     topics: Dict[str, Counter] = defaultdict(Counter)
     days: Dict[str, Counter] = defaultdict(Counter)

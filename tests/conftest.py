@@ -3,6 +3,7 @@ environment that points the CLI and servers at it, and free loopback ports."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -32,6 +33,39 @@ os.environ.setdefault("DVC_FINETUNE", "off")
 os.environ.update(RASA_TELEMETRY_ENABLED="false", HF_HUB_OFFLINE="1", PYTHONUNBUFFERED="1")
 VENV_BIN = Path(sys.executable).parent
 DVC_BOT = str(VENV_BIN / "dvc-bot")
+
+
+REQUIRE_SERVICES = os.environ.get("DVC_REQUIRE_SERVICES") == "1"  # CI (.ci/run): a skip is a failure
+
+
+def absent(message: str) -> None:
+    """Something a test needs is missing here (PostgreSQL, Redis, Chromium): a skip locally,
+    listed loudly at the end of the run; a failure when DVC_REQUIRE_SERVICES=1 (CI)."""
+    if REQUIRE_SERVICES:
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ARG001
+    skipped = terminalreporter.stats.get("skipped", [])
+    if not skipped:
+        return
+    terminalreporter.section("NOT CHECKED IN THIS RUN", sep="!", red=True, bold=True)
+    for report in skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        terminalreporter.write_line(f"SKIPPED {report.nodeid}: {reason}", red=True)
+    terminalreporter.write_line(
+        f"{len(skipped)} test(s) skipped: what they claim was not checked here. CI runs with "
+        "DVC_REQUIRE_SERVICES=1, where a skip fails the run.", red=True, bold=True)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if REQUIRE_SERVICES and exitstatus == 0:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None and reporter.stats.get("skipped"):
+            session.exitstatus = 1  # DVC_REQUIRE_SERVICES=1: every test must run
+    # this run's private folders (data, models, index: ~50 MB); a reused DVC_TEST_MODEL_DIR stays
+    shutil.rmtree(_BASE, ignore_errors=True)
 
 
 def free_port() -> int:

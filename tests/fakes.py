@@ -116,6 +116,7 @@ class FakePlatform:
         self.rasa_delay_s = 0.0
         self.rasa_gate = threading.Event()
         self.rasa_gate.set()
+        self.rasa_in_flight = self.rasa_max_in_flight = 0  # turns Rasa is working on at once
         self.app = self._build()
 
     # what tests read
@@ -190,14 +191,21 @@ class FakePlatform:
         async def rasa_turn(request: Request) -> JSONResponse:
             body = await request.json()
             self._record(kind="rasa", json=body, accepted=True)
-            failure = await self._failure("rasa")
-            if failure is not None:
-                return failure
-            while not self.rasa_gate.is_set():
-                await asyncio.sleep(0.01)
-            if self.rasa_delay_s:
-                await asyncio.sleep(self.rasa_delay_s)
-            return JSONResponse(rasa_answer(body["sender"], body["message"]))
+            with self.lock:
+                self.rasa_in_flight += 1
+                self.rasa_max_in_flight = max(self.rasa_max_in_flight, self.rasa_in_flight)
+            try:
+                failure = await self._failure("rasa")
+                if failure is not None:
+                    return failure
+                while not self.rasa_gate.is_set():
+                    await asyncio.sleep(0.01)
+                if self.rasa_delay_s:
+                    await asyncio.sleep(self.rasa_delay_s)
+                return JSONResponse(rasa_answer(body["sender"], body["message"]))
+            finally:
+                with self.lock:
+                    self.rasa_in_flight -= 1
 
         @app.get("/_recorded")
         async def recorded(kind: str = "", accepted: bool = False) -> List[Dict[str, Any]]:
@@ -277,3 +285,12 @@ if __name__ == "__main__":  # python -m tests.fakes PORT RASA_DELAY_S: serve alo
     fake = FakePlatform()
     fake.rasa_delay_s = float(sys.argv[2]) if len(sys.argv) > 2 else 0.0
     uvicorn.run(fake.app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False, ws="wsproto")
+
+
+def is_apology(message: Dict[str, Any]) -> bool:
+    """A web reply (`POST /webhooks/web` message) is the gateway's apology for a failed turn
+    (server.conversation.apology: its text, marked outcome "error")."""
+    from server.conversation import apology
+
+    marked = ((message.get("custom") or {}).get("dvc") or {}).get("outcome") == "error"
+    return marked or message.get("text") == apology().text

@@ -40,7 +40,7 @@ def test_each_turn_is_marked_and_the_report_agrees(agent, tmp_path):
     tracker = asyncio.run(agent.tracker_store.get_or_create_tracker(chat.sender))
     db = tmp_path / "tracker.db"
     save_trackers(db, {chat.sender: list(tracker.events)})
-    report = build_report(engine_for(f"sqlite:///{db}"), days=1)
+    report = build_report(engine_for(f"sqlite:///{db}"), days=2)  # today and yesterday: a run across Vietnam midnight
     turns = report["turns"]
     assert turns["total"] == len(TURNS)
     counts = {name: seen.count(name) for name in set(seen)}

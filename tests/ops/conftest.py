@@ -10,15 +10,14 @@ import uuid
 
 import pytest
 
+from tests.conftest import absent
+
 PG_ADMIN_URL = os.environ.get("DVC_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_TEST_URL = os.environ.get("DVC_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 def _absent(what: str, how: str, error: Exception) -> None:
-    message = f"{what} is not reachable ({type(error).__name__}: {error}); start it with: {how}"
-    if os.environ.get("DVC_REQUIRE_SERVICES") == "1":
-        pytest.fail(message)
-    pytest.skip(message)
+    absent(f"{what} is not reachable ({type(error).__name__}: {error}); start it with: {how}")
 
 
 @pytest.fixture(scope="session")

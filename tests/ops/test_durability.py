@@ -7,12 +7,13 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
 import sqlalchemy as sa
 
-from store.db import configure_engine, engine_for
+from store.db import DB_TIMEOUT_S, configure_engine, engine_for
 from store.records import add_feedback, add_handoff, attach_comment, flush_spool, list_feedback, list_handoffs
 from store.spool import Spool
 from tests.conftest import ROOT
@@ -57,8 +58,16 @@ def test_a_locked_sqlite_file_does_not_hang_the_write(tmp_path, spool):
     engine = engine_for(url)
     blocker = sqlite3.connect(tmp_path / "store.db", isolation_level=None)
     blocker.execute("BEGIN EXCLUSIVE")
+    result = {}
     try:
-        assert add_feedback("web:1", "web", "up", engine=engine, spool=spool) == 0
+        # in a thread with a bound: if the write hangs, the test fails instead of hanging too
+        writer = threading.Thread(target=lambda: result.update(id=add_feedback("web:1", "web", "up", engine=engine, spool=spool)),
+                                  daemon=True)
+        start = time.monotonic()
+        writer.start()
+        writer.join(DB_TIMEOUT_S + 20)
+        assert not writer.is_alive(), f"the write still waits after {time.monotonic() - start:.0f} s"
+        assert result["id"] == 0  # gave up (after DB_TIMEOUT_S) and spooled
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
@@ -80,14 +89,25 @@ while True:
 """
 
 
-def _kill_while_writing(db_arg: str, spool_path, rounds: int = 4) -> int:
+def _kill_while_writing(db_arg: str, spool_path, rounds: int = 4, round_timeout_s: float = 120) -> int:
     acknowledged = 0
     for n in range(rounds):
-        proc = subprocess.Popen([sys.executable, "-c", WRITER, db_arg, str(spool_path)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        errors = open(spool_path.parent / f"writer-{n}.err", "w+")  # a file: a pipe nobody reads would fill and block
+        proc = subprocess.Popen([sys.executable, "-c", WRITER, db_arg, str(spool_path)], cwd=ROOT, stdout=subprocess.PIPE,
+                                stderr=errors, text=True)
+        watchdog = threading.Timer(round_timeout_s, proc.kill)  # a writer that hangs is killed: readline ends
+        watchdog.start()
         seen = 0
-        while seen < 30 + 20 * n:  # kill at a different point each round
-            if proc.stdout.readline():
+        try:
+            while seen < 30 + 20 * n:  # kill at a different point each round
+                if not proc.stdout.readline():  # the writer exited (or the watchdog killed it)
+                    proc.wait()
+                    errors.seek(0)
+                    pytest.fail(f"writer ended after {seen} writes (exit {proc.returncode}): {errors.read()[-2000:]}")
                 seen += 1
+        finally:
+            watchdog.cancel()
+            errors.close()
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         acknowledged += seen + len(proc.stdout.read().split())

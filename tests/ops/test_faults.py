@@ -10,11 +10,17 @@ import time
 import pytest
 import sqlalchemy as sa
 
+from dvcbot.settings import Settings
+from server.conversation import REPLY_WITHIN_S
+from tests.fakes import is_apology as is_apology_message
 from tests.ops.stack import Proxy, Worker
 
 pytestmark = pytest.mark.slow
 
 QUESTION = "Làm thẻ căn cước mất bao lâu?"
+# the production timeout (the product's default, not a test value): the apology's latency is
+# checked against the product's promise
+PRODUCTION_RASA_TIMEOUT_S = Settings.__fields__["rasa_timeout_s"].default
 
 
 def texts(response) -> str:
@@ -22,8 +28,8 @@ def texts(response) -> str:
     return " ".join(m["text"] or "" for m in response.json()["messages"])
 
 
-def is_apology(text: str) -> bool:
-    return text.startswith("Xin lỗi, hệ thống trả lời tự động") and "18001096" in text
+def is_apology(response) -> bool:
+    return any(is_apology_message(m) for m in response.json()["messages"])
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +39,7 @@ def worker(bot_env, trained_model, pg_url):
     proxy = Proxy(5432)
     url = sa.engine.make_url(pg_url).set(port=proxy.port)
     database_url = url.render_as_string(hide_password=False)
-    w = Worker(dict(bot_env, DATABASE_URL=database_url, RASA_TIMEOUT_S="2.5"), str(trained_model))
+    w = Worker(dict(bot_env, DATABASE_URL=database_url, RASA_TIMEOUT_S=str(PRODUCTION_RASA_TIMEOUT_S)), str(trained_model))
     w.proxy, w.database_url = proxy, database_url
     for name in ("actions", "rasa", "gateway"):
         w.start(name)
@@ -42,6 +48,19 @@ def worker(bot_env, trained_model, pg_url):
         yield w
     finally:
         w.stop_all()
+
+
+@pytest.fixture(autouse=True)
+def whole_worker(worker):
+    """Each test gets the whole worker running, and leaves it so even when it fails half-way
+    (a test stops or hangs a child of the shared worker)."""
+    worker.restore()
+    yield
+    worker.restore()
+
+
+def test_the_promise_is_above_the_production_timeout():
+    assert PRODUCTION_RASA_TIMEOUT_S < REPLY_WITHIN_S
 
 
 def test_rasa_down_or_hung_gets_an_apology_and_the_bot_recovers(worker):
@@ -55,14 +74,17 @@ def test_rasa_down_or_hung_gets_an_apology_and_the_bot_recovers(worker):
         hung_s = time.monotonic() - start
     finally:
         os.kill(rasa.pid, signal.SIGCONT)
-    assert is_apology(texts(reply))
-    print(f"apology with Rasa hung after {hung_s:.2f} s")
+    texts(reply)
+    assert is_apology(reply)
+    # the product's promise: the apology within REPLY_WITHIN_S (the Rasa timeout bounds the wait)
+    assert PRODUCTION_RASA_TIMEOUT_S <= hung_s <= REPLY_WITHIN_S, f"apology with Rasa hung after {hung_s:.2f} s"
 
     worker.stop("rasa")  # down: connection refused
     start = time.monotonic()
     reply = worker.say("f-3", QUESTION)
-    print(f"apology with Rasa down after {time.monotonic() - start:.2f} s")
-    assert is_apology(texts(reply))
+    down_s = time.monotonic() - start
+    texts(reply)
+    assert is_apology(reply) and down_s <= REPLY_WITHIN_S, f"apology with Rasa down after {down_s:.2f} s"
     assert worker.say("f-3", "   x   ").status_code == 200  # nothing turns into a 5xx
 
     worker.start("rasa")
@@ -72,13 +94,16 @@ def test_rasa_down_or_hung_gets_an_apology_and_the_bot_recovers(worker):
 
 def test_action_server_down_gets_an_apology_and_the_bot_recovers(worker):
     worker.stop("actions")
-    reply = texts(worker.say("a-1", "đăng nhập dịch vụ công bằng VNeID thế nào"))
-    assert is_apology(reply)
+    start = time.monotonic()
+    reply = worker.say("a-1", "đăng nhập dịch vụ công bằng VNeID thế nào")
+    down_s = time.monotonic() - start
+    texts(reply)
+    assert is_apology(reply) and down_s <= REPLY_WITHIN_S, f"apology with the actions down after {down_s:.2f} s"
 
     worker.start("actions")
     worker.wait_ready()
     response = worker.say("a-2", "đăng nhập dịch vụ công bằng VNeID thế nào")
-    assert not is_apology(texts(response))
+    assert texts(response) and not is_apology(response)
     assert any(m["sources"] for m in response.json()["messages"])
 
 
@@ -93,8 +118,8 @@ def test_database_down_turns_are_answered_and_feedback_waits_in_the_spool(worker
     worker.proxy.cut()
     try:
         assert "7 ngày làm việc" in texts(worker.say("d-1", QUESTION))  # answered without the database
-        thanks = texts(worker.say("d-1", "/rate_good"))
-        assert thanks and not is_apology(thanks)
+        rated = worker.say("d-1", "/rate_good")
+        assert texts(rated) and not is_apology(rated)
     finally:
         worker.proxy.restore()
     assert ratings() == 0  # not in the database yet: in the spool

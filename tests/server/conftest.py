@@ -35,6 +35,7 @@ def gateway_settings(platform: FakePlatform, data_dir: Any, **overrides: Any) ->
         outbound_backoff_s=0.05,
         outbox_retry_base_s=0.2,
         outbox_poll_s=0.1,
+        warm_up=False,  # the stand-in has no model to warm (test_warmup.py turns it on)
         **ZALO,
         **FACEBOOK,
     )

@@ -5,14 +5,14 @@ import concurrent.futures
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import ROOT, Served, free_port
+from tests.conftest import ROOT, Served, absent, free_port
 from tests.fakes import (GRAPH_VERSION, FakePlatform, ServerThread, facebook_sig, messenger_body,
                          messenger_text, wait_for, zalo_mac, zalo_text_event)
 
@@ -30,10 +30,16 @@ def fake_platform():
 
 
 @pytest.fixture(scope="module")
-def served(bot_env, trained_model, fake_platform, tmp_path_factory):
+def e2e_var(tmp_path_factory):
+    """The served gateway's data folder (its inbox and outbox: gateway.db)."""
+    return tmp_path_factory.mktemp("e2e-var")
+
+
+@pytest.fixture(scope="module")
+def served(bot_env, trained_model, fake_platform, e2e_var, tmp_path_factory):
     env = dict(
         bot_env, PORT=str(free_port()), RASA_PORT=str(free_port()), ACTIONS_PORT=str(free_port()),
-        DVC_DATA_DIR=str(tmp_path_factory.mktemp("e2e-var")),
+        DVC_DATA_DIR=str(e2e_var),
         ZALO_APP_ID="app-1", ZALO_OA_SECRET_KEY="oa-secret-key", ZALO_APP_SECRET="zalo-app-secret",
         ZALO_ACCESS_TOKEN="zalo-access-1", ZALO_REFRESH_TOKEN="zalo-refresh-1",
         ZALO_API_BASE=fake_platform.base, ZALO_OAUTH_BASE=fake_platform.base,
@@ -82,13 +88,16 @@ def test_zalo_buttons_by_number(served, fake_platform):
     assert "hộ chiếu" in texts[1] and "ngày làm việc" in texts[1]
 
 
-def test_duplicate_zalo_deliveries_answered_once(served, fake_platform):
+def test_duplicate_zalo_deliveries_answered_once(served, fake_platform, e2e_var):
     body = zalo_text_event("e2e-z3", "Làm hộ chiếu mất bao lâu?", "e2e-dup")
     with concurrent.futures.ThreadPoolExecutor(5) as pool:
         statuses = [r.json()["status"] for r in pool.map(lambda _: post_zalo(served, body), range(5))]
     assert sorted(statuses) == ["accepted"] + ["duplicate"] * 4
     wait_for(lambda: zalo_texts(fake_platform, "e2e-z3"), 60)
-    time.sleep(2)  # room for a wrong second reply to show up
+    # every acknowledged event processed (its inbox row goes once its replies are handed over):
+    # a second reply, if any, would have been sent by now
+    inbox = sqlite3.connect(e2e_var / "gateway.db")
+    wait_for(lambda: inbox.execute("SELECT COUNT(*) FROM inbox").fetchone()[0] == 0, 60, "inbox emptied")
     assert len(zalo_texts(fake_platform, "e2e-z3")) == 1
 
 
@@ -116,7 +125,7 @@ def test_forged_calls_rejected_by_the_served_gateway(served, fake_platform):
 
 def test_widget_in_headless_chromium(served, tmp_path):
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"Debian chromium is not installed at {CHROMIUM} (scripts/setup.sh installs it with apt-get)")
+        absent(f"Debian chromium is not installed at {CHROMIUM} (scripts/setup.sh installs it with apt-get)")
     assert shutil.which("node"), "node is missing: run scripts/setup.sh"
     assert PLAYWRIGHT.is_dir(), "web/node_modules missing: run scripts/setup.sh"
     screenshot = tmp_path / "widget.png"

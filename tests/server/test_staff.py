@@ -1,10 +1,11 @@
 """Staff pages of the real gateway: /staff/report (HTML with charts) and /staff/report.json,
 behind STAFF_TOKEN (Bearer header or ?token=); off (404) when the token is unset."""
+import datetime as dt
 import logging
 
 import pytest
 
-from tests.store.report_data import RAW_SECRETS, populate
+from tests.store.report_data import RAW_SECRETS, VIETNAM, midday, populate
 
 TOKEN = "staff-token-0123456789abcdef"
 
@@ -12,8 +13,11 @@ TOKEN = "staff-token-0123456789abcdef"
 @pytest.fixture
 def staff_gateway(start_gateway, tmp_path):
     path = tmp_path / "store.db"
-    populate(path)
-    return start_gateway(staff_token=TOKEN, database_url=f"sqlite:///{path}")
+    when = midday()  # the recent ratings on that day, the older one two days before
+    populate(path, now=when)
+    gateway = start_gateway(staff_token=TOKEN, database_url=f"sqlite:///{path}")
+    gateway.day = dt.datetime.fromtimestamp(when, VIETNAM).date().isoformat()
+    return gateway
 
 
 def test_staff_report_needs_the_token(staff_gateway, client):
@@ -28,7 +32,7 @@ def test_staff_report_needs_the_token(staff_gateway, client):
     report = ok.json()
     assert report["turns"]["total"] == 9 and report["satisfaction"]["ratings"] == 3
     assert len(report["open_handoffs"]) == 1
-    assert client.get(base + "/staff/report.json", params={"token": TOKEN, "days": 1}).json()["satisfaction"]["ratings"] == 2
+    assert client.get(base + "/staff/report.json", params={"token": TOKEN, "since": staff_gateway.day}).json()["satisfaction"]["ratings"] == 2
 
 
 def test_staff_html_page_has_charts_and_no_personal_data(staff_gateway, client):

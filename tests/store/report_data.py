@@ -107,22 +107,40 @@ def save_trackers(db_path: Path, trackers: Dict[str, List[Any]]) -> None:
     store.engine.dispose()
 
 
+VIETNAM = dt.timezone(dt.timedelta(hours=7))
+
+
+def midday(at: Optional[float] = None) -> float:
+    """The latest 12:00 Vietnam time at or before `at` (default now). Conversations placed around
+    it never straddle a local midnight, whenever the tests run (the report counts Vietnam days)."""
+    moment = dt.datetime.fromtimestamp(time.time() if at is None else at, VIETNAM)
+    noon = moment.replace(hour=12, minute=0, second=0, microsecond=0)
+    if noon > moment:
+        noon -= dt.timedelta(days=1)
+    return noon.timestamp()
+
+
 def populate(db_path: Path, now: Optional[float] = None) -> sa.engine.Engine:
-    """Trackers plus ratings, a comment and handoff requests (one closed) in one SQLite file."""
+    """Trackers plus ratings, a comment and handoff requests (one closed) in one SQLite file.
+    `now` (default: the latest Vietnam midday, `midday()`) places the recent turns and ratings;
+    the older ones are whole days before it."""
     from store import records
     from store.db import engine_for, feedback, handoffs
 
-    now = now or time.time()
+    now = now or midday()
     save_trackers(db_path, conversations(now))
     engine = engine_for(f"sqlite:///{db_path}")
-    records.add_feedback("web:alice", "web", rating="up", question="Làm căn cước mất bao lâu?", answer_id="cap-the-can-cuoc", topic="procedure", engine=engine)
+    alice = records.add_feedback("web:alice", "web", rating="up", question="Làm căn cước mất bao lâu?", answer_id="cap-the-can-cuoc", topic="procedure", engine=engine)
     down = records.add_feedback("web:carol", "web", rating="down", question="lừa đảo", answer_id="lua-dao", topic="security", engine=engine)
     records.attach_comment(down, f"thiếu số tổng đài, gọi tôi {PHONE}", engine=engine)
     yesterday = records.add_feedback("zalo:7700112233", "zalo", rating="up", topic="security", engine=engine)
     records.add_handoff("fb:5566778899", "facebook", f"cho tôi gặp cán bộ, CCCD {CCCD}", [{"from": "citizen", "text": f"email {EMAIL}"}], engine=engine)
     closed = records.add_handoff("web:alice", "web", "đã xử lý", [], engine=engine)
     with engine.begin() as conn:
-        earlier = dt.datetime.fromtimestamp(now - 2 * DAY, dt.timezone.utc).replace(tzinfo=None)
-        conn.execute(feedback.update().where(feedback.c.id == yesterday).values(created_at=earlier))
+        def stored(at: float) -> dt.datetime:  # SQLite keeps naive UTC
+            return dt.datetime.fromtimestamp(at, dt.timezone.utc).replace(tzinfo=None)
+
+        conn.execute(feedback.update().where(feedback.c.id.in_([alice, down])).values(created_at=stored(now)))
+        conn.execute(feedback.update().where(feedback.c.id == yesterday).values(created_at=stored(now - 2 * DAY)))
         conn.execute(handoffs.update().where(handoffs.c.id == closed).values(status="closed"))
     return engine

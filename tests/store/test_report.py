@@ -5,7 +5,6 @@ import datetime as dt
 import json
 import os
 import subprocess
-import time
 
 import pytest
 
@@ -13,7 +12,7 @@ from dvcbot.report_html import render_html
 from store.db import engine_for
 from store.report import build_report, format_text, period, question_key
 from tests.conftest import DVC_BOT, ROOT
-from tests.store.report_data import CCCD, EMAIL, PHONE, RAW_SECRETS, populate, save_trackers
+from tests.store.report_data import CCCD, EMAIL, PHONE, RAW_SECRETS, VIETNAM, midday, populate, save_trackers
 
 
 def pseudonym(sender):
@@ -22,13 +21,15 @@ def pseudonym(sender):
 
 @pytest.fixture
 def db(tmp_path):
+    """(path, engine, when): the recent conversations at `when`, a Vietnam midday (a report run
+    just after midnight must count the same days as at any other time)."""
     path = tmp_path / "dvcbot.db"
-    engine = populate(path)
-    return path, engine
+    when = midday()
+    return path, populate(path, now=when), when
 
 
 def test_turns_outcomes_and_channels(db):
-    _, engine = db
+    _, engine, _ = db
     report = build_report(engine, days=30, pseudonym=pseudonym)
     turns = report["turns"]
     assert turns["available"] and turns["total"] == 9 and turns["conversations"] == 4  # the 40-day-old turn is out
@@ -41,7 +42,7 @@ def test_turns_outcomes_and_channels(db):
 
 
 def test_top_unanswered_are_grouped_and_redacted(db):
-    _, engine = db
+    _, engine, _ = db
     unanswered = build_report(engine, days=30, pseudonym=pseudonym)["turns"]["unanswered"]
     top = unanswered[0]
     assert top["count"] == 2 and top["reason"] == "no_answer"  # two spellings, other numbers: one question
@@ -54,7 +55,7 @@ def test_top_unanswered_are_grouped_and_redacted(db):
 
 
 def test_satisfaction_per_topic_and_day_and_open_handoffs(db):
-    _, engine = db
+    _, engine, when = db
     report = build_report(engine, days=30, pseudonym=pseudonym)
     sat = report["satisfaction"]
     assert (sat["ratings"], sat["up"], sat["down"], sat["score"], sat["comments"]) == (3, 2, 1, round(2 / 3, 4), 1)
@@ -66,13 +67,33 @@ def test_satisfaction_per_topic_and_day_and_open_handoffs(db):
     assert handoff["conversation"] == pseudonym("fb:5566778899")
     assert "[số giấy tờ]" in handoff["reason"]
     # a shorter period leaves the older rating and turns out
-    since = dt.datetime.fromtimestamp(time.time() - 60, dt.timezone(dt.timedelta(hours=7))).date()  # the day of the latest turns
+    since = dt.datetime.fromtimestamp(when, VIETNAM).date()  # the day of the latest turns
     today = build_report(engine, since=since, pseudonym=pseudonym)
     assert today["satisfaction"]["ratings"] == 2 and today["turns"]["total"] == 5
 
 
+def test_the_gateways_warm_up_conversations_are_left_out(db):
+    """The gateway's own turns at start (server/warmup.py) are not citizens': no turns, no ratings."""
+    from store import records
+    from store.outcomes import WARM_UP_SENDER
+    from tests.store.report_data import action, bot, user
+
+    path, engine, when = db
+    sender = f"{WARM_UP_SENDER}:0:abc123"
+    save_trackers(path, {sender: [
+        user("xin chào", when, "warmup", "greet"), action("utter_greet", when + 1),
+        bot("Xin chào!", when + 1, {"outcome": "chitchat"}, "utter_greet"), action("action_listen", when + 2),
+        user("/rate_good", when + 3, "warmup", "rate_good"), action("action_record_rating", when + 4),
+        bot("Cảm ơn bạn đã đánh giá!", when + 4, {"outcome": "feedback", "rating": "up"}), action("action_listen", when + 5),
+    ]})
+    records.add_feedback(sender, "warmup", rating="up", engine=engine)
+    report = build_report(engine, days=30, pseudonym=pseudonym)
+    assert report["turns"]["total"] == 9 and report["turns"]["conversations"] == 4 and "warmup" not in report["turns"]["by_channel"]
+    assert report["satisfaction"]["ratings"] == 3
+
+
 def test_text_json_and_html_never_show_personal_numbers(db):
-    _, engine = db
+    _, engine, _ = db
     report = build_report(engine, days=30)  # the real pseudonyms (dvcbot.logs)
     outputs = ["\n".join(format_text(report)), json.dumps(report, ensure_ascii=False), render_html(report)]
     for output in outputs:
@@ -85,7 +106,7 @@ def test_text_json_and_html_never_show_personal_numbers(db):
 
 
 def test_html_is_self_contained_with_real_charts(db):
-    _, engine = db
+    _, engine, _ = db
     page = render_html(build_report(engine, days=30))
     images = page.split('src="data:image/png;base64,')[1:]
     assert len(images) == 4
@@ -124,7 +145,7 @@ def _cli(args, db_path, tmp_path):
 
 
 def test_cli_text_json_and_html(db, tmp_path):
-    path, _ = db
+    path, _, _ = db
     text = _cli([], path, tmp_path)
     assert text.returncode == 0, text.stderr
     assert "Top unanswered questions" in text.stdout and "9 turns in 4 conversations" in text.stdout
