@@ -22,8 +22,9 @@ CUES: Sequence[Tuple[str, str, str]] = (
     ("age", r"\btuoi\b", r"\btuoi\b"),
     ("eligible", r"dieu kien|ai (duoc|co the|thi duoc)|doi tuong|truong hop nao|nhung ai|nguoi nao|co duoc (huong|nhan|lam)|duoc huong khong",
      r"dieu kien|doi tuong|truong hop|duoc huong|chi (ap dung|danh)|nguoi (tu|du|duoi|tren|da|chua|khong)"),
-    ("deadline", r"(sau|trong|qua|tre) (khi )?(\w+ )?(bao lau|may ngay|bao nhieu ngay)|thoi han|han chot|qua han|muon nhat|cham nhat|tre han|bao lau (thi |la )?phai|trong vong|het han",
+    ("deadline", r"(sau|trong|qua|tre) (khi )?(\w+ )?(bao lau|may ngay|bao nhieu ngay)|thoi han|han chot|qua han|muon nhat|cham nhat|tre han|bao lau (thi |la )?phai|trong vong",
      r"ke tu|trong vong|thoi han|qua han|het han|truoc khi|cham nhat|phai (lam|dang ky|nop|khai)"),
+    ("expiry", r"het han|co han|thoi han|dung duoc (bao lau|den)", r"thoi han|het han|co han|vinh vien"),
     ("health", r"suc khoe|kham", r"suc khoe|kham"),
     ("proxy", r"uy quyen|nho (nguoi|ai)|lam ho|lam thay|di thay|nguoi nha|nguoi than", r"uy quyen|nguoi (khac|than|nha)|lam thay|thay mat"),
     ("form", r"to khai|mau (don|so|to)|\bmau\b|don (xin|de nghi)", r"to khai|\bmau\b|\bdon\b"),
@@ -50,8 +51,6 @@ def procedure_facts(proc) -> List[Fact]:
     online = proc.online or {}
     if online.get("note"):
         facts.append(Fact("online", str(online["note"])))
-    if proc.uncertain_note:
-        facts.append(Fact("note", proc.uncertain_note))
     return facts
 
 
