@@ -132,10 +132,9 @@ def _unknown_detail(proc, question: str) -> List[str]:
     if not detail:
         return []
     vocab = vocabulary()
-    if vocab.coverage(asked, proc.id, positions=detail) >= UNKNOWN_DETAIL:
-        return []
     profile = vocab.profiles[proc.id]
     missing = [i for i in detail if not profile.explains(asked.flat[i], asked.typed[i], False)]
+    mostly_known = vocab.coverage(asked, proc.id, positions=detail) >= UNKNOWN_DETAIL
     # what makes it another question: a word that changes the subject ("phạt", "thuế", "khiếu
     # nại"), or a phrase the knowledge never uses ("hóa đơn điện tử"); a lone unusual word
     # ("cháy", "nát", "chụp") describes the citizen's situation and is not what they ask
@@ -146,7 +145,9 @@ def _unknown_detail(proc, question: str) -> List[str]:
         span = range(first, first + match.group(0).count(" ") + 1)
         shift = shift or any(i in missing for i in span)
     phrase = any(i + 1 in missing and not vocab.known(asked.flat[i]) and not vocab.known(asked.flat[i + 1]) for i in missing)
-    return [asked.typed[i] for i in missing] if shift or phrase else []
+    if shift or (phrase and not mostly_known):
+        return [asked.typed[i] for i in missing]
+    return []
 
 
 def _procedure_answer(pid: str, question: str, aspects: List[str], choice: choose.Choice) -> Answer:
