@@ -149,10 +149,10 @@ def test_similarities_rank_the_line_that_answers(built):
 
 
 def test_default_search_does_not_load_torch(built):
-    """The action server's path (actions.retrieval) with the default settings: no torch."""
+    """The action server's path (answering.search) with the default settings: no torch."""
     folder, _, _, _ = built
     code = (
-        "import sys; from actions.retrieval import get_retriever; r = get_retriever().search('lam ho chieu bao lau', k=1); "
+        "import sys; from answering.search import get_retriever; r = get_retriever().search('lam ho chieu bao lau', k=1); "
         "print(r[0].id, 'torch' in sys.modules, 'sentence_transformers' in sys.modules)"
     )
     env = dict(__import__("os").environ, DVC_INDEX_DIR=str(folder))
