@@ -8,7 +8,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from dvcbot.settings import get_settings
+from common.settings import get_settings
 
 
 def channel_of(tracker: Tracker) -> str:

@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from answering.citations import outcome_payload
 from actions.common import channel_of
-from dvcbot.settings import get_settings
+from common.settings import get_settings
 from store import records
 from store.outcomes import HANDOFF
 

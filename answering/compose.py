@@ -9,7 +9,7 @@ from typing import Dict, List, Optional
 from answering.aspects import ASPECTS, BUTTON_TITLES, answer_aspect, card
 from answering.citations import CAVEAT, citation_line, source_dicts
 from answering.facts import Fact
-from dvcbot.settings import get_settings
+from common.settings import get_settings
 
 MAX_CHARS = 700  # what a phone screen shows without scrolling far
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 from typing import Optional
 
-from dvcbot.settings import get_settings
+from common.settings import get_settings
 from knowledge.finetune import embedding_model
 from knowledge.retriever import Retriever
 

@@ -29,7 +29,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dvcbot.settings import Settings  # noqa: E402
+from common.settings import Settings  # noqa: E402
 from server.conversation import REPLY_WITHIN_S, apology  # noqa: E402
 
 QUESTIONS = {

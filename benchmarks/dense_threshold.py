@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import dvcbot.quiet  # noqa: E402,F401
-from dvcbot.settings import get_settings  # noqa: E402
+from common.settings import get_settings  # noqa: E402
 from knowledge.finetune import embedding_model  # noqa: E402
 from knowledge.retriever import Retriever  # noqa: E402
 

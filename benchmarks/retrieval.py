@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import dvcbot.quiet  # noqa: E402,F401
-from dvcbot.settings import get_settings  # noqa: E402
+from common.settings import get_settings  # noqa: E402
 from knowledge import index  # noqa: E402
 from knowledge.embeddings import Encoder  # noqa: E402
 from knowledge.finetune import embedding_model  # noqa: E402

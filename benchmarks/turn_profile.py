@@ -67,7 +67,7 @@ async def profile(turns: int) -> Dict[str, Any]:
     from bot.stores import TrackerStore
     from dvcbot import rasa_patches, training
     from dvcbot.runtime import InProcessActionEndpoint
-    from dvcbot.settings import get_settings
+    from common.settings import get_settings
     from knowledge.normalize import normalize_text
     from knowledge.retriever import Retriever
 

@@ -1,5 +1,5 @@
 """Rasa's tracker store and lock store, chosen from the settings (bot/endpoints.yml names these
-classes, so the choice lives in dvcbot/settings.py like every other setting).
+classes, so the choice lives in common/settings.py like every other setting).
 
 - Tracker store: Rasa's SQLTrackerStore on `settings.db_url`, the same database as the feedback,
   handoff and report tables: a SQLite file under DVC_DATA_DIR by default, PostgreSQL when
@@ -23,7 +23,7 @@ from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockStore as RasaLockStore, RedisLockStore
 from rasa.core.tracker_store import SQLTrackerStore
 
-from dvcbot.settings import get_settings
+from common.settings import get_settings
 from store.db import configure_engine, migrate, safe_url
 
 log = logging.getLogger(__name__)

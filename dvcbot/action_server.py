@@ -6,7 +6,7 @@ import dvcbot.quiet  # noqa: F401
 
 def main() -> None:
     from answering.search import get_retriever
-    from dvcbot.settings import get_settings
+    from common.settings import get_settings
 
     if (get_settings().index_dir / "manifest.json").exists():
         get_retriever().search("khởi động", k=1)

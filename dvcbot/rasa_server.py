@@ -6,7 +6,7 @@ from dvcbot import rasa_patches
 
 
 def main() -> None:
-    from dvcbot.logs import install
+    from common.logs import install
 
     install()  # personal data masked in every log record of Rasa too (Rasa logs texts at debug)
     rasa_patches.apply()

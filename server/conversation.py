@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from typing import List
 
-from dvcbot.settings import get_settings
+from common.settings import get_settings
 from server.rasa_client import RasaClient, RasaUnavailable
 from server.replies import Reply
 from store.outcomes import ERROR, marker

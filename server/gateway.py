@@ -15,8 +15,8 @@ from typing import Dict, List, Optional, Protocol
 
 import httpx
 
-from dvcbot.logs import conversation_id_for, fields
-from dvcbot.settings import Settings
+from common.logs import conversation_id_for, fields
+from common.settings import Settings
 from knowledge.normalize import normalize_text
 from server import texts
 from server.conversation import handle_turn

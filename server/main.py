@@ -13,7 +13,7 @@ import socketio
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from dvcbot.settings import Settings, get_settings
+from common.settings import Settings, get_settings
 from server.channels import facebook, web, widget, zalo
 from server import staff
 from server.channels import socketio as socketio_channel
@@ -24,9 +24,9 @@ from server.metrics import Metrics
 
 def configure_logging(log_format: str = "text") -> None:
     """Gateway log lines on stderr (uvicorn configures only its own loggers), as text with
-    key=value fields or JSON (LOG_FORMAT); personal data masked in every record (dvcbot.logs).
+    key=value fields or JSON (LOG_FORMAT); personal data masked in every record (common.logs).
     Outbound URLs can carry tokens, so httpx's request log stays off."""
-    from dvcbot.logs import configure
+    from common.logs import configure
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
     configure(log_format, "server")

@@ -40,7 +40,7 @@ def _authorise(request: Request, token: Optional[str]) -> None:
 
 
 def _report(request: Request, since: Optional[dt.date], days: Optional[int]) -> dict:
-    from dvcbot.logs import conversation_id_for
+    from common.logs import conversation_id_for
     from store.db import engine_for
     from store.report import build_report
 
@@ -72,7 +72,7 @@ def report_html(
     token: Optional[str] = Query(None, description="the staff token, if not sent as a Bearer header"),
 ) -> HTMLResponse:
     _authorise(request, token)
-    from dvcbot.report_html import render_html
+    from server.report_html import render_html
 
     return HTMLResponse(
         render_html(_report(request, since, days)),

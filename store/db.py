@@ -115,6 +115,6 @@ def migrate(url: str) -> int:
 
 
 def get_engine() -> sa.engine.Engine:
-    from dvcbot.settings import get_settings
+    from common.settings import get_settings
 
     return engine_for(get_settings().db_url)

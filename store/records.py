@@ -14,7 +14,7 @@ from typing import Any, Callable, Dict, List, Optional
 import sqlalchemy as sa
 
 from store.db import feedback, get_engine, handoffs
-from store.redact import redact
+from common.redact import redact
 from store.spool import Spool
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ TABLES = {"feedback": feedback, "handoffs": handoffs}
 
 
 def default_spool() -> Spool:
-    from dvcbot.settings import get_settings
+    from common.settings import get_settings
 
     return Spool(get_settings().data_dir / "spool" / "store.jsonl")
 

@@ -9,8 +9,8 @@ Sources (read only):
 - ratings and comments: table `feedback`; handoff requests: table `handoffs` (store.db).
 
 `build_report` returns a JSON-ready dict; `format_text` renders it for a terminal. Texts shown
-(unanswered questions, handoff reasons) go through store.redact again; conversations appear
-only as pseudonyms (dvcbot.logs.conversation_id, the same as in the logs).
+(unanswered questions, handoff reasons) go through common.redact again; conversations appear
+only as pseudonyms (common.logs.conversation_id, the same as in the logs).
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tupl
 import sqlalchemy as sa
 
 from store import outcomes as oc
-from store.redact import redact
+from common.redact import redact
 
 # Vietnam has one time zone and no daylight saving: days are counted in UTC+7
 TZ = dt.timezone(dt.timedelta(hours=7), "UTC+07:00")
@@ -286,7 +286,7 @@ def build_report(
 ) -> Dict[str, Any]:
     """The report over [since or today - days + 1, now] (JSON-ready)."""
     if pseudonym is None:
-        from dvcbot.logs import conversation_id_for
+        from common.logs import conversation_id_for
 
         pseudonym = conversation_id_for
     events_engine = events_engine or engine

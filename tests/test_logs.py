@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from dvcbot.logs import PersonalDataFilter, conversation_id, fields, formatter, mask
+from common.logs import PersonalDataFilter, conversation_id, fields, formatter, mask
 
 CCCD, CMND, PHONE, PHONE_SPACED, EMAIL = "001203004567", "123456789", "0912345678", "+84 912 345 678", "an.nguyen@example.vn"
 CCCD_INT = 201203004567  # a CCCD passed as a number (%d)

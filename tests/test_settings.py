@@ -1,4 +1,4 @@
-"""Settings (dvcbot/settings.py): a bad value is refused at start with a clear error naming the
+"""Settings (common/settings.py): a bad value is refused at start with a clear error naming the
 variable, before anything is started."""
 import os
 import subprocess
@@ -6,7 +6,7 @@ import subprocess
 import pytest
 from pydantic import ValidationError
 
-from dvcbot.settings import Settings, explain
+from common.settings import Settings, explain
 from tests.conftest import DVC_BOT, ROOT
 
 

@@ -21,7 +21,7 @@ def test_training_produces_a_model_and_skips_when_unchanged(bot_env, trained_mod
 def test_fingerprint_changes_with_the_training_data(tmp_path, monkeypatch):
     import shutil
 
-    from dvcbot.settings import Settings
+    from common.settings import Settings
     from dvcbot.training import fingerprint
 
     for folder in ("bot", "data"):
@@ -73,7 +73,7 @@ def test_an_interrupted_training_leaves_no_model(tmp_path, monkeypatch):
     """The archive is written in a scratch folder and moved into place only when complete."""
     import rasa.model_training
 
-    from dvcbot.settings import Settings
+    from common.settings import Settings
     from dvcbot.training import model_path, train
 
     settings = Settings(model_dir=tmp_path / "models")

@@ -14,7 +14,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 import socketio
 
-from dvcbot.settings import Settings
+from common.settings import Settings
 from server import texts
 from server.events import MAX_TEXT
 from server.render import webchat

@@ -6,7 +6,7 @@ from typing import Any, Dict
 
 import httpx
 
-from dvcbot.settings import Settings
+from common.settings import Settings
 from server.outbox import SendFailed
 from server.platforms.http import json_body, post
 

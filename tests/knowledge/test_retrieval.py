@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from dvcbot.settings import get_settings
+from common.settings import get_settings
 from knowledge import index
 from knowledge.lexical import tokens
 from tests.conftest import DVC_BOT, ROOT
@@ -47,7 +47,7 @@ def test_build_writes_a_manifest_and_skips_when_fresh(built):
 
 def test_index_is_stale_when_a_file_or_the_model_changes(built, tmp_path, monkeypatch):
     folder, model, _, _ = built
-    from dvcbot.settings import _default_embedding_model
+    from common.settings import _default_embedding_model
 
     assert index.staleness(folder, model + "-other") == "embedding model changed"
     assert index.staleness(folder, _default_embedding_model()) == "embedding model changed"  # the other backend
@@ -201,7 +201,7 @@ def test_a_missing_model_folder_is_a_clear_error(tmp_path):
 
 def test_finetune_writes_a_model_that_loads_and_encodes(tmp_path):
     """A tiny real fine-tuning run (a few steps); the full run is `dvc-bot finetune`."""
-    from dvcbot.settings import _default_embedding_model
+    from common.settings import _default_embedding_model
     from knowledge.embeddings import Encoder
     from knowledge.finetune import finetune, training_pairs
 
@@ -215,7 +215,7 @@ def test_finetune_writes_a_model_that_loads_and_encodes(tmp_path):
 
 
 def test_query_vectors_from_the_int8_query_encoder_match_the_float_model():
-    from dvcbot.settings import _default_embedding_model
+    from common.settings import _default_embedding_model
     from knowledge.embeddings import Encoder
 
     encoder = Encoder(_default_embedding_model())

@@ -10,7 +10,7 @@ from typing import Dict, List
 
 import httpx
 
-from dvcbot.settings import Settings
+from common.settings import Settings
 from dvcbot.supervisor import Child, build_children
 from tests.conftest import DVC_BOT, ROOT, free_port
 

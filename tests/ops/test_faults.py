@@ -10,7 +10,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from dvcbot.settings import Settings
+from common.settings import Settings
 from server.conversation import REPLY_WITHIN_S
 from tests.fakes import is_apology as is_apology_message
 from tests.ops.stack import Proxy, Worker

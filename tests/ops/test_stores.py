@@ -17,7 +17,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot import stores
-from dvcbot.settings import get_settings
+from common.settings import get_settings
 from store import migrations
 from store.db import configure_engine, engine_for
 from store.records import add_feedback, list_feedback

@@ -1,6 +1,6 @@
 """What `dvc-bot serve` starts for WORKERS=N (without starting it): ports, per-worker wiring,
 thread limits, and the refusal to run several workers without Redis."""
-from dvcbot.settings import Settings
+from common.settings import Settings
 from dvcbot.supervisor import build_children, serve
 
 

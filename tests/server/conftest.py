@@ -7,7 +7,7 @@ from typing import Any, Callable, Iterator
 import httpx
 import pytest
 
-from dvcbot.settings import Settings
+from common.settings import Settings
 from tests.fakes import GRAPH_VERSION, FakePlatform, ServerThread
 
 ZALO = dict(zalo_app_id="app-1", zalo_oa_secret_key="oa-secret-key", zalo_app_secret="zalo-app-secret",

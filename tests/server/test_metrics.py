@@ -7,7 +7,7 @@ import logging
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from dvcbot.logs import FIELDS, conversation_id_for
+from common.logs import FIELDS, conversation_id_for
 from tests.fakes import wait_for, zalo_mac, zalo_text_event
 
 

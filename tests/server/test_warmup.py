@@ -83,7 +83,7 @@ def test_warm_up_turns_are_not_counted_in_the_metrics(platform, start_gateway, c
 @pytest.mark.parametrize("value", ["off", "false", "0"])
 def test_warm_up_can_be_turned_off(monkeypatch, value):
     monkeypatch.setenv("WARM_UP", value)
-    from dvcbot.settings import Settings
+    from common.settings import Settings
 
     assert Settings().warm_up is False
 

@@ -2,7 +2,7 @@ import pytest
 
 from store.db import engine_for
 from store.records import add_feedback, add_handoff, attach_comment, list_feedback, list_handoffs
-from store.redact import redact
+from common.redact import redact
 
 
 @pytest.fixture

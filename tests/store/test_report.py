@@ -1,4 +1,4 @@
-"""The staff report (store.report, dvcbot.report_html, `dvc-bot report`) on a real SQLite file
+"""The staff report (store.report, server.report_html, `dvc-bot report`) on a real SQLite file
 holding Rasa's `events` (saved by Rasa's SQLTrackerStore) and the feedback/handoff store."""
 import base64
 import datetime as dt
@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from dvcbot.report_html import render_html
+from server.report_html import render_html
 from store.db import engine_for
 from store.report import build_report, format_text, period, question_key
 from tests.conftest import DVC_BOT, ROOT
@@ -94,7 +94,7 @@ def test_the_gateways_warm_up_conversations_are_left_out(db):
 
 def test_text_json_and_html_never_show_personal_numbers(db):
     _, engine, _ = db
-    report = build_report(engine, days=30)  # the real pseudonyms (dvcbot.logs)
+    report = build_report(engine, days=30)  # the real pseudonyms (common.logs)
     outputs = ["\n".join(format_text(report)), json.dumps(report, ensure_ascii=False), render_html(report)]
     for output in outputs:
         for secret in RAW_SECRETS:

@@ -1,7 +1,7 @@
 """Structured, private log lines for the gateway and the action server.
 
 - `install()` makes every log record of the process pass through `scrub`: CCCD/CMND numbers,
-  phone numbers and emails are masked (store.redact) in the message, its arguments, the
+  phone numbers and emails are masked (common.redact) in the message, its arguments, the
   exception text and the stack, and `token=...` query parameters are hidden. It wraps the log
   record factory (so records reach no handler unmasked, whoever configured the handler) and adds
   `PersonalDataFilter` to the handlers that exist.
@@ -26,7 +26,7 @@ import threading
 from pathlib import Path
 from typing import Any, Dict, Optional
 
-from store.redact import redact
+from common.redact import redact
 
 SECRET_PARAM = re.compile(r"(?i)\b((?:access_|refresh_|verify_|staff_)?token|secret|password)=([^&\s\"']+)")
 FIELDS = "fields"  # the `extra` key holding a record's structured fields
@@ -204,7 +204,7 @@ def conversation_id(sender: str, secret: str = "", data_dir: Optional[Path] = No
 
 def conversation_id_for(sender: str, settings: Any = None) -> str:
     if settings is None:
-        from dvcbot.settings import get_settings
+        from common.settings import get_settings
 
         settings = get_settings()
     return conversation_id(sender, settings.log_salt, settings.data_dir)
