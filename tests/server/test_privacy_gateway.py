@@ -69,3 +69,31 @@ def test_messenger_text_is_masked(platform, gateway, client):
     assert no_secret_in(" ".join(rasa_messages(platform)))
     assert [c["json"]["sender"] for c in platform.calls("rasa")][0] == "fb:priv-fb"
     assert sum(texts.PRIVACY_NOTICE in t for t in fb.graph_texts(platform, "priv-fb")) == 1
+
+
+def test_gateway_files_export_erase_and_purge(tmp_path):
+    import json as _json
+    import time
+
+    from server import privacy
+    from server.storage import Database
+
+    now = time.time()
+    for name in ("gateway.db", "gateway-1.db"):
+        db = Database(tmp_path / name)
+        db.execute("INSERT INTO outbox (channel, recipient, message, next_at, created_at, status) VALUES (?, ?, ?, ?, ?, ?)",
+                   ("zalo", "z1", _json.dumps({"text": "hi"}), now, now - 100 * 86400, "dead"))
+        db.execute("INSERT INTO outbox (channel, recipient, message, next_at, created_at) VALUES (?, ?, ?, ?, ?)",
+                   ("zalo", "z2", _json.dumps({"text": "hi"}), now, now))
+        db.execute("INSERT INTO inbox (channel, event, created_at) VALUES (?, ?, ?)",
+                   ("zalo", _json.dumps({"channel": "zalo", "user": "z1", "kind": "text", "text": "x"}), now))
+        db.execute("INSERT INTO zalo_window (user_id, last_inbound) VALUES (?, ?)", ("z1", now))
+        db.close()
+    found = privacy.export(tmp_path, "zalo", "z1")
+    assert (len(found["pending_outbox"]), len(found["inbox"]), len(found["zalo_window"])) == (2, 2, 2)
+    assert privacy.export(tmp_path, "facebook", "z1") == {"pending_outbox": [], "inbox": [], "zalo_window": []}
+    assert privacy.purge(tmp_path, 90, now=now) == {"outbox_deleted": 2, "zalo_windows_deleted": 0}
+    assert privacy.erase(tmp_path, "zalo", "z1") == {"outbox": 0, "inbox": 2, "zalo_window": 2}
+    for name in ("gateway.db", "gateway-1.db"):
+        dump = "\n".join(sqlite3.connect(tmp_path / name).iterdump())
+        assert "z1" not in dump and "z2" in dump
