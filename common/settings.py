@@ -138,6 +138,9 @@ class Settings(BaseSettings):
     log_format: str = "text"  # LOG_FORMAT: "text" (key=value fields) or "json" (one object a line)
     log_salt: str = ""  # LOG_SALT: key of the conversation pseudonyms in logs/report (default: var/log-salt)
     report_days: int = 30  # default period of `dvc-bot report` and /staff/report
+    # personal data (README "Personal data"): conversations, feedback comments and handoff
+    # transcripts older than this are deleted (`dvc-bot privacy purge`, daily under `dvc-bot serve`)
+    data_retention_days: int = 90
 
     class Config:
         env_prefix = ""
@@ -189,6 +192,7 @@ class Settings(BaseSettings):
             "log_format": {"env": ["LOG_FORMAT"]},
             "log_salt": {"env": ["LOG_SALT"]},
             "report_days": {"env": ["REPORT_DAYS"]},
+            "data_retention_days": {"env": ["DATA_RETENTION_DAYS"]},
         }
 
     @validator("embedding_backend")
@@ -221,6 +225,12 @@ class Settings(BaseSettings):
         if normalised not in ("text", "json"):
             raise ValueError(f"must be 'text' or 'json', not {value!r}")
         return normalised
+
+    @validator("data_retention_days")
+    def _retention(cls, value: int) -> int:  # noqa: N805
+        if value < 1:
+            raise ValueError(f"must be a number of days, at least 1, not {value}")
+        return value
 
     @validator("workers")
     def _workers(cls, value: int) -> int:  # noqa: N805

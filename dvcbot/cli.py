@@ -10,6 +10,9 @@
     dvc-bot search [--json] [--k 3] QUERY   hybrid search over the knowledge
     dvc-bot finetune                 fine-tune the MiniLM (EMBEDDING_BACKEND=sentence-transformers only)
     dvc-bot report [--json] [--html FILE] [--since DAY | --days N]   the staff report
+    dvc-bot privacy purge [--days N]                apply the retention limit (DATA_RETENTION_DAYS)
+    dvc-bot privacy export --user CHANNEL:ID [--json]   everything stored about one citizen
+    dvc-bot privacy erase --user CHANNEL:ID         delete it
 """
 from __future__ import annotations
 
@@ -248,6 +251,49 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_privacy(args: argparse.Namespace) -> int:
+    from common.settings import get_settings
+    from dvcbot.privacy import erase_user, export_user, purge_all
+    from store.privacy import BadUser
+
+    settings = get_settings()
+    if args.privacy_command == "purge":
+        if args.days is not None and args.days < 1:
+            print("dvc-bot privacy purge: --days must be at least 1", file=sys.stderr)
+            return 2
+        days = args.days or settings.data_retention_days
+        done = purge_all(settings, days)
+        print(f"retention {days} days: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in done.items()))
+        return 0
+    try:
+        if args.privacy_command == "export":
+            data = export_user(args.user, settings)
+        else:
+            data = erase_user(args.user, settings)
+    except BadUser as exc:
+        print(f"dvc-bot privacy {args.privacy_command}: {exc}", file=sys.stderr)
+        return 2
+    if args.privacy_command == "export":
+        if not data["found"]:
+            print(f"nothing is stored about {args.user} (sender id {data['sender_id']})", file=sys.stderr if args.json else sys.stdout)
+        if args.json:
+            print(json.dumps(data, ensure_ascii=False, indent=1, default=str))
+        elif data["found"]:
+            print(f"stored about {args.user} (sender id {data['sender_id']}):")
+            for key, value in data.items():
+                if isinstance(value, list):
+                    print(f"  {key}: {len(value)}")
+            print("  (--json prints it all)")
+        return 0
+    deleted = data["deleted"]
+    if not any(deleted.values()):
+        print(f"nothing is stored about {args.user} (sender id {data['sender_id']}): nothing deleted")
+    else:
+        print(f"deleted about {args.user} (sender id {data['sender_id']}): "
+              + ", ".join(f"{table} {n}" for table, n in deleted.items()))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dvc-bot", description="Trợ lý dịch vụ công trực tuyến")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -306,6 +352,19 @@ def build_parser() -> argparse.ArgumentParser:
     dsub = p.add_subparsers(dest="db_command", required=True)
     dsub.add_parser("upgrade", help="apply pending schema migrations").set_defaults(func=cmd_db)
     dsub.add_parser("flush", help="write feedback spooled while the database was down").set_defaults(func=cmd_db)
+
+    p = sub.add_parser("privacy", help="personal data: retention purge, a citizen's export or erasure")
+    psub = p.add_subparsers(dest="privacy_command", required=True)
+    q = psub.add_parser("purge", help="delete conversations and personal texts older than DATA_RETENTION_DAYS")
+    q.add_argument("--days", type=int, help="this limit instead of DATA_RETENTION_DAYS (default 90)")
+    q.set_defaults(func=cmd_privacy)
+    q = psub.add_parser("export", help="everything stored about one citizen")
+    q.add_argument("--user", required=True, metavar="CHANNEL:ID", help="e.g. web:abc, zalo:123, facebook:456")
+    q.add_argument("--json", action="store_true", help="print it all as JSON")
+    q.set_defaults(func=cmd_privacy)
+    q = psub.add_parser("erase", help="delete everything stored about one citizen")
+    q.add_argument("--user", required=True, metavar="CHANNEL:ID", help="e.g. web:abc, zalo:123, facebook:456")
+    q.set_defaults(func=cmd_privacy)
 
     p = sub.add_parser("serve", help="run Rasa, the action server and the gateway (WORKERS=N for N workers)")
     p.set_defaults(func=cmd_serve)

@@ -3,7 +3,8 @@
 - refuses to start, with a clear message, when a port is taken;
 - trains the model first if it is missing or stale;
 - restarts a child that dies (at most MAX_RESTARTS in RESTART_WINDOW_S, else stops everything);
-- Ctrl-C / SIGTERM stops the children in order (gateway, Rasa, actions) and exits 0.
+- Ctrl-C / SIGTERM stops the children in order (gateway, Rasa, actions) and exits 0;
+- applies the retention limit (DATA_RETENTION_DAYS, dvcbot/privacy.py) at start and every 24 h.
 """
 from __future__ import annotations
 
@@ -161,6 +162,21 @@ def _announce_when_ready(settings: Settings, stop: threading.Event) -> None:
         say(f"ready: {base}  (widget {base}/widget, POST /webhooks/web, GET /health, docs at {base}/docs{more})")
 
 
+def _purge_daily(settings: Settings, stop: threading.Event, every_s: float) -> None:
+    """The retention purge now and then every `every_s` seconds until the supervisor stops; a
+    failure is reported and retried at the next round (it never stops the service)."""
+    from dvcbot.privacy import purge_all
+
+    while not stop.is_set():
+        try:
+            done = purge_all(settings)
+            if any(done.values()):
+                say(f"retention ({settings.data_retention_days} days): " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in done.items() if v))
+        except Exception as exc:  # noqa: BLE001 - any driver error: say it, try again tomorrow
+            say(f"retention purge failed ({type(exc).__name__}: {exc}); next try in {every_s / 3600:.0f} h")
+        stop.wait(every_s)
+
+
 def serve(settings: Optional[Settings] = None) -> int:
     settings = settings or get_settings()
     if settings.workers > 1 and not settings.redis_url:
@@ -213,6 +229,9 @@ def serve(settings: Optional[Settings] = None) -> int:
         say(f"starting {child.name}")
         child.start(str(settings.project_root))
     threading.Thread(target=_announce_when_ready, args=(settings, stopping), daemon=True).start()
+    from dvcbot.privacy import PURGE_EVERY_S
+
+    threading.Thread(target=_purge_daily, args=(settings, stopping, PURGE_EVERY_S), daemon=True, name="retention").start()
 
     exit_code = 0
     try:

@@ -4,7 +4,13 @@ the inbox of acknowledged events, de-duplication, rate limiting and background w
 
 Webhooks only check, de-duplicate and record an event (`accept`), then answer 200; the turn
 runs in the background (`_process`): rate limit, normalisation, Rasa, the channel's renderer,
-the outbox."""
+the outbox.
+
+Personal numbers (CCCD/CMND, phone, email, bank account: common.redact) are masked out of the
+citizen's text at the edge, right after normalisation and before anything stores it (the inbox,
+Rasa's tracker store, the actions' records). A turn whose text was masked gets
+`texts.PRIVACY_NOTICE` once per conversation (keyed by the conversation's pseudonym in the
+de-duplication store: shared through Redis by several workers, for DEDUP_TTL_S)."""
 from __future__ import annotations
 
 import asyncio
@@ -16,6 +22,7 @@ from typing import Dict, List, Optional, Protocol
 import httpx
 
 from common.logs import conversation_id_for, fields
+from common.redact import redact_with_flag
 from common.settings import Settings
 from knowledge.normalize import normalize_text
 from server import texts
@@ -34,6 +41,13 @@ from server.work import Work
 
 log = logging.getLogger(__name__)
 
+
+def private_text(text: str) -> "tuple[str, bool]":
+    """The citizen's text as the bot may keep it: normalised, personal numbers masked; and
+    whether anything was masked."""
+    return redact_with_flag(normalize_text(text))
+
+
 RASA_SENDER_PREFIX = {"zalo": "zalo", "facebook": "fb", "web": "web"}
 
 
@@ -47,7 +61,13 @@ class Channel(Protocol):
         """Map a channel-specific answer (e.g. a number for a Zalo button) to what Rasa gets."""
 
     async def send(self, user: str, replies: List[Reply]) -> None:
-        """Render and hand the replies to the outbox."""
+        """Render and hand the replies to the outbox.
+
+Personal numbers (CCCD/CMND, phone, email, bank account: common.redact) are masked out of the
+citizen's text at the edge, right after normalisation and before anything stores it (the inbox,
+Rasa's tracker store, the actions' records). A turn whose text was masked gets
+`texts.PRIVACY_NOTICE` once per conversation (keyed by the conversation's pseudonym in the
+de-duplication store: shared through Redis by several workers, for DEDUP_TTL_S)."""
 
 
 class Gateway:
@@ -143,6 +163,9 @@ class Gateway:
             return "stale"
         if not self.dedup.first_time(f"{event.channel}:{dedup_key}"):
             return "duplicate"
+        if event.kind == TEXT:  # masked before the inbox keeps it
+            event.text, masked = private_text(event.text)
+            event.masked = event.masked or masked
         cursor = self.db.execute(
             "INSERT INTO inbox (channel, event, created_at) VALUES (?, ?, ?)",
             (event.channel, json.dumps(event.to_dict(), ensure_ascii=False), time.time()),
@@ -187,13 +210,14 @@ class Gateway:
             return [Reply(text=texts.WELCOME)]
         if event.kind != TEXT:
             return [Reply(text=texts.cannot_read(event.kind))]
-        text = normalize_text(event.text)
+        text, masked = private_text(event.text)
         if not text:
             return []
         if units(text) > MAX_TEXT:
             return [Reply(text=texts.TOO_LONG)]
         text = channel.resolve(event.user, text)
-        return await self.rasa_turn(sender, text, event.channel)
+        replies = await self.rasa_turn(sender, text, event.channel)
+        return self._with_notice(sender, replies, masked or event.masked)
 
     async def rasa_turn(self, sender: str, text: str, channel: str) -> List[Reply]:
         """One turn through Rasa; at most TURN_CONCURRENCY at once, the others wait here (a
@@ -234,9 +258,21 @@ class Gateway:
     async def web_turn(self, sender: str, text: str, channel: str = "web") -> List[Reply]:
         """A turn for the website: same text normalisation and limits as the platforms; the
         caller returns the replies itself."""
-        text = normalize_text(text)
+        text, masked = private_text(text)
         if not text:
             return []
         if units(text) > MAX_TEXT:
             return [Reply(text=texts.TOO_LONG)]
-        return await self.rasa_turn(f"web:{sender}", text, channel)
+        replies = await self.rasa_turn(f"web:{sender}", text, channel)
+        return self._with_notice(f"web:{sender}", replies, masked)
+
+    def _with_notice(self, sender: str, replies: List[Reply], masked: bool) -> List[Reply]:
+        """The replies, plus the privacy notice on the first masked turn of a conversation (after
+        the answer, before a last reply with buttons so that the buttons stay last)."""
+        if not masked:
+            return replies
+        if not self.dedup.first_time(f"privacy-notice:{conversation_id_for(sender, self.settings)}"):
+            return replies
+        notice = Reply(text=texts.PRIVACY_NOTICE)
+        at = len(replies) - 1 if replies and replies[-1].buttons else len(replies)
+        return replies[:at] + [notice] + replies[at:]

@@ -10,6 +10,11 @@ WELCOME = (
     "Cảm ơn bạn đã quan tâm! Tôi là trợ lý dịch vụ công trực tuyến. Bạn hãy gõ câu hỏi, ví dụ: "
     "“Làm thẻ căn cước mất bao lâu?”"
 )
+# once per conversation, after a message whose personal numbers the gateway masked (one line)
+PRIVACY_NOTICE = (
+    "🔒 Để bảo vệ thông tin của bạn, mình đã ẩn các số giấy tờ, số điện thoại, email hoặc số tài "
+    "khoản trong tin nhắn; bạn không cần gửi những thông tin này khi trò chuyện với mình nhé."
+)
 _KINDS = {
     "sticker": "nhãn dán (sticker)",
     "gif": "ảnh GIF",

@@ -45,3 +45,16 @@ def test_every_bad_value_is_named_at_once():
     assert message.startswith("invalid settings: ")
     for name in ("REDIS_KEY_PREFIX", "LOG_FORMAT", "WORKERS"):
         assert name in message
+
+
+def test_data_retention_days_defaults_to_90_and_refuses_zero(monkeypatch):
+    from pydantic import ValidationError
+
+    from common.settings import Settings
+
+    assert Settings().data_retention_days == 90
+    monkeypatch.setenv("DATA_RETENTION_DAYS", "30")
+    assert Settings().data_retention_days == 30
+    monkeypatch.setenv("DATA_RETENTION_DAYS", "0")
+    with pytest.raises(ValidationError):
+        Settings()
