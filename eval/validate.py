@@ -15,6 +15,9 @@ from pathlib import Path
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from textkeys import has_diacritics, key, strip_accents  # noqa: E402,F401
+
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "eval"
 DOCS = ROOT / "knowledge" / "docs"
@@ -30,23 +33,6 @@ KB_TOPICS = tuple(t for t in TOPICS if t not in ("greeting", "out_of_scope", "ha
 
 errors: list[str] = []
 warnings: list[str] = []
-
-
-def strip_accents(text: str) -> str:
-    text = unicodedata.normalize("NFD", text.lower().replace("đ", "d").replace("Đ", "d"))
-    return "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
-
-
-def key(text: str) -> str:
-    """Comparison key: lowercase, no accents, no punctuation, single spaces."""
-    text = re.sub(r"[^\w\s]", " ", strip_accents(text))
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def has_diacritics(text: str) -> bool:
-    if "đ" in text or "Đ" in text:
-        return True
-    return any(unicodedata.category(ch) == "Mn" for ch in unicodedata.normalize("NFD", text))
 
 
 # ---------------------------------------------------------------- knowledge base

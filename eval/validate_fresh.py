@@ -17,6 +17,9 @@ from pathlib import Path
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from textkeys import has_diacritics, key, strip_accents  # noqa: E402,F401
+
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "eval"
 FRESH = EVAL / "fresh"
@@ -42,22 +45,6 @@ warnings: list[str] = []
 
 def nfc_fold(text: str) -> str:
     return unicodedata.normalize("NFC", text).casefold()
-
-
-def strip_accents(text: str) -> str:
-    text = unicodedata.normalize("NFD", text.lower().replace("đ", "d").replace("Đ", "d"))
-    return "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
-
-
-def key(text: str) -> str:
-    text = re.sub(r"[^\w\s]", " ", strip_accents(text))
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def has_diacritics(text: str) -> bool:
-    if "đ" in text or "Đ" in text:
-        return True
-    return any(unicodedata.category(ch) == "Mn" for ch in unicodedata.normalize("NFD", text))
 
 
 # ---------------------------------------------------------------- knowledge base

@@ -203,14 +203,21 @@ class Checker:
         self.check_authorities(path, "body", body, context=context)
 
     # -- procedures ------------------------------------------------------------------------
-    def check_procedure(self, path: Path) -> None:
+    def read_mapping(self, path: Path, what: str) -> Optional[dict]:
+        """The YAML mapping in `path`, or None after reporting why it cannot be read."""
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             self.error(path, f"cannot read: {str(exc).splitlines()[0]}")
-            return
+            return None
         if not isinstance(data, dict):
-            self.error(path, "a procedure record must be a YAML mapping")
+            self.error(path, f"{what} must be a YAML mapping")
+            return None
+        return data
+
+    def check_procedure(self, path: Path) -> None:
+        data = self.read_mapping(path, "a procedure record")
+        if data is None:
             return
         self.report.procedures += 1
         self.check_schema(path, data, PROC_REQUIRED)
@@ -257,13 +264,8 @@ class Checker:
 
     # -- registry --------------------------------------------------------------------------
     def check_registry_file(self, path: Path) -> None:
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            self.error(path, f"cannot read: {str(exc).splitlines()[0]}")
-            return
-        if not isinstance(data, dict):
-            self.error(path, "a registry file must be a YAML mapping with 'field' and 'procedures'")
+        data = self.read_mapping(path, "a registry file (with 'field' and 'procedures')")
+        if data is None:
             return
         if not str(data.get("field") or "").strip():
             self.error(path, "missing required field 'field' (the lĩnh vực of the file)")

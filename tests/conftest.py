@@ -69,6 +69,10 @@ def pytest_sessionfinish(session, exitstatus):
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None and reporter.stats.get("skipped"):
             session.exitstatus = 1  # DVC_REQUIRE_SERVICES=1: every test must run
+    proc = _training.get("proc")  # a background training no test waited for (a run stopped early)
+    if proc is not None and proc.poll() is None:
+        proc.kill()
+        proc.wait()
     # this run's private folders (data, models, index: ~50 MB); a reused DVC_TEST_MODEL_DIR stays
     shutil.rmtree(_BASE, ignore_errors=True)
 
@@ -121,13 +125,38 @@ def bot_env() -> dict:
     return dict(os.environ)
 
 
+# The model trains in the background from the start of the session (`dvc-bot train`, a real
+# subprocess) while the tests that need no model run first on the other core.
+_training: dict = {}
+
+
+def _needs_model(item) -> bool:
+    return "trained_model" in getattr(item, "fixturenames", ())
+
+
+def pytest_collection_modifyitems(session, config, items):
+    later = {item.module.__name__ for item in items if _needs_model(item) and getattr(item, "module", None)}
+    # whole modules move (module fixtures are set up once); the order inside a module is kept
+    items.sort(key=lambda item: getattr(getattr(item, "module", None), "__name__", "") in later)
+    if later and not config.option.collectonly:
+        log = open(_BASE / "train.log", "w")
+        _training["log"] = log
+        _training["proc"] = subprocess.Popen([DVC_BOT, "train"], env=dict(os.environ), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True)
+
+
 @pytest.fixture(scope="session")
 def trained_model(bot_env) -> Path:
-    """Really train the model once (the `dvc-bot train` command), for every test that needs it."""
-    result = subprocess.run(
-        [DVC_BOT, "train"], env=bot_env, cwd=ROOT, capture_output=True, text=True, timeout=900
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
+    """Really train the model once (the `dvc-bot train` command), for every test that needs it:
+    the background training started at collection, or now when a single test is run."""
+    proc = _training.get("proc")
+    if proc is not None:
+        returncode = proc.wait(timeout=900)
+        _training["log"].close()
+        output = (_BASE / "train.log").read_text(errors="replace")
+    else:
+        result = subprocess.run([DVC_BOT, "train"], env=bot_env, cwd=ROOT, capture_output=True, text=True, timeout=900)
+        returncode, output = result.returncode, result.stderr
+    assert returncode == 0, output[-3000:]
     models = list(Path(bot_env["DVC_MODEL_DIR"]).glob("dvc-bot-*.tar.gz"))
     assert len(models) == 1
     return models[0]
