@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Set, Tuple
+from typing import List, Sequence, Set, Tuple
 
 from answering.vocab import Words, vocabulary, words
 from knowledge.normalize import search_form
@@ -104,7 +104,7 @@ def best_facts(question: str, facts: List[Fact], names: Sequence[str], limit: in
         w = words(fact.text)
         line_words = set(w.flat)
         score = sum(vocab.weight(t) for t in detail_words & line_words)
-        score += sum(1.0 for p in detail_pairs if p in w.bigrams())
+        score += len(detail_pairs & w.bigrams())
         form = " ".join(w.flat)
         for name, line_pattern in cues:
             if name == "deadline" and fact.field == "time":
@@ -129,6 +129,3 @@ def lead_facts(question: str, facts: List[Fact], names: Sequence[str], shown: st
 def deadline_asked(question: str) -> bool:
     return "deadline" in cues_in(question)
 
-
-def first(items: List[Fact]) -> Optional[Fact]:
-    return items[0] if items else None

@@ -80,19 +80,16 @@ class Profile:
     record_id: str
     flat: FrozenSet[str]
     typed: FrozenSet[str]
-    bigrams: FrozenSet[str]
 
     @classmethod
     def of(cls, record_id: str, texts: Iterable[str]) -> "Profile":
         flat: Set[str] = set()
         typed: Set[str] = set()
-        bigrams: Set[str] = set()
         for text in texts:
             w = words(text)
             flat.update(w.flat)
             typed.update(w.typed)
-            bigrams.update(w.bigrams())
-        return cls(record_id, frozenset(flat), frozenset(typed), frozenset(bigrams))
+        return cls(record_id, frozenset(flat), frozenset(typed))
 
     def explains(self, flat: str, typed: str, accented: bool) -> bool:
         """A word is explained when the record has it: with its accents when the citizen typed
@@ -147,10 +144,6 @@ class Vocabulary:
                 explained += weight
         return explained / total if total else 1.0
 
-    def unexplained(self, question: Words, record_id: str) -> List[str]:
-        profile = self.profiles.get(record_id)
-        accented = any(has_marks(t) for t in question.typed)
-        return [question.typed[i] for i in question.content if profile is None or not profile.explains(question.flat[i], question.typed[i], accented)]
 
 
 def _procedure_texts(proc) -> List[str]:
