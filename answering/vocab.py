@@ -103,9 +103,13 @@ class Vocabulary:
     """IDF of every accent-free syllable over the records' texts; each record's words (all its
     text) and its identity's words (what names it: title, aliases, example questions)."""
 
-    def __init__(self, profiles: Dict[str, Profile], identities: Optional[Dict[str, Profile]] = None) -> None:
+    def __init__(self, profiles: Dict[str, Profile], identities: Optional[Dict[str, Profile]] = None,
+                 names: Optional[Profile] = None) -> None:
         self.profiles = profiles
         self.identities = identities or {}
+        # the words that name something (a procedure's or a registry entry's names and aliases, a
+        # document's title): only those can say which subject a question is about
+        self.names = names
         counts: Dict[str, int] = {}
         for profile in profiles.values():
             for w in profile.flat:
@@ -139,6 +143,8 @@ class Vocabulary:
             weight = self.weight(question.flat[i])
             if not self.known(question.flat[i]) and i - 1 not in missing and i + 1 not in missing:
                 weight = 1.0  # a lone word the knowledge never uses: colloquial ("rành", "hả"), not a subject
+            elif self.names is not None and not self.names.explains(question.flat[i], question.typed[i], accented):
+                weight = min(weight, 1.0)  # a word that names nothing ("hẳn", "rành"): it describes, not a subject
             total += weight
             if i not in missing:
                 explained += weight
@@ -176,4 +182,14 @@ def vocabulary() -> Vocabulary:
     profiles.update({did: Profile.of(did, _document_texts(d)) for did, d in load_documents().items()})
     identities = {pid: Profile.of(pid, _procedure_identity(p)) for pid, p in load_procedures().items()}
     identities.update({did: Profile.of(did, _document_identity(d)) for did, d in load_documents().items()})
-    return Vocabulary(profiles, identities)
+    names = [text for p in load_procedures().values() for text in [p.name, *p.aliases]]
+    names += [d.title for d in load_documents().values()] + _registry_names()
+    return Vocabulary(profiles, identities, Profile.of("", names))
+
+
+def _registry_names() -> List[str]:
+    try:
+        from knowledge.registry import load_registry
+    except ImportError:  # no registry shipped
+        return []
+    return [text for entry in load_registry() for text in [entry.name, *entry.aliases]]
