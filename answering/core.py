@@ -117,11 +117,23 @@ UNKNOWN_DETAIL = 0.5  # share of the detail words (beyond the procedure's name) 
 # words that turn a question about a procedure into another question (penalties, taxes, courts...)
 _TOPIC_SHIFT = re.compile(
     r"\b(phat|thue|khieu nai|to cao|khoi kien|toa an|boi thuong|tranh chap|vay von|hoa don|ly hon|visa|thi thuc|"
-    r"hoc phi|luong|tien an|xu ly vi pham)\b"
+    r"hoc phi|luong|tien an|xu ly vi pham|nuoc ngoai|nguoi nuoc ngoai)\b"
+)
+# provinces and cities (the 63 before the 2025 merger, as citizens still name them), accent-free
+PLACES = """ha noi|ha giang|cao bang|bac kan|tuyen quang|lao cai|dien bien|lai chau|son la|yen bai|hoa binh|
+thai nguyen|lang son|quang ninh|bac giang|phu tho|vinh phuc|bac ninh|hai duong|hai phong|hung yen|thai binh|ha nam|
+nam dinh|ninh binh|thanh hoa|nghe an|ha tinh|quang binh|quang tri|thua thien hue|hue|da nang|quang nam|quang ngai|
+binh dinh|phu yen|khanh hoa|ninh thuan|binh thuan|kon tum|gia lai|dak lak|dak nong|lam dong|binh phuoc|tay ninh|
+binh duong|dong nai|ba ria vung tau|vung tau|ho chi minh|sai gon|long an|tien giang|ben tre|tra vinh|vinh long|
+dong thap|an giang|kien giang|can tho|hau giang|soc trang|bac lieu|ca mau""".replace("\n", "").split("|")
+# words that tell the citizen's situation, not what they ask: family, places, where it happened
+_SITUATION = re.compile(
+    r"\b(bo|me|ba|ong|con|trai|gai|vo|chong|chau|anh|chi|em|co|chu|bac|di|cau|thim|mo|ruot|noi|ngoai|"
+    r"benh vien|thanh pho|tp|hcm|que|nha|tinh|huyen|xa|phuong|thon|xom|ap|" + "|".join(PLACES) + r")\b"
 )
 
 
-def _unknown_detail(proc, question: str) -> List[str]:
+def _unknown_detail(proc, question: str, aspects: List[str]) -> List[str]:
     """The detail words the record says nothing about ("mức phạt", "hóa đơn điện tử"): the
     question is about this procedure, but not about anything its record holds."""
     from answering.facts import naming_positions
@@ -146,13 +158,31 @@ def _unknown_detail(proc, question: str) -> List[str]:
         shift = shift or any(i in missing for i in span)
     phrase = any(i + 1 in missing and not vocab.known(asked.flat[i]) and not vocab.known(asked.flat[i + 1]) for i in missing)
     if shift or (phrase and not mostly_known):
-        return [asked.typed[i] for i in missing]
+        return _span(asked, missing)
+    # no aspect asked, and two or more words beyond the citizen's situation that the record never
+    # uses: the question asks something else about this procedure ("tối đa bao nhiêu lao động")
+    situation = set()
+    for match in _SITUATION.finditer(flat):
+        first = flat[:match.start()].count(" ")
+        situation.update(range(first, first + match.group(0).count(" ") + 1))
+    asking = [i for i in missing if i not in situation]
+    if not aspects and len(asking) >= 2 and not mostly_known:
+        return _span(asked, asking)
     return []
+
+
+def _span(asked, positions: List[int]) -> List[str]:
+    """The words as typed from the first to the last position ("thuê tối đa mấy nhân công"),
+    or only those words when the span is long."""
+    first, last = min(positions), max(positions)
+    if last - first < 6:
+        return list(asked.typed[first:last + 1])
+    return [asked.typed[i] for i in sorted(positions)]
 
 
 def _procedure_answer(pid: str, question: str, aspects: List[str], choice: choose.Choice) -> Answer:
     proc = load_procedures()[pid]
-    unknown = _unknown_detail(proc, question) if choice.via != "button" else []
+    unknown = _unknown_detail(proc, question, aspects) if choice.via != "button" else []
     if unknown:
         text = compose.unknown_detail_text(proc, " ".join(unknown[:6]))
         return Answer(text, REFERRAL, FALLBACK, 0.4, reason="no_answer", topic="procedure",

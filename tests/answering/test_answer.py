@@ -153,3 +153,15 @@ def test_what_is_not_a_public_service_is_refused():
 def test_general_questions_about_the_portal_are_answered_from_the_guidance(question, record):
     a = answer(question, nlu=Nlu(intent="ask_procedure", confidence=1.0))
     assert a.kind == DOCUMENT and a.record_id == record, (a.kind, a.record_id, a.considered)
+
+
+@pytest.mark.slow
+def test_a_detail_asked_without_an_aspect_that_the_record_never_mentions_is_referred():
+    a = answer("hộ kinh doanh thì được thuê tối đa mấy nhân công")
+    assert a.kind == REFERRAL and "thuê tối đa mấy nhân công" in a.text and "Đăng ký hộ kinh doanh" in a.text
+
+
+@pytest.mark.slow
+def test_family_and_place_words_tell_the_situation_and_do_not_stop_the_answer():
+    a = answer("em trai tôi ở Nghệ An lấy vợ rồi, muốn tách hộ thì làm sao")
+    assert a.kind == PROCEDURE and a.record_id == "tach-ho", (a.kind, a.considered)
