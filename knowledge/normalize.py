@@ -113,6 +113,18 @@ ABBREVIATIONS = {
     "sđt": "số điện thoại",
     "đk": "đăng ký",
     "đc": "được",
+    # everyday loanwords and shorthand
+    "check": "kiểm tra",
+    "app": "ứng dụng",
+    "acc": "tài khoản",
+    "pass": "mật khẩu",
+    "password": "mật khẩu",
+    "update": "cập nhật",
+    "cty": "công ty",
+    "lđ": "lao động",
+    "xd": "xây dựng",
+    "oto": "ô tô",
+    "cq": "cơ quan",
 }
 _ABBREV_KEYS = {strip_accents(k): v for k, v in ABBREVIATIONS.items()}
 _TOKEN = re.compile(r"\w+", re.UNICODE)

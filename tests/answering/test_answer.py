@@ -165,3 +165,8 @@ def test_a_detail_asked_without_an_aspect_that_the_record_never_mentions_is_refe
 def test_family_and_place_words_tell_the_situation_and_do_not_stop_the_answer():
     a = answer("em trai tôi ở Nghệ An lấy vợ rồi, muốn tách hộ thì làm sao")
     assert a.kind == PROCEDURE and a.record_id == "tach-ho", (a.kind, a.considered)
+
+
+def test_when_is_the_result_ready_with_nothing_in_context_asks_which_procedure():
+    a = answer("bao lau thi co ket qua")  # "kết quả" is what any procedure gives, not "kết hôn"
+    assert a.kind == ASK_PROCEDURE, (a.kind, a.record_id)

@@ -103,3 +103,10 @@ def test_thesaurus_leaves_plain_questions_alone():
 
     assert expand_query("xin chào") == "xin chào"
     assert thesaurus_terms("đăng ký kết hôn ở đâu") == []  # already in the knowledge's words
+
+
+def test_everyday_loanwords_and_shorthand_are_expanded():
+    from knowledge.normalize import expand_abbreviations
+
+    assert expand_abbreviations("check hs trên app") == "kiểm tra hồ sơ trên ứng dụng"
+    assert expand_abbreviations("cty có lđ nước ngoài") == "công ty có lao động nước ngoài"
