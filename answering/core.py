@@ -61,6 +61,9 @@ def answer(question: str, context: Optional[Context] = None, nlu: Optional[Nlu] 
     if choice.via in ("button", "named"):
         if not aspects and ctx.aspect and (nlu.from_button or ctx.awaiting == "procedure" or _same_again(question, choice.record_id)):
             aspects = [ctx.aspect]  # "còn khai sinh thì sao?" keeps the aspect asked before
+        guide = _guide_explaining_more(question, choice, search) if choice.via == "named" else None
+        if guide is not None:  # "ảnh làm hộ chiếu bị báo không hợp lệ": the guide on that, not the card
+            return _document_answer(guide.record_id, question, guide)
         return _procedure_answer(choice.record_id, question, aspects, choice)
     if choice.via == "registry":
         return _registry_answer(choice)
@@ -87,6 +90,29 @@ def answer(question: str, context: Optional[Context] = None, nlu: Optional[Nlu] 
     if choice.kind == "doc":
         return _document_answer(choice.record_id, question, choice)
     return _no_record(question, nlu, choice)
+
+
+def _guide_explaining_more(question: str, choice: choose.Choice, search) -> Optional[choose.Choice]:
+    """The guidance document retrieval ranks first, when what names it (title, summary, example
+    questions) explains the question much better than the names of the procedure it mentions:
+    "ảnh làm hộ chiếu bị báo không hợp lệ" is the guide on rejected photos, not the passport card."""
+    from answering.vocab import vocabulary
+
+    asked = words(question)
+    vocab = vocabulary()
+    own = vocab.coverage(asked, choice.record_id, identity=True)
+    if own >= 0.99:
+        return None
+    results = _search(search, question)
+    if not results or results[0].kind == "procedure":
+        return None
+    top = results[0]
+    theirs = vocab.coverage(asked, top.id, identity=True)
+    if theirs >= max(own + 0.25, choose.IDENTITY) and vocab.coverage(asked, top.id) >= choose.IDENTITY:
+        return choose.Choice("search", top.id, "doc", confidence=round(0.5 + 0.4 * theirs, 3),
+                             considered=[{"id": choice.record_id, "via": "named", "identity": round(own, 3)},
+                                         {"id": top.id, "via": "search", "identity": round(theirs, 3)}])
+    return None
 
 
 def _same_again(question: str, pid: str) -> bool:

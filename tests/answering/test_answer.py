@@ -170,3 +170,10 @@ def test_family_and_place_words_tell_the_situation_and_do_not_stop_the_answer():
 def test_when_is_the_result_ready_with_nothing_in_context_asks_which_procedure():
     a = answer("bao lau thi co ket qua")  # "kết quả" is what any procedure gives, not "kết hôn"
     assert a.kind == ASK_PROCEDURE, (a.kind, a.record_id)
+
+
+@pytest.mark.slow
+def test_a_guide_about_a_part_of_a_named_procedure_is_preferred_to_its_card():
+    a = answer("ảnh thẻ nộp làm hộ chiếu bị trả về vì nền không đạt, chụp lại sao cho đúng")
+    assert a.kind == DOCUMENT and a.record_id == "anh-ho-chieu-bi-tu-choi", (a.kind, a.record_id, a.considered)
+    assert answer("làm hộ chiếu mất bao lâu").record_id == "cap-ho-chieu"
