@@ -197,6 +197,36 @@ def _unknown_detail(proc, question: str, aspects: List[str]) -> List[str]:
     return []
 
 
+# what a cue asks, in the citizen's words, and the aspects that already answer it
+_CUE_ASKS = {
+    "age": ("độ tuổi", set()),
+    "eligible": ("điều kiện, đối tượng được làm", set()),
+    "deadline": ("thời hạn phải làm", set()),
+    "expiry": ("thời hạn sử dụng", set()),
+    "health": ("khám sức khỏe", {"documents"}),
+    "proxy": ("nhờ người khác làm thay", set()),
+}
+
+
+def _unanswered_cue(proc, question: str, aspects: List[str]) -> List[str]:
+    """A specific fact asked (an age, a condition, a deadline after an event, how long a paper is
+    valid...) that no line of the record states, with no other aspect asked: the card would
+    answer something else, so say what we do not know."""
+    from answering.facts import cue_facts, cues_in
+
+    asked = [c for c in cues_in(question) if c in _CUE_ASKS]
+    if not asked:
+        return []
+    implied = {"time"} if {"deadline", "expiry"} & set(asked) else set()
+    for cue in asked:
+        implied |= _CUE_ASKS[cue][1]
+    if set(aspects) - implied:
+        return []
+    if cue_facts(question, procedure_facts(proc)):
+        return []
+    return [_CUE_ASKS[asked[0]][0]]
+
+
 def _span(asked, positions: List[int]) -> List[str]:
     """The words as typed from the first to the last position ("thuê tối đa mấy nhân công"),
     or only those words when the span is long."""
@@ -209,6 +239,8 @@ def _span(asked, positions: List[int]) -> List[str]:
 def _procedure_answer(pid: str, question: str, aspects: List[str], choice: choose.Choice) -> Answer:
     proc = load_procedures()[pid]
     unknown = _unknown_detail(proc, question, aspects) if choice.via != "button" else []
+    if not unknown and choice.via != "button":
+        unknown = _unanswered_cue(proc, question, aspects)
     if unknown:
         text = compose.unknown_detail_text(proc, " ".join(unknown[:6]))
         return Answer(text, REFERRAL, FALLBACK, 0.4, reason="no_answer", topic="procedure",

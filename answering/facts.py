@@ -22,8 +22,8 @@ CUES: Sequence[Tuple[str, str, str]] = (
     ("age", r"\btuoi\b", r"\btuoi\b"),
     ("eligible", r"dieu kien|ai (duoc|co the|thi duoc)|doi tuong|truong hop nao|nhung ai|nguoi nao|co duoc (huong|nhan|lam)|duoc huong khong",
      r"dieu kien|doi tuong|truong hop|duoc huong|chi (ap dung|danh)|nguoi (tu|du|duoi|tren|da|chua|khong)"),
-    ("deadline", r"(sau|trong|qua|tre) (khi )?(\w+ )?(bao lau|may ngay|bao nhieu ngay)|thoi han|han chot|qua han|muon nhat|cham nhat|tre han|bao lau (thi |la )?phai|trong vong",
-     r"ke tu|trong vong|thoi han|qua han|het han|truoc khi|cham nhat|phai (lam|dang ky|nop|khai)"),
+    ("deadline", r"(sau|trong|qua|tre) (khi )?(\w+ )?(bao lau|may ngay|bao nhieu ngay)|thoi han|han chot|qua han|muon nhat|cham nhat|tre nhat|tre han|bao lau (thi |la )?phai|trong vong",
+     r"ke tu|trong vong|thoi han|qua han|het han|cham nhat|trong (thoi gian )?\d+ (ngay|thang)|\d+ (ngay|thang) (ke|sau|truoc)"),
     ("expiry", r"het han|co han|thoi han|dung duoc (bao lau|den)", r"thoi han|het han|co han|vinh vien"),
     ("health", r"suc khoe|kham", r"suc khoe|kham"),
     ("proxy", r"uy quyen|nho (nguoi|ai)|lam ho|lam thay|di thay|nguoi nha|nguoi than", r"uy quyen|nguoi (khac|than|nha)|lam thay|thay mat"),
@@ -107,7 +107,7 @@ def best_facts(question: str, facts: List[Fact], names: Sequence[str], limit: in
         score += len(detail_pairs & w.bigrams())
         form = " ".join(w.flat)
         for name, line_pattern in cues:
-            if name == "deadline" and fact.field == "time":
+            if name == "deadline" and (fact.field == "time" or "ngay lam viec" in form):
                 continue  # a deadline after an event is not the processing time
             if line_pattern.search(form):
                 score += 3.0
@@ -118,6 +118,21 @@ def best_facts(question: str, facts: List[Fact], names: Sequence[str], limit: in
         return []
     top = scored[0].score
     return [f for f in scored[:limit] if f.score >= max(MIN_SCORE, 0.75 * top)]
+
+
+def cue_facts(question: str, facts: List[Fact]) -> List[Fact]:
+    """The facts that state what the question's cues ask (an age, a condition, a deadline...)."""
+    cues = [(name, line) for name, q, line in _CUES if q.search(search_form(question))]
+    found = []
+    for fact in facts:
+        form = " ".join(words(fact.text).flat)
+        for name, line_pattern in cues:
+            if name == "deadline" and (fact.field == "time" or "ngay lam viec" in form):
+                continue
+            if line_pattern.search(form):
+                found.append(fact)
+                break
+    return found
 
 
 def lead_facts(question: str, facts: List[Fact], names: Sequence[str], shown: str = "") -> List[Fact]:

@@ -177,3 +177,11 @@ def test_a_guide_about_a_part_of_a_named_procedure_is_preferred_to_its_card():
     a = answer("ảnh thẻ nộp làm hộ chiếu bị trả về vì nền không đạt, chụp lại sao cho đúng")
     assert a.kind == DOCUMENT and a.record_id == "anh-ho-chieu-bi-tu-choi", (a.kind, a.record_id, a.considered)
     assert answer("làm hộ chiếu mất bao lâu").record_id == "cap-ho-chieu"
+
+
+@pytest.mark.slow
+def test_a_deadline_the_record_does_not_state_is_not_answered_with_another_line():
+    a = answer("mua xe máy mới thì trễ nhất bao nhiêu ngày phải đi đăng ký xe")
+    assert a.kind == REFERRAL and "thời hạn phải làm" in a.text, (a.kind, a.text)
+    # a deadline the record states leads the reply (khai sinh: 60 ngày)
+    assert "60 ngày" in answer("sinh con xong trong bao lâu thì phải đi đăng ký khai sinh").text
