@@ -127,6 +127,7 @@ def test_a_procedure_known_by_name_and_code_only_says_who_handles_it_and_the_cod
     "question, record",
     [("xin giấy xác nhận độc thân để đi làm hồ sơ vay thì làm ở đâu", "xac-nhan-tinh-trang-hon-nhan"),
      ("đăng ký giám hộ cho đứa cháu mồ côi cần những gì", "dang-ky-giam-ho"),
+     ("khai bao tam vang online duoc k", "khai-bao-tam-vang"),
      ("mất giấy khai sinh gốc thì làm lại thế nào", "dang-ky-lai-khai-sinh")],
 )
 def test_a_registry_entry_with_a_full_record_is_answered_from_the_record_with_its_code(question, record):
