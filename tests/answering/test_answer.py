@@ -9,6 +9,7 @@ import pytest
 
 from answering import Context, Nlu, answer
 from answering.model import ASK_PROCEDURE, CLARIFY, DOCUMENT, PROCEDURE, REFERRAL, REFUSAL
+from knowledge.catalog import default_matcher
 from store.outcomes import ANSWERED, FALLBACK
 
 
@@ -100,7 +101,7 @@ def test_replies_fit_a_phone_screen():
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "question, registry_code",
-    [("đăng ký giám hộ cho đứa cháu mồ côi cần những gì", "1.004837"),
+    [("đăng ký giám sát việc giám hộ cần những gì", "3.000323"),
      ("chồng tôi chết rồi thì tôi có được hưởng chế độ tử tuất không", "2.000821"),
      ("khai thue thu nhap ca nhan tren mang the nao", None),
      ("xin cấp thị thực tại cửa khẩu sân bay", None)],
@@ -116,10 +117,24 @@ def test_a_subject_no_record_covers_is_referred_not_answered_with_another_record
 
 
 def test_a_procedure_known_by_name_and_code_only_says_who_handles_it_and_the_code():
-    a = answer("xin giấy xác nhận độc thân để đi làm hồ sơ vay thì làm ở đâu")
+    a = answer("xin xác nhận thông tin hộ tịch thì làm ở đâu")
     assert a.kind == "registry" and a.outcome == ANSWERED
-    assert "1.004873" in a.text and "UBND cấp xã" in a.text and "dichvucong.gov.vn" in a.text
+    assert "2.002516" in a.text and "UBND cấp xã" in a.text and "dichvucong.gov.vn" in a.text
     assert a.sources and a.sources[0]["url"].startswith("https://")
+
+
+@pytest.mark.parametrize(
+    "question, record",
+    [("xin giấy xác nhận độc thân để đi làm hồ sơ vay thì làm ở đâu", "xac-nhan-tinh-trang-hon-nhan"),
+     ("đăng ký giám hộ cho đứa cháu mồ côi cần những gì", "dang-ky-giam-ho"),
+     ("khai bao tam vang online duoc k", "khai-bao-tam-vang"),
+     ("mất giấy khai sinh gốc thì làm lại thế nào", "dang-ky-lai-khai-sinh")],
+)
+def test_a_registry_entry_with_a_full_record_is_answered_from_the_record_with_its_code(question, record):
+    a = answer(question)
+    assert a.kind == PROCEDURE and a.record_id == record, (a.kind, a.record_id, a.considered)
+    proc = default_matcher().procedures[record]
+    assert proc.code and proc.code in a.text and a.sources[0]["url"].startswith("https://dichvucong.gov.vn/thu-tuc-hanh-chinh/")
 
 
 def test_a_detail_the_record_does_not_hold_is_not_answered_with_the_card():

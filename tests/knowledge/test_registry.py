@@ -62,6 +62,15 @@ def test_real_registry_links_held_records_and_is_lint_clean():
     assert registry_errors == [] and report.registry == len(entries)
 
 
+def test_civil_status_residence_and_certification_records_carry_the_code_of_an_entry_linking_them():
+    """The code a record's answer shows is the code of a registry entry that links it."""
+    entries = [e for e in load_registry() if e.file in ("ho-tich.yml", "cu-tru.yml", "chung-thuc.yml") and e.record]
+    procedures = load_procedures()
+    assert len({e.record for e in entries}) >= 25
+    for record in {e.record for e in entries}:
+        assert procedures[record].code in {e.code for e in entries if e.record == record}, record
+
+
 def test_no_registry_authority_names_the_district_tier():
     for entry in load_registry():
         assert "huyện" not in entry.authority.lower(), entry

@@ -158,15 +158,17 @@ def test_default_search_does_not_load_torch(built):
     """The action server's path (answering.search) with the default settings: no torch."""
     folder, _, _, _ = built
     code = (
-        "import sys; from answering.search import get_retriever; r = get_retriever().search('lam ho chieu bao lau', k=1); "
-        "print(r[0].id, 'torch' in sys.modules, 'sentence_transformers' in sys.modules)"
+        "import sys; from answering.search import get_retriever; r = get_retriever().search('lam ho chieu bao lau', k=3); "
+        "print('cap-ho-chieu' in [x.id for x in r], 'torch' in sys.modules, 'sentence_transformers' in sys.modules)"
     )
     env = dict(__import__("os").environ, DVC_INDEX_DIR=str(folder))
     env.pop("EMBEDDING_MODEL", None)
     env.pop("EMBEDDING_BACKEND", None)
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.split()[-3:] == ["cap-ho-chieu", "False", "False"]
+    # the passport record among the first three: with more procedure records, "thời gian giải quyết"
+    # (what "bao lâu" expands to) weighs less and the passport-photo guide can come first
+    assert result.stdout.split()[-3:] == ["True", "False", "False"]
 
 
 def test_results_carry_source_and_checked_date(retriever):
