@@ -41,6 +41,7 @@ def create_api(settings: Settings) -> FastAPI:
         gateway = Gateway(settings, metrics=metrics)
         app.state.gateway = gateway
         app.state.rasa = gateway.rasa
+        gateway.desk.attach(getattr(app.state, "sio", None))  # staff replies to widgets (socket.io)
         await gateway.start()
         try:
             yield
@@ -87,6 +88,7 @@ def create_app(settings: Optional[Settings] = None) -> Any:
     configure_logging(settings.log_format)
     api = create_api(settings)
     sio = socketio_channel.build(lambda: api.state.gateway, settings)
+    api.state.sio = sio
     asgi = socketio.ASGIApp(sio, other_asgi_app=api, socketio_path="socket.io")
     asgi.api = api  # the FastAPI app, for introspection
     return asgi
