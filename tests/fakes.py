@@ -205,11 +205,11 @@ class FakePlatform:
                     await asyncio.sleep(0.01)
                 if self.rasa_delay_s:
                     await asyncio.sleep(self.rasa_delay_s)
+                said = self.transcripts.setdefault(body["sender"], [])
+                said.append({"from": "citizen", "text": body["message"], "at": time.time()})
                 answer = rasa_answer(body["sender"], body["message"])
                 if body["message"] in HANDOFF_WORDS and self.store_url:
                     answer = await asyncio.to_thread(self._handoff, body)
-                said = self.transcripts.setdefault(body["sender"], [])
-                said.append({"from": "citizen", "text": body["message"], "at": time.time()})
                 said += [{"from": "bot", "text": m["text"], "at": time.time()} for m in answer if m.get("text")]
                 return JSONResponse(answer)
             finally:

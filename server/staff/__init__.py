@@ -7,12 +7,12 @@ import logging
 
 from fastapi import APIRouter
 
-from server.staff import api, report
+from server.staff import api, pages, report
 
 log = logging.getLogger(__name__)
 
 router = APIRouter()
-for module in (report, api):
+for module in (report, api, pages):
     router.include_router(module.router)
 
 

@@ -82,15 +82,20 @@ def from_session(request: Request) -> Optional[Caller]:
     return Caller(found["username"], found["role"], found["csrf"]) if found else None
 
 
+async def fields(request: Request) -> Dict[str, str]:
+    """A posted form (application/x-www-form-urlencoded), the last value of each field."""
+    body = (await request.body()).decode("utf-8", errors="replace")
+    return {k: v[-1] for k, v in urllib.parse.parse_qs(body, keep_blank_values=True).items()}
+
+
 async def form(request: Request, caller: Caller) -> Dict[str, str]:
     """The posted form's fields, after the CSRF and Origin checks of a session (403 else)."""
-    body = (await request.body()).decode("utf-8", errors="replace")
-    fields = {k: v[-1] for k, v in urllib.parse.parse_qs(body, keep_blank_values=True).items()}
+    fields_ = await fields(request)
     if caller.csrf is not None:
         same_origin(request)
-        if not tokens_equal(fields.get("csrf"), caller.csrf):
+        if not tokens_equal(fields_.get("csrf"), caller.csrf):
             raise HTTPException(status_code=403, detail="CSRF token missing or wrong: reload the page and try again")
-    return fields
+    return fields_
 
 
 def same_origin(request: Request) -> None:
