@@ -143,7 +143,10 @@ class Desk:
                 self._track(sender)
                 owner = {"conversation_id": sender, "channel": channel, "handoff_id": open_id}
                 await self._db(desk.mark_told, sender, "later" if later else "held")
-                replies = replies + [Reply(text=texts.handoff_later(later) if later else texts.handoff_now())]
+                notice = texts.handoff_later(later) if later else texts.handoff_now()
+                if open_id != int(handoff_id):
+                    notice = texts.merged(open_id) + " " + notice
+                replies = replies + [Reply(text=notice)]
             elif later and await self._db(desk.mark_told, sender, "later"):
                 replies = _before_buttons(replies, Reply(text=texts.handoff_later(later)))
             await self._db(desk.note_bot, sender, channel, owner["handoff_id"], joined_text(replies), time.time())

@@ -60,6 +60,14 @@ def create_api(settings: Settings) -> FastAPI:
     for module in (web, zalo, facebook, widget, staff):
         app.include_router(module.router)
 
+    async def database_unavailable(request, exc) -> JSONResponse:  # the staff pages and API, the report
+        return JSONResponse({"detail": "the database is unavailable; try again in a moment"}, status_code=503)
+
+    from store.records import UNAVAILABLE
+
+    for kind in UNAVAILABLE:
+        app.add_exception_handler(kind, database_unavailable)
+
     @app.get("/health", tags=["ops"], summary="Readiness: model loaded, actions up, warmed up (server/warmup.py)")
     async def health() -> JSONResponse:
         gateway = app.state.gateway

@@ -61,3 +61,7 @@ BACK_TO_BOT = "🤖 Bạn đang trò chuyện lại với trợ lý ảo (trả 
 
 def closed_by_staff(handoff_id: int) -> str:
     return f"Cán bộ đã kết thúc yêu cầu YC-{handoff_id}. {BACK_TO_BOT}"
+
+
+def merged(handoff_id: int) -> str:
+    return f"Bạn đang có yêu cầu YC-{handoff_id} chờ cán bộ; mình đã gộp yêu cầu mới vào đó."

@@ -122,3 +122,13 @@ def test_the_api_is_described_in_openapi(desk_gateway, client):
     handoff = spec["components"]["schemas"]["Handoff"]["properties"]
     assert {"id", "channel", "conversation", "status", "waiting_s", "messages"} <= set(handoff)
     assert set(spec["components"]["schemas"]["Message"]["properties"]) >= {"from", "text", "at"}
+
+
+def test_with_the_database_down_staff_get_503_and_citizens_the_bot(platform, start_gateway, client):
+    from tests.fakes import CITATION
+
+    gateway = start_gateway(staff_token=TOKEN, office_hours="always", database_url="postgresql://dvc@127.0.0.1:9/khong-co")
+    assert client.get(f"{gateway.base}/staff/api/handoffs", headers=AUTH).status_code == 503
+    assert staff(client, gateway, 1, "reply", "Chào bạn").status_code == 503
+    zalo_says(client, gateway, "8606", "xin chào")
+    wait_for(lambda: "Trả lời: xin chào" + CITATION in zalo_texts(platform, "8606"), what="the bot's answer")

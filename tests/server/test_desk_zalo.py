@@ -184,5 +184,9 @@ def test_outside_office_hours_the_bot_keeps_helping_and_says_when_staff_answer(p
     thread = wait_for(lambda: [m for m in request_of(client, gateway, request["id"])["messages"] if "khai sinh" in m["text"]])
     assert [m["from"] for m in thread] == ["citizen", "bot"]
     assert sum("ngoài giờ làm việc" in t for t in zalo_texts(platform, "8509")) == 1  # said once
+    # asking again while the request waits: one request, the citizen is told which
+    zalo_says(client, gateway, "8509", "gặp cán bộ")
+    wait_for(lambda: any(f"Bạn đang có yêu cầu YC-{request['id']} chờ cán bộ" in t for t in zalo_texts(platform, "8509")))
+    assert [r["id"] for r in open_requests(client, gateway)] == [request["id"]]
     # staff may still answer (e.g. the next morning, within Zalo's window)
     assert staff(client, gateway, request["id"], "reply", "Chào bạn, sáng nay mình trả lời nhé").status_code == 200
