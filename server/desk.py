@@ -172,11 +172,10 @@ class Desk:
         channel, user = split_sender(sender)
         owner = await self._db(desk.owner_of, sender) or {}
         last, sent = owner.get("last_citizen_at") or citizen_at or 0.0, owner.get("replies_since") or 0
-        if channel == "zalo" and "zalo" in self.gateway.channels:
-            local = self.gateway.db.query("SELECT last_inbound, replies FROM zalo_window WHERE user_id = ?", (user,))
-            if local and local[0]["last_inbound"] >= last:
-                sent = local[0]["replies"] if local[0]["last_inbound"] > last else max(sent, local[0]["replies"])
-                last = local[0]["last_inbound"]
+        local = self.gateway.channels["zalo"].window.state(user) if channel == "zalo" and "zalo" in self.gateway.channels else None
+        if local and local[0] >= last:  # this worker saw a later message, or counted more replies
+            sent = local[1] if local[0] > last else max(sent, local[1])
+            last = local[0]
         if channel in ("zalo", "facebook") and channel not in self.gateway.channels:
             return delivery.refused("channel_off", f"kênh {channel} chưa bật trên máy chủ này"), last, sent
         verdict = delivery.check(channel, last or None, sent, time.time(), human=human,

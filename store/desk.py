@@ -189,9 +189,11 @@ def requests(engine: sa.engine.Engine, status: Optional[str], now: float, limit:
              only: Optional[int] = None) -> List[Dict[str, Any]]:
     """Requests (or the one numbered `only`) with their owner and waiting time (seconds since the
     oldest citizen message no staff has answered; 0 when staff spoke last), the longest wait first."""
+    # open ones: the oldest first (they wait longest); the others: the latest first
+    order = handoffs.c.id if status == OPEN else handoffs.c.id.desc()
     query = (sa.select(handoffs, owners.c.owner, owners.c.waiting_since, owners.c.last_citizen_at)
              .select_from(handoffs.outerjoin(owners, (owners.c.handoff_id == handoffs.c.id)))
-             .order_by(handoffs.c.id.desc()).limit(limit))
+             .order_by(order).limit(limit))
     if only is not None:
         query = query.where(handoffs.c.id == only)
     else:

@@ -124,7 +124,7 @@ def _refused(exc: desk.Refused) -> JSONResponse:
 
 @router.get("/handoffs", response_model=List[Handoff], responses=ERRORS,
             summary="Requests to talk to a person, the longest wait first")
-def list_handoffs(request: Request, status: str = Query("open", regex="^(open|released|closed|all)$"),
+def list_handoffs(request: Request, status: str = Query("open", pattern="^(open|released|closed|all)$"),
                   caller: auth.Caller = Depends(auth.from_token)) -> Any:
     engine = auth.engine(request)
     rows = desk.requests(engine, None if status == "all" else status, time.time())
