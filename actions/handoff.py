@@ -20,9 +20,9 @@ def transcript(tracker: Tracker) -> List[Dict[str, str]]:
     lines = []
     for event in tracker.events:
         if event.get("event") == "user" and event.get("text"):
-            lines.append({"from": "citizen", "text": event["text"]})
+            lines.append({"from": "citizen", "text": event["text"], "at": event.get("timestamp")})
         elif event.get("event") == "bot" and event.get("text"):
-            lines.append({"from": "bot", "text": event["text"]})
+            lines.append({"from": "bot", "text": event["text"], "at": event.get("timestamp")})
     return lines[-TRANSCRIPT_TURNS:]
 
 

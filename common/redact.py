@@ -39,6 +39,19 @@ def redact(text: str) -> str:
     return text
 
 
+# "gọi lại 0912 345 678": a contact given on purpose for a call-back, the one number kept unmasked
+CALLBACK = re.compile(r"^\s*(?:xin\s+|hãy\s+|vui\s+lòng\s+)?(?:gọi\s+lại|goi\s+lai|liên\s+hệ\s+lại|lien\s+he\s+lai)\b", re.IGNORECASE)
+
+
+def callback_contact(text: str) -> str | None:
+    """The phone number or email in a message that starts by asking for a call-back ("gọi lại
+    0912 345 678", "liên hệ lại an@example.vn"); None for any other message."""
+    if not text or not CALLBACK.match(text):
+        return None
+    found = PHONE.search(text) or EMAIL.search(text)
+    return found.group(0).strip() if found else None
+
+
 def redact_with_flag(text: str) -> tuple[str, bool]:
     """(the masked text, whether anything was masked)."""
     masked = redact(text)

@@ -142,6 +142,16 @@ class Settings(BaseSettings):
     # transcripts older than this are deleted (`dvc-bot privacy purge`, daily under `dvc-bot serve`)
     data_retention_days: int = 90
 
+    # the staff console (README "Staff console"): when staff answer handed-over conversations,
+    # Vietnam time; outside these hours the bot says when someone will answer and keeps helping
+    office_hours: str = "mon-fri 07:30-11:30 13:30-17:00"  # OFFICE_HOURS (common/office_hours.py)
+    office_closed_days: str = ""  # OFFICE_CLOSED_DAYS: public holidays, "2026-01-01,2026-04-30"
+    # Messenger: a person's reply 24 h to 7 days after the citizen's last message goes out with the
+    # HUMAN_AGENT tag only when this is on (it needs Meta's App Review approval)
+    messenger_human_agent: bool = False
+    staff_session_hours: float = 12.0  # a console login lasts this long
+    staff_poll_s: float = 1.0  # how often a gateway looks for staff replies to its connected widgets
+
     class Config:
         env_prefix = ""
         case_sensitive = False
@@ -193,6 +203,11 @@ class Settings(BaseSettings):
             "log_salt": {"env": ["LOG_SALT"]},
             "report_days": {"env": ["REPORT_DAYS"]},
             "data_retention_days": {"env": ["DATA_RETENTION_DAYS"]},
+            "office_hours": {"env": ["OFFICE_HOURS"]},
+            "office_closed_days": {"env": ["OFFICE_CLOSED_DAYS"]},
+            "messenger_human_agent": {"env": ["MESSENGER_HUMAN_AGENT"]},
+            "staff_session_hours": {"env": ["STAFF_SESSION_HOURS"]},
+            "staff_poll_s": {"env": ["STAFF_POLL_S"]},
         }
 
     @validator("embedding_backend")
@@ -232,11 +247,38 @@ class Settings(BaseSettings):
             raise ValueError(f"must be a number of days, at least 1, not {value}")
         return value
 
+    @validator("office_hours")
+    def _office_hours(cls, value: str) -> str:  # noqa: N805
+        from common.office_hours import Schedule
+
+        Schedule.parse(value)  # raises ValueError with the reason
+        return value
+
+    @validator("office_closed_days")
+    def _office_closed_days(cls, value: str) -> str:  # noqa: N805
+        from common.office_hours import Schedule
+
+        Schedule.parse("always", value)
+        return value
+
+    @validator("staff_session_hours", "staff_poll_s")
+    def _positive(cls, value: float) -> float:  # noqa: N805
+        if value <= 0:
+            raise ValueError(f"must be more than 0, not {value}")
+        return value
+
     @validator("workers")
     def _workers(cls, value: int) -> int:  # noqa: N805
         if not 1 <= value <= 64:
             raise ValueError(f"must be a number of workers from 1 to 64, not {value}")
         return value
+
+    @property
+    def office(self):
+        """The office hours as a common.office_hours.Schedule."""
+        from common.office_hours import Schedule
+
+        return Schedule.parse(self.office_hours, self.office_closed_days)
 
     @property
     def rasa_base_url(self) -> str:

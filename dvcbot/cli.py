@@ -221,6 +221,50 @@ def cmd_db(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_staff(args: argparse.Namespace) -> int:
+    """Staff accounts of the console (/staff/login); the admin signs in with STAFF_TOKEN."""
+    import getpass
+
+    from common.settings import get_settings
+    from store import staff
+    from store.db import engine_for
+
+    engine = engine_for(get_settings().db_url)
+    if args.staff_command == "list":
+        for user in staff.list_users(engine):
+            print(f"{user['username']:<24} {'active' if user['active'] else 'disabled':<9} {user['display_name']}")
+        return 0
+    if args.staff_command in ("disable", "enable"):
+        if not staff.set_active(engine, args.username, args.staff_command == "enable"):
+            print(f"no staff account {args.username!r}", file=sys.stderr)
+            return 1
+        staff.audit(engine, "cli", f"account_{args.staff_command}d", f"user:{args.username}")
+        print(f"{args.username}: {args.staff_command}d")
+        return 0
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            print("the passwords differ", file=sys.stderr)
+            return 1
+    try:
+        if args.staff_command == "add":
+            name = staff.add_user(engine, args.username, password, args.name or "")
+            staff.audit(engine, "cli", "account_added", f"user:{name}")
+            print(f"{name}: added; sign in at /staff/login")
+        elif staff.set_password(engine, args.username, password):
+            staff.audit(engine, "cli", "password_changed", f"user:{args.username}")
+            print(f"{args.username}: password changed (their sessions ended)")
+        else:
+            print(f"no staff account {args.username!r}", file=sys.stderr)
+            return 1
+    except staff.BadAccount as exc:
+        print(f"dvc-bot staff: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     import datetime as dt
 
@@ -365,6 +409,23 @@ def build_parser() -> argparse.ArgumentParser:
     q = psub.add_parser("erase", help="delete everything stored about one citizen")
     q.add_argument("--user", required=True, metavar="CHANNEL:ID", help="e.g. web:abc, zalo:123, facebook:456")
     q.set_defaults(func=cmd_privacy)
+
+    p = sub.add_parser("staff", help="staff accounts of the console (/staff/login)")
+    ssub = p.add_subparsers(dest="staff_command", required=True)
+    q = ssub.add_parser("add", help="a new account (asks for the password)")
+    q.add_argument("username")
+    q.add_argument("--name", help="the person's name, shown in the console")
+    q.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    q.set_defaults(func=cmd_staff)
+    q = ssub.add_parser("passwd", help="set a new password (ends the account's sessions)")
+    q.add_argument("username")
+    q.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    q.set_defaults(func=cmd_staff)
+    for name, what in (("disable", "stop an account (its sessions end at once)"), ("enable", "allow a disabled account again")):
+        q = ssub.add_parser(name, help=what)
+        q.add_argument("username")
+        q.set_defaults(func=cmd_staff)
+    ssub.add_parser("list", help="the accounts").set_defaults(func=cmd_staff)
 
     p = sub.add_parser("serve", help="run Rasa, the action server and the gateway (WORKERS=N for N workers)")
     p.set_defaults(func=cmd_serve)

@@ -18,10 +18,11 @@ class Inbound:
     text: str = ""  # text or quick-reply/postback payload
     at: float = 0.0  # epoch seconds of the citizen's action (0: unknown)
     masked: bool = False  # personal numbers were masked out of `text` (common.redact) on arrival
+    contact: str = ""  # a call-back contact the citizen gave on purpose (common.redact.callback_contact)
 
     def to_dict(self) -> Dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: Dict[str, Any]) -> "Inbound":
-        return cls(**{k: data[k] for k in ("channel", "user", "kind", "text", "at", "masked") if k in data})
+        return cls(**{k: data[k] for k in ("channel", "user", "kind", "text", "at", "masked", "contact") if k in data})

@@ -4,7 +4,7 @@ the inbox of acknowledged events, de-duplication, rate limiting and background w
 
 Webhooks only check, de-duplicate and record an event (`accept`), then answer 200; the turn
 runs in the background (`_process`): rate limit, normalisation, Rasa, the channel's renderer,
-the outbox.
+the outbox. A conversation handed over to staff skips Rasa while staff own it (server/desk.py).
 
 Personal numbers (CCCD/CMND, phone, email, bank account: common.redact) are masked out of the
 citizen's text at the edge, right after normalisation and before anything stores it (the inbox,
@@ -17,16 +17,17 @@ import asyncio
 import json
 import logging
 import time
-from typing import Dict, List, Optional, Protocol
+from typing import Callable, Dict, List, Optional, Protocol
 
 import httpx
 
 from common.logs import conversation_id_for, fields
-from common.redact import redact_with_flag
+from common.redact import callback_contact, redact_with_flag
 from common.settings import Settings
 from knowledge.normalize import normalize_text
 from server import texts
 from server.conversation import handle_turn
+from server.desk import Desk
 from server.dedup import DedupStore, make_dedup
 from server.events import FOLLOW, MAX_TEXT, TEXT, UNFOLLOW, Inbound
 from server.outbox import Outbox
@@ -60,14 +61,8 @@ class Channel(Protocol):
     def resolve(self, user: str, text: str) -> str:
         """Map a channel-specific answer (e.g. a number for a Zalo button) to what Rasa gets."""
 
-    async def send(self, user: str, replies: List[Reply]) -> None:
-        """Render and hand the replies to the outbox.
-
-Personal numbers (CCCD/CMND, phone, email, bank account: common.redact) are masked out of the
-citizen's text at the edge, right after normalisation and before anything stores it (the inbox,
-Rasa's tracker store, the actions' records). A turn whose text was masked gets
-`texts.PRIVACY_NOTICE` once per conversation (keyed by the conversation's pseudonym in the
-de-duplication store: shared through Redis by several workers, for DEDUP_TTL_S)."""
+    async def send(self, user: str, replies: List[Reply]) -> int:
+        """Render and hand the replies to the outbox; returns how many messages."""
 
 
 class Gateway:
@@ -92,7 +87,9 @@ class Gateway:
             retry_base_s=settings.outbox_retry_base_s, max_attempts=settings.outbox_max_attempts,
             poll_s=settings.outbox_poll_s, on_failure=self.metrics.send_failed,
         )
+        self.desk = Desk(self)
         self._worker: Optional[asyncio.Task] = None
+        self._desk_worker: Optional[asyncio.Task] = None
         self._warmer: Optional[asyncio.Task] = None
         self.warm_up = WarmUp(self.rasa, settings.rasa_timeout_s, settings.worker_id)
         self._setup_channels()
@@ -121,6 +118,7 @@ class Gateway:
         else:
             self.warm_up.ready.set()
         self._worker = loop.create_task(self.outbox.run())
+        self._desk_worker = loop.create_task(self.desk.run())
         self._resume_inbox()
 
     @property
@@ -136,12 +134,13 @@ class Gateway:
             except asyncio.CancelledError:
                 pass
         await self.work.drain(timeout_s=self.settings.shutdown_grace_s)
-        if self._worker:
-            self._worker.cancel()
-            try:
-                await self._worker
-            except asyncio.CancelledError:
-                pass
+        for task in (self._worker, self._desk_worker):
+            if task:
+                task.cancel()
+                try:
+                    await task
+                except asyncio.CancelledError:
+                    pass
         await self.http.aclose()
         await self.rasa.close()
         self.db.close()
@@ -163,7 +162,8 @@ class Gateway:
             return "stale"
         if not self.dedup.first_time(f"{event.channel}:{dedup_key}"):
             return "duplicate"
-        if event.kind == TEXT:  # masked before the inbox keeps it
+        if event.kind == TEXT:  # masked before the inbox keeps it (a call-back contact aside)
+            event.contact = callback_contact(normalize_text(event.text)) or ""
             event.text, masked = private_text(event.text)
             event.masked = event.masked or masked
         cursor = self.db.execute(
@@ -197,7 +197,9 @@ class Gateway:
             return
         replies = await self.replies_for(event, channel)
         if replies:
-            await channel.send(event.user, replies)
+            sent = await channel.send(event.user, replies)
+            if event.channel == "zalo":
+                await self.desk.note_sent(f"zalo:{event.user}", sent)
 
     async def replies_for(self, event: Inbound, channel: Channel) -> List[Reply]:
         sender = f"{RASA_SENDER_PREFIX[event.channel]}:{event.user}"
@@ -215,9 +217,19 @@ class Gateway:
             return []
         if units(text) > MAX_TEXT:
             return [Reply(text=texts.TOO_LONG)]
-        text = channel.resolve(event.user, text)
-        replies = await self.rasa_turn(sender, text, event.channel)
-        return self._with_notice(sender, replies, masked or event.masked)
+        return await self._turn(sender, text, event.channel, masked or event.masked, event.contact,
+                                event.at or time.time(), resolve=lambda t: channel.resolve(event.user, t))
+
+    async def _turn(self, sender: str, text: str, channel: str, masked: bool, contact: str, at: float,
+                    resolve: Callable[[str], str] = lambda text: text) -> List[Reply]:
+        """A citizen's text: to the staff thread while staff own the conversation, else to Rasa."""
+        owner = await self.desk.lookup(sender)
+        held = await self.desk.hold(owner, text, contact, at)
+        if held is not None:
+            return held
+        replies = await self.rasa_turn(sender, resolve(text), channel)
+        replies = await self.desk.after_turn(owner, sender, replies, at)
+        return self._with_notice(sender, replies, masked)
 
     async def rasa_turn(self, sender: str, text: str, channel: str) -> List[Reply]:
         """One turn through Rasa; at most TURN_CONCURRENCY at once, the others wait here (a
@@ -258,13 +270,13 @@ class Gateway:
     async def web_turn(self, sender: str, text: str, channel: str = "web") -> List[Reply]:
         """A turn for the website: same text normalisation and limits as the platforms; the
         caller returns the replies itself."""
+        contact = callback_contact(normalize_text(text)) or ""
         text, masked = private_text(text)
         if not text:
             return []
         if units(text) > MAX_TEXT:
             return [Reply(text=texts.TOO_LONG)]
-        replies = await self.rasa_turn(f"web:{sender}", text, channel)
-        return self._with_notice(f"web:{sender}", replies, masked)
+        return await self._turn(f"web:{sender}", text, channel, masked, contact, time.time())
 
     def _with_notice(self, sender: str, replies: List[Reply], masked: bool) -> List[Reply]:
         """The replies, plus the privacy notice on the first masked turn of a conversation (after

@@ -41,6 +41,7 @@ def create_api(settings: Settings) -> FastAPI:
         gateway = Gateway(settings, metrics=metrics)
         app.state.gateway = gateway
         app.state.rasa = gateway.rasa
+        gateway.desk.attach(getattr(app.state, "sio", None))  # staff replies to widgets (socket.io)
         await gateway.start()
         try:
             yield
@@ -58,6 +59,14 @@ def create_api(settings: Settings) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     for module in (web, zalo, facebook, widget, staff):
         app.include_router(module.router)
+
+    async def database_unavailable(request, exc) -> JSONResponse:  # the staff pages and API, the report
+        return JSONResponse({"detail": "the database is unavailable; try again in a moment"}, status_code=503)
+
+    from store.records import UNAVAILABLE
+
+    for kind in UNAVAILABLE:
+        app.add_exception_handler(kind, database_unavailable)
 
     @app.get("/health", tags=["ops"], summary="Readiness: model loaded, actions up, warmed up (server/warmup.py)")
     async def health() -> JSONResponse:
@@ -87,6 +96,7 @@ def create_app(settings: Optional[Settings] = None) -> Any:
     configure_logging(settings.log_format)
     api = create_api(settings)
     sio = socketio_channel.build(lambda: api.state.gateway, settings)
+    api.state.sio = sio
     asgi = socketio.ASGIApp(sio, other_asgi_app=api, socketio_path="socket.io")
     asgi.api = api  # the FastAPI app, for introspection
     return asgi

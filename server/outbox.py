@@ -64,12 +64,16 @@ class Outbox:
         """Persist the messages of one turn, then send them (in order)."""
         if not messages:
             return
+        self.enqueue(channel, recipient, messages)
+        await self.flush(channel, recipient)
+
+    def enqueue(self, channel: str, recipient: str, messages: List[Dict[str, Any]]) -> None:
+        """Persist messages to send; `flush` (or the retry worker) sends them."""
         now = self.clock()
         self.db.executemany(
             "INSERT INTO outbox (channel, recipient, message, next_at, created_at) VALUES (?, ?, ?, ?, ?)",
             [(channel, recipient, json.dumps(m, ensure_ascii=False), now, now) for m in messages],
         )
-        await self.flush(channel, recipient)
 
     # -- sending -------------------------------------------------------------------------
     async def flush(self, channel: str, recipient: str) -> None:

@@ -7,7 +7,7 @@ import html
 import io
 from typing import Any, Dict, List, Optional
 
-from store.report import SHARE_OUTCOMES
+from store.report import SHARE_OUTCOMES, duration
 
 OUTCOME_LABELS = {
     "answered": "Trả lời được", "fallback": "Chưa trả lời được", "handoff": "Chuyển cán bộ",
@@ -132,6 +132,15 @@ def render_html(report: Dict[str, Any]) -> str:
     unanswered = turns.get("unanswered") or []
     parts.append(_table(["Số lần", "Câu hỏi", "Lý do", "Lần cuối"], [[r["count"], r["question"], r["reason"], r["last"]] for r in unanswered])
                  if unanswered else "<p>Không có.</p>")
+
+    staff = report["staff"]
+    parts.append("<h2>Cán bộ xử lý</h2>")
+    parts.append(_table(["", "Đã xử lý", "Tổng", "Tỉ lệ"], [
+        ["Yêu cầu gặp cán bộ (trả lại trợ lý ảo hoặc đóng)", staff["handled"], staff["requests"], _pct(staff["handled_rate"])],
+        ["Góp ý 👎 (đã trả lời hoặc đánh dấu)", staff["feedback_handled"], staff["feedback_items"], _pct(staff["feedback_handled_rate"])],
+    ]))
+    parts.append(f"<p>Thời gian từ yêu cầu đến câu trả lời đầu tiên của cán bộ (trung vị): "
+                 f"{_e(duration(staff['median_first_response_s'], vi=True))}, trên {staff['answered']} yêu cầu đã được trả lời.</p>")
 
     parts.append(f"<h2>Yêu cầu gặp cán bộ đang mở ({len(handoffs)})</h2>")
     parts.append(_table(["Mã", "Lúc", "Số ngày", "Kênh", "Cuộc trò chuyện", "Nội dung"],

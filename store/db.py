@@ -37,6 +37,9 @@ feedback = sa.Table(
     sa.Column("question", sa.Text),
     sa.Column("answer_id", sa.String(128)),  # document or procedure id of the rated answer
     sa.Column("topic", sa.String(32)),
+    # staff handled a 👎 or a comment (migration 4; epoch seconds, the staff member's name)
+    sa.Column("handled_at", sa.Float),
+    sa.Column("handled_by", sa.String(64)),
 )
 
 handoffs = sa.Table(
@@ -45,7 +48,13 @@ handoffs = sa.Table(
     *_conversation_columns(),
     sa.Column("reason", sa.Text),
     sa.Column("transcript", sa.JSON, nullable=False),
-    sa.Column("status", sa.String(16), nullable=False, server_default="open"),
+    sa.Column("status", sa.String(16), nullable=False, server_default="open"),  # store/desk.py
+    # migration 4: a call-back contact the citizen gave on purpose (the one personal number kept
+    # unmasked), the first staff reply and who handled the request (epoch seconds)
+    sa.Column("contact", sa.String(200)),
+    sa.Column("first_response_at", sa.Float),
+    sa.Column("handled_at", sa.Float),
+    sa.Column("handled_by", sa.String(64)),
 )
 
 # indexes (created by migrations 2 and 3; declared here so `create_all` makes the same schema)
@@ -53,6 +62,75 @@ sa.Index("ix_handoffs_status", handoffs.c.status)
 sa.Index("ix_feedback_created_at", feedback.c.created_at)
 sa.Index("ux_feedback_ref", feedback.c.ref, unique=True)
 sa.Index("ux_handoffs_ref", handoffs.c.ref, unique=True)
+
+# -- the staff desk (migration 4; store/desk.py, store/staff.py). Times are epoch seconds. --
+conversation_owner = sa.Table(
+    "conversation_owner",
+    metadata,
+    sa.Column("conversation_id", sa.String(128), primary_key=True),  # the Rasa sender id
+    sa.Column("channel", sa.String(32), nullable=False),
+    sa.Column("owner", sa.String(16), nullable=False),  # bot | waiting | staff
+    sa.Column("handoff_id", sa.Integer),  # the open request (None once back with the bot)
+    sa.Column("since", sa.Float, nullable=False),  # owner since
+    sa.Column("waiting_since", sa.Float),  # the oldest citizen message no staff has answered yet
+    sa.Column("told", sa.String(16)),  # what the citizen was last told: "held" (a person will answer) | "later"
+    sa.Column("last_citizen_at", sa.Float),  # the citizen's last message (the channels' reply windows)
+    sa.Column("replies_since", sa.Integer, nullable=False, server_default="0"),  # messages sent since then
+)
+
+desk_messages = sa.Table(
+    "desk_messages",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("conversation_id", sa.String(128), nullable=False, index=True),
+    sa.Column("channel", sa.String(32), nullable=False),
+    sa.Column("handoff_id", sa.Integer, index=True),
+    sa.Column("feedback_id", sa.Integer, index=True),
+    sa.Column("author", sa.String(16), nullable=False),  # citizen | bot | staff
+    sa.Column("staff", sa.String(64)),  # who wrote a staff message
+    sa.Column("text", sa.Text, nullable=False),  # personal numbers masked (common.redact)
+    # staff and gateway messages: outbox (handed to Zalo/Messenger's outbox) | delivered (a
+    # widget showed it) | waiting (kept for the widget's next connection) | refused (+ reason)
+    sa.Column("delivery", sa.String(16)),
+    sa.Column("reason", sa.Text),
+)
+sa.Index("ix_desk_messages_delivery", desk_messages.c.delivery)
+
+staff_users = sa.Table(
+    "staff_users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("username", sa.String(64), nullable=False, unique=True),
+    sa.Column("display_name", sa.String(128), nullable=False, server_default=""),
+    sa.Column("password_hash", sa.String(256), nullable=False),  # scrypt, store/staff.py
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+staff_sessions = sa.Table(
+    "staff_sessions",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),  # SHA-256 of the cookie, never the cookie
+    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),  # admin (STAFF_TOKEN) | staff
+    sa.Column("admin_key", sa.String(64)),  # admin sessions: fingerprint of the STAFF_TOKEN they used
+    sa.Column("csrf", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
+)
+
+staff_audit = sa.Table(
+    "staff_audit",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),  # a username, "admin" (STAFF_TOKEN), "citizen", "cli"
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("target", sa.String(64), nullable=False, server_default=""),  # "handoff:12", "feedback:3", "user:lan"
+    sa.Column("detail", sa.Text, nullable=False, server_default=""),  # never a citizen's text
+)
+sa.Index("ix_staff_audit_at", staff_audit.c.at)
 
 schema_version = sa.Table(
     "dvc_schema_version",

@@ -19,7 +19,8 @@ from typing import Callable, Iterator, List, Tuple
 
 import sqlalchemy as sa
 
-from store.db import feedback, handoffs, schema_version, sqlite_path
+from store.db import (conversation_owner, desk_messages, feedback, handoffs, schema_version, sqlite_path,
+                      staff_audit, staff_sessions, staff_users)
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +65,22 @@ def _v3(conn: sa.engine.Connection) -> None:
         create_index(conn, table, f"ux_{table.name}_ref")
 
 
+def _v4(conn: sa.engine.Connection) -> None:
+    """The staff desk: conversation ownership, the staff thread, accounts, sessions, the audit;
+    handled marks on feedback and handoffs."""
+    for table in (conversation_owner, desk_messages, staff_users, staff_sessions, staff_audit):
+        table.create(conn, checkfirst=True)
+    for table, names in ((handoffs, ("contact", "first_response_at", "handled_at", "handled_by")),
+                         (feedback, ("handled_at", "handled_by"))):
+        for name in names:
+            add_column(conn, table.name, sa.Column(name, table.c[name].type))
+
+
 MIGRATIONS: List[Migration] = [
     (1, "feedback and handoffs tables", _v1),
     (2, "indexes for the staff report", _v2),
     (3, "unique ref for spooled writes", _v3),
+    (4, "staff desk: ownership, thread, accounts, audit", _v4),
 ]
 
 

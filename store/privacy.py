@@ -1,13 +1,15 @@
-"""Personal data in the database (Rasa's `events`, our `feedback` and `handoffs`): retention,
-and export or erasure for one citizen.
+"""Personal data in the database (Rasa's `events`, our `feedback` and `handoffs`, the staff
+desk's thread and ownership): retention, and export or erasure for one citizen.
 
 Retention (`purge`, DATA_RETENTION_DAYS): older than the limit,
 - conversation events (Rasa's tracker store, `events`) are deleted;
 - feedback rows are kept for the staff report's counts (rating, topic, answer id, day), but their
   question is removed, a comment is replaced by `REMOVED_COMMENT` (still counted as a comment)
   and the sender id by `PURGED`;
-- handoff requests are kept (id, day, channel, status: the report lists the open ones) without
-  reason, transcript or sender id.
+- handoff requests are kept (id, day, channel, status, the staff handling times: the report
+  counts them) without reason, transcript, call-back contact or sender id;
+- the staff desk's thread (`desk_messages`) and conversation ownership rows are deleted;
+  expired console sessions too. The staff audit holds no citizen data and is kept.
 The report's ratings, comments and handoff counts are therefore unchanged by a purge, for any
 period. Its turn counts come from `events`: they cover the retention period only (the default
 report period, REPORT_DAYS=30, is within the default limit, 90 days).
@@ -24,7 +26,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import sqlalchemy as sa
 
-from store.db import feedback, handoffs
+from store.db import conversation_owner, desk_messages, feedback, handoffs, staff_sessions
 from store.outcomes import WARM_UP_SENDER
 
 PURGED = "purged"
@@ -77,7 +79,7 @@ def purge(engine: sa.engine.Engine, days: int, now: Optional[dt.datetime] = None
     """Apply the retention limit (see the module's docstring); returns what was done, by kind."""
     limit = cutoff(days, now)
     before = _db_time(engine, limit)
-    done = {"events_deleted": 0, "feedback_anonymised": 0, "handoffs_anonymised": 0}
+    done = {"events_deleted": 0, "feedback_anonymised": 0, "handoffs_anonymised": 0, "desk_messages_deleted": 0}
     with engine.begin() as conn:
         if _has_table(conn, "events"):
             done["events_deleted"] = conn.execute(EVENTS.delete().where(EVENTS.c.timestamp < limit.timestamp())).rowcount
@@ -90,7 +92,11 @@ def purge(engine: sa.engine.Engine, days: int, now: Optional[dt.datetime] = None
         if _has_table(conn, handoffs.name):
             old = (handoffs.c.created_at < before) & (handoffs.c.conversation_id != PURGED)
             done["handoffs_anonymised"] = conn.execute(
-                handoffs.update().where(old).values(reason="", transcript=[], conversation_id=PURGED)).rowcount
+                handoffs.update().where(old).values(reason="", transcript=[], contact=None, conversation_id=PURGED)).rowcount
+        if _has_table(conn, desk_messages.name):
+            done["desk_messages_deleted"] = conn.execute(desk_messages.delete().where(desk_messages.c.at < limit.timestamp())).rowcount
+            conn.execute(conversation_owner.delete().where(conversation_owner.c.since < limit.timestamp()))
+            conn.execute(staff_sessions.delete().where(staff_sessions.c.expires_at < limit.timestamp()))
     return done
 
 
@@ -103,7 +109,8 @@ def _row(row: Any) -> Dict[str, Any]:
 
 def export(engine: sa.engine.Engine, sender: str) -> Dict[str, List[Dict[str, Any]]]:
     """Everything these tables hold about the conversation `sender` (JSON-ready)."""
-    found: Dict[str, List[Dict[str, Any]]] = {"conversation_events": [], "feedback": [], "handoffs": []}
+    found: Dict[str, List[Dict[str, Any]]] = {"conversation_events": [], "feedback": [], "handoffs": [],
+                                              "desk_messages": [], "conversation_owner": []}
     with engine.connect() as conn:
         if _has_table(conn, "events"):
             query = sa.select(EVENTS.c.type_name, EVENTS.c.timestamp, EVENTS.c.data).where(EVENTS.c.sender_id == sender).order_by(EVENTS.c.id)
@@ -114,20 +121,20 @@ def export(engine: sa.engine.Engine, sender: str) -> Dict[str, List[Dict[str, An
                     parsed = data
                 moment = dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).isoformat() if timestamp else None
                 found["conversation_events"].append({"type": type_name, "at": moment, "data": parsed})
-        for name, table in (("feedback", feedback), ("handoffs", handoffs)):
+        for table in (feedback, handoffs, desk_messages, conversation_owner):
             if _has_table(conn, table.name):
-                rows = conn.execute(sa.select(table).where(table.c.conversation_id == sender).order_by(table.c.id))
-                found[name] = [_row(r) for r in rows]
+                rows = conn.execute(sa.select(table).where(table.c.conversation_id == sender).order_by(*table.primary_key.columns))
+                found[table.name] = [_row(r) for r in rows]
     return found
 
 
 def erase(engine: sa.engine.Engine, sender: str) -> Dict[str, int]:
     """Delete every row about the conversation `sender`; returns how many, by table."""
-    deleted = {"events": 0, "feedback": 0, "handoffs": 0}
+    deleted = {"events": 0, "feedback": 0, "handoffs": 0, "desk_messages": 0, "conversation_owner": 0}
     with engine.begin() as conn:
         if _has_table(conn, "events"):
             deleted["events"] = conn.execute(EVENTS.delete().where(EVENTS.c.sender_id == sender)).rowcount
-        for table in (feedback, handoffs):
+        for table in (feedback, handoffs, desk_messages, conversation_owner):
             if _has_table(conn, table.name):
                 deleted[table.name] = conn.execute(table.delete().where(table.c.conversation_id == sender)).rowcount
     return deleted

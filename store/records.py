@@ -107,7 +107,8 @@ def attach_comment(feedback_id: int, comment: str, engine: Optional[sa.engine.En
 
 def add_handoff(conversation_id: str, channel: str, reason: str, transcript: List[Dict[str, str]],
                 engine: Optional[sa.engine.Engine] = None, spool: Optional[Spool] = None) -> int:
-    clean = [{"from": m.get("from", ""), "text": redact(m.get("text", ""))} for m in transcript]
+    clean = [{"from": m.get("from", ""), "text": redact(m.get("text", "")), **({"at": m["at"]} if m.get("at") else {})}
+             for m in transcript]
     values = dict(conversation_id=conversation_id, channel=channel or "unknown", reason=redact(reason or ""), transcript=clean)
     return _insert("handoffs", values, engine, spool)
 

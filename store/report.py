@@ -6,7 +6,9 @@ Sources (read only):
   one; its outcome comes from the `{"dvc": {"outcome": ...}}` markers the bot attached
   (store.outcomes), or, for turns recorded before the markers existed, from the response and
   action names;
-- ratings and comments: table `feedback`; handoff requests: table `handoffs` (store.db).
+- ratings and comments: table `feedback`; handoff requests: table `handoffs` (store.db);
+- what staff did with them (store/desk.py): the share of requests and of 👎/comments handled,
+  and the median time from a request to the first staff reply.
 
 `build_report` returns a JSON-ready dict; `format_text` renders it for a terminal. Texts shown
 (unanswered questions, handoff reasons) go through common.redact again; conversations appear
@@ -17,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import statistics
 import unicodedata
 from collections import Counter, defaultdict
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
@@ -274,6 +277,53 @@ def open_handoffs(engine: sa.engine.Engine, pseudonym: Callable[[str], str], now
     return rows
 
 
+def summarise_staff(engine: sa.engine.Engine, start: dt.datetime, end: dt.datetime) -> Dict[str, Any]:
+    """Requests and 👎/comments received in the period: how many staff handled (a request
+    released to the bot or closed; a rating or comment replied to or marked handled), and the
+    median seconds from a request to the first staff reply."""
+    from store.db import feedback, handoffs
+
+    empty = {"requests": 0, "handled": 0, "handled_rate": None, "answered": 0, "median_first_response_s": None,
+             "feedback_items": 0, "feedback_handled": 0, "feedback_handled_rate": None}
+    if not _has_table(engine, "handoffs") or "first_response_at" not in {c["name"] for c in sa.inspect(engine).get_columns("handoffs")}:
+        return empty
+    within = lambda table: (table.c.created_at >= _db_time(engine, start), table.c.created_at <= _db_time(engine, end))  # noqa: E731
+    requests = sa.select(handoffs.c.created_at, handoffs.c.status, handoffs.c.first_response_at).where(
+        *within(handoffs), handoffs.c.status != "merged", ~handoffs.c.conversation_id.startswith(oc.WARM_UP_SENDER, autoescape=True))
+    items = sa.select(feedback.c.handled_at).where(
+        *within(feedback), (feedback.c.rating == "down") | (feedback.c.rating.is_(None) & feedback.c.comment.isnot(None)))
+    with engine.connect() as conn:
+        rows = conn.execute(requests).all()
+        handled_items = [handled_at for (handled_at,) in conn.execute(items)]
+    waits = []
+    for created, _, first in rows:
+        if first is not None and isinstance(created, dt.datetime):
+            created = created if created.tzinfo else created.replace(tzinfo=dt.timezone.utc)
+            waits.append(max(0.0, first - created.timestamp()))
+    handled = sum(status in ("released", "closed") for _, status, _ in rows)
+    done_items = sum(at is not None for at in handled_items)
+    return {
+        "requests": len(rows), "handled": handled, "handled_rate": _score(handled, len(rows)),
+        "answered": len(waits), "median_first_response_s": round(statistics.median(waits), 1) if waits else None,
+        "feedback_items": len(handled_items), "feedback_handled": done_items,
+        "feedback_handled_rate": _score(done_items, len(handled_items)),
+    }
+
+
+def duration(seconds: Optional[float], vi: bool = False) -> str:
+    """A wait for people: "—", "45 s", "12 min", "3 h 5 min", "2 d 4 h" (or in Vietnamese)."""
+    s, m, h, d = ("giây", "phút", "giờ", "ngày") if vi else ("s", "min", "h", "d")
+    if seconds is None:
+        return "—"
+    if seconds < 60:
+        return f"{seconds:.0f} {s}"
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes} {m}"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} {h} {minutes} {m}" if hours < 48 else f"{hours // 24} {d} {hours % 24} {h}"
+
+
 # -- the whole report --------------------------------------------------------------------
 def build_report(
     engine: sa.engine.Engine,
@@ -304,6 +354,7 @@ def build_report(
         "turns": turns,
         "satisfaction": summarise_feedback(engine, start, end),
         "open_handoffs": open_handoffs(engine, pseudonym, end),
+        "staff": summarise_staff(engine, start, end),
     }
     report["empty"] = not (turns.get("total") or report["satisfaction"]["ratings"] or report["satisfaction"]["comments"] or report["open_handoffs"])
     return report
@@ -351,6 +402,12 @@ def format_text(report: Dict[str, Any]) -> List[str]:
         lines.append("  none" if turns.get("available") else "  unavailable")
     for row in unanswered:
         lines.append(f"  {row['count']:>4}×  {row['question']}  [{row['reason']}, last {row['last']}]")
+    lines.append("")
+    staff = report["staff"]
+    lines.append("Staff")
+    lines.append(f"  requests handled (back to the bot or closed): {staff['handled']} of {staff['requests']} ({_pct(staff['handled_rate'])})")
+    lines.append(f"  median time to the first staff reply: {duration(staff['median_first_response_s'])} ({staff['answered']} answered)")
+    lines.append(f"  👎 and comments handled: {staff['feedback_handled']} of {staff['feedback_items']} ({_pct(staff['feedback_handled_rate'])})")
     lines.append("")
     handoffs = report["open_handoffs"]
     lines.append(f"Open handoff requests ({len(handoffs)})")

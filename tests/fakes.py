@@ -2,7 +2,8 @@
 
 - `FakePlatform`: Zalo OA API (message/cs, token refresh), Graph API (me/messages) and a Rasa
   REST channel that answers predictably. It records every request it gets and can be told to
-  fail (5xx, slow answers, token errors).
+  fail (5xx, slow answers, token errors). With `store_url` set, "gặp cán bộ" records a real
+  handoff request there, as the real action does (store.records, the action's own text).
 - `ServerThread`: runs an ASGI app under uvicorn in a thread (the gateway in fast tests).
 - signing helpers that build requests exactly as Zalo and Meta sign them.
 """
@@ -117,6 +118,8 @@ class FakePlatform:
         self.rasa_gate = threading.Event()
         self.rasa_gate.set()
         self.rasa_in_flight = self.rasa_max_in_flight = 0  # turns Rasa is working on at once
+        self.store_url: Optional[str] = None  # where "gặp cán bộ" records a handoff request
+        self.transcripts: Dict[str, List[Dict[str, Any]]] = {}  # sender -> what was said
         self.app = self._build()
 
     # what tests read
@@ -202,7 +205,13 @@ class FakePlatform:
                     await asyncio.sleep(0.01)
                 if self.rasa_delay_s:
                     await asyncio.sleep(self.rasa_delay_s)
-                return JSONResponse(rasa_answer(body["sender"], body["message"]))
+                said = self.transcripts.setdefault(body["sender"], [])
+                said.append({"from": "citizen", "text": body["message"], "at": time.time()})
+                answer = rasa_answer(body["sender"], body["message"])
+                if body["message"] in HANDOFF_WORDS and self.store_url:
+                    answer = await asyncio.to_thread(self._handoff, body)
+                said += [{"from": "bot", "text": m["text"], "at": time.time()} for m in answer if m.get("text")]
+                return JSONResponse(answer)
             finally:
                 with self.lock:
                     self.rasa_in_flight -= 1
@@ -222,7 +231,20 @@ class FakePlatform:
 
         return app
 
+    def _handoff(self, body: Dict[str, Any]) -> List[Dict[str, Any]]:
+        """What action_handoff does: a request in the store, its text and outcome marker."""
+        from actions.handoff import handoff_text
+        from store.db import engine_for
+        from store.records import add_handoff
 
+        sender = body["sender"]
+        request_id = add_handoff(sender, (body.get("metadata") or {}).get("channel", "unknown"), reason=body["message"],
+                                 transcript=self.transcripts.get(sender, []), engine=engine_for(self.store_url))
+        return [{"recipient_id": sender, "text": handoff_text(request_id)},
+                {"recipient_id": sender, "custom": {"dvc": {"outcome": "handoff", "handoff_id": request_id}}}]
+
+
+HANDOFF_WORDS = ("gặp cán bộ", "/ask_human")
 MARKED: Dict[str, List[Dict[str, Any]]] = {
     "/marked_answer": [
         {"text": "📌 Cấp thẻ căn cước\n⏱ 7 ngày làm việc."},

@@ -38,8 +38,10 @@ class FacebookChannel:
     def resolve(self, user: str, text: str) -> str:
         return text
 
-    async def send(self, user: str, replies: List[Reply]) -> None:
-        await self.gateway.outbox.deliver(self.name, user, messenger_render.render(replies))
+    async def send(self, user: str, replies: List[Reply]) -> int:
+        messages = messenger_render.render(replies)
+        await self.gateway.outbox.deliver(self.name, user, messages)
+        return len(messages)
 
 
 def parse_messaging(item: Dict[str, Any]) -> Optional[Tuple[Inbound, str]]:

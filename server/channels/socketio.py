@@ -5,6 +5,9 @@ channel, so rasa-webchat and other Rasa web widgets connect to the gateway:
 - client `user_uttered` {message, session_id, customData?} -> server `bot_uttered` {...} per
   message (shapes in server/render/webchat.py).
 
+A staff reply also arrives as `bot_uttered`, live or when the widget next confirms its session
+(server/desk.py); the widget keeps its session id in the browser's storage.
+
 python-socketio's AsyncServer runs as ASGI next to FastAPI (server/main.py)."""
 from __future__ import annotations
 
@@ -66,6 +69,11 @@ def build(get_gateway: Callable[[], Any], settings: Settings) -> socketio.AsyncS
         await sio.save_session(sid, {"session_id": session_id})
         await sio.enter_room(sid, session_id)
         await sio.emit("session_confirm", session_id, room=sid)
+        await get_gateway().desk.widget_connected(sid, session_id)  # staff replies kept while it was away
+
+    @sio.on("disconnect")
+    async def disconnect(sid: str, *reason: Any) -> None:
+        get_gateway().desk.widget_gone(sid)
 
     @sio.on("user_uttered")
     async def user_uttered(sid: str, data: Any) -> None:

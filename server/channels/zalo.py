@@ -52,10 +52,11 @@ class ZaloChannel:
     def resolve(self, user: str, text: str) -> str:
         return self.choices.resolve(user, text) or text
 
-    async def send(self, user: str, replies: List[Reply]) -> None:
+    async def send(self, user: str, replies: List[Reply]) -> int:
         messages, buttons = zalo_render.render(replies)
         self.choices.offer(user, buttons)
         await self.gateway.outbox.deliver(self.name, user, messages)
+        return len(messages)
 
 
 def parse_event(body: Dict[str, Any]) -> Optional[Tuple[Inbound, str]]:

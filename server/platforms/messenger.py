@@ -1,5 +1,9 @@
 """Messenger Send API: POST {FB_GRAPH_API_BASE}/me/messages?access_token=PAGE_TOKEN with
-{"recipient": {"id": PSID}, "messaging_type": "RESPONSE", "message": {...}}."""
+{"recipient": {"id": PSID}, "messaging_type": "RESPONSE", "message": {...}}.
+
+A staff reply allowed 24 h to 7 days after the citizen's last message (server/delivery.py) is
+stored in the outbox with `"_tag": "HUMAN_AGENT"` and sent as `"messaging_type": "MESSAGE_TAG",
+"tag": "HUMAN_AGENT"`; bot messages never carry that key."""
 from __future__ import annotations
 
 from typing import Any, Dict
@@ -13,6 +17,7 @@ from server.platforms.http import json_body, post
 # Graph error codes worth retrying: temporary errors, throttling, and token errors (an operator
 # can fix the token and restart; the outbox keeps the message until then)
 RETRYABLE_CODES = {1, 2, 4, 17, 32, 341, 613, 190}
+TAG_KEY = "_tag"  # in an outbox message: the message tag to send it with
 
 
 class GraphApi:
@@ -22,9 +27,12 @@ class GraphApi:
         self.http = http
 
     async def send(self, recipient: str, message: Dict[str, Any]) -> None:
+        message = dict(message)
+        tag = message.pop(TAG_KEY, None)
+        envelope = {"messaging_type": "MESSAGE_TAG", "tag": tag} if tag else {"messaging_type": "RESPONSE"}
         response = await post(
             self.http, self.url, params={"access_token": self.token},
-            json={"recipient": {"id": recipient}, "messaging_type": "RESPONSE", "message": message},
+            json={"recipient": {"id": recipient}, **envelope, "message": message},
         )
         if response.status_code == 200:
             return

@@ -58,6 +58,22 @@ class ReplyWindow:
             return False, f"{WINDOW_REPLIES} replies already sent since the user's last message"
         return True, ""
 
+    def state(self, user: str) -> Optional[Tuple[float, int]]:
+        """(the citizen's last message, replies sent since) as this worker knows them."""
+        rows = self.db.query("SELECT last_inbound, replies FROM zalo_window WHERE user_id = ?", (user,))
+        return (rows[0]["last_inbound"], rows[0]["replies"]) if rows else None
+
+    def adopt(self, user: str, last_inbound: float, replies: int) -> None:
+        """What the shared database knows (another worker may have received the citizen's
+        message): its window wins when newer; for the same message the larger count wins."""
+        self.db.execute(
+            "INSERT INTO zalo_window (user_id, last_inbound, replies) VALUES (?, ?, ?) "
+            "ON CONFLICT(user_id) DO UPDATE SET replies = CASE WHEN excluded.last_inbound > zalo_window.last_inbound "
+            "THEN excluded.replies ELSE MAX(zalo_window.replies, excluded.replies) END, "
+            "last_inbound = MAX(zalo_window.last_inbound, excluded.last_inbound)",
+            (user, last_inbound, replies),
+        )
+
     def note_sent(self, user: str) -> None:
         self.db.execute("UPDATE zalo_window SET replies = replies + 1 WHERE user_id = ?", (user,))
 

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from store import privacy, records
+from store import desk, privacy, records
 from store.db import engine_for, feedback, handoffs
 from store.report import build_report
 from tests.store.report_data import DAY, ROOT, action, bot, conversations, midday, user
@@ -63,6 +63,9 @@ def populate(url, now):
     records.attach_comment(old_down, "thiếu hướng dẫn sổ đỏ", engine=engine)
     old_handoff = records.add_handoff("web:ancient", "web", OLD_SECRET, [{"from": "citizen", "text": OLD_SECRET}], engine=engine)
     records.add_handoff("fb:5566778899", "facebook", "cho tôi gặp cán bộ", [{"from": "citizen", "text": "gặp cán bộ"}], engine=engine)
+    desk.claim(engine, "web:ancient", "web", old_handoff, now - OLD)
+    desk.note_citizen(engine, desk.owner_of(engine, "web:ancient"), OLD_SECRET, now - OLD + 1, contact="0912345678")
+    desk.add_staff_message(engine, "web:ancient", "web", "lan", "Chào bạn", now - OLD + 2, desk.KEPT, handoff_id=old_handoff)
     with engine.begin() as conn:
         conn.execute(feedback.update().where(feedback.c.id == recent).values(created_at=stored(engine, now)))
         conn.execute(feedback.update().where(feedback.c.id.in_([old_up, old_down])).values(created_at=stored(engine, now - OLD)))
@@ -82,7 +85,7 @@ def test_purge_deletes_old_conversations_and_keeps_the_report_counts(url):
     since_old = build_report(engine, since=(moment - dt.timedelta(days=120)).date(), now=moment)
 
     done = privacy.purge(engine, 90, now=moment)
-    assert done == {"events_deleted": 3, "feedback_anonymised": 2, "handoffs_anonymised": 1}
+    assert done == {"events_deleted": 3, "feedback_anonymised": 2, "handoffs_anonymised": 1, "desk_messages_deleted": 2}
     assert counts(build_report(engine, days=30, now=moment)) == counts(window)
     after = build_report(engine, since=(moment - dt.timedelta(days=120)).date(), now=moment)
     assert after["satisfaction"] == since_old["satisfaction"]  # ratings and comments, by topic and day
@@ -93,15 +96,18 @@ def test_purge_deletes_old_conversations_and_keeps_the_report_counts(url):
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT COUNT(*) FROM events WHERE sender_id = 'web:ancient'")).scalar_one() == 0
         assert conn.execute(sa.text("SELECT COUNT(*) FROM events WHERE sender_id = 'web:old'")).scalar_one() > 0  # 40 days: kept
-        text = " ".join(str(v) for t in ("feedback", "handoffs") for row in conn.execute(sa.text(f"SELECT * FROM {t}")) for v in row)
-    assert OLD_SECRET not in text and "web:ancient" not in text and "sổ đỏ" not in text
-    assert privacy.purge(engine, 90, now=moment) == {"events_deleted": 0, "feedback_anonymised": 0, "handoffs_anonymised": 0}
+        tables = ("feedback", "handoffs", "desk_messages", "conversation_owner")
+        text = " ".join(str(v) for t in tables for row in conn.execute(sa.text(f"SELECT * FROM {t}")) for v in row)
+    assert OLD_SECRET not in text and "web:ancient" not in text and "sổ đỏ" not in text and "0912345678" not in text
+    assert privacy.purge(engine, 90, now=moment) == {"events_deleted": 0, "feedback_anonymised": 0, "handoffs_anonymised": 0,
+                                                     "desk_messages_deleted": 0}
 
 
 def test_erase_removes_one_citizen_only(url):
     now = midday()
     engine = populate(url, now)
-    tables = (("events", "sender_id"), ("feedback", "conversation_id"), ("handoffs", "conversation_id"))
+    tables = (("events", "sender_id"), ("feedback", "conversation_id"), ("handoffs", "conversation_id"),
+              ("desk_messages", "conversation_id"), ("conversation_owner", "conversation_id"))
 
     def rows(sender):
         with engine.connect() as conn:
@@ -109,10 +115,12 @@ def test_erase_removes_one_citizen_only(url):
 
     others = {s: rows(s) for s in ("web:alice", "fb:5566778899", "web:bob")}
     exported = privacy.export(engine, "web:ancient")
-    assert len(exported["feedback"]) == 2 and len(exported["handoffs"]) == 1
+    assert len(exported["feedback"]) == 2 and len(exported["handoffs"]) == 1 and len(exported["desk_messages"]) == 2
+    assert exported["handoffs"][0]["contact"] == "0912345678" and exported["conversation_owner"][0]["owner"] == "staff"
     assert [e["data"]["text"] for e in exported["conversation_events"] if e["type"] == "user"] == [OLD_SECRET]
-    assert privacy.erase(engine, "web:ancient") == {"events": 3, "feedback": 2, "handoffs": 1}
-    assert rows("web:ancient") == {"events": 0, "feedback": 0, "handoffs": 0}
+    assert privacy.erase(engine, "web:ancient") == {"events": 3, "feedback": 2, "handoffs": 1, "desk_messages": 2,
+                                                    "conversation_owner": 1}
+    assert rows("web:ancient") == {"events": 0, "feedback": 0, "handoffs": 0, "desk_messages": 0, "conversation_owner": 0}
     assert {s: rows(s) for s in others} == others
     with engine.connect() as conn:
         for table, _ in tables:

@@ -160,3 +160,39 @@ def test_cli_text_json_and_html(db, tmp_path):
         assert CCCD not in output and PHONE not in output and EMAIL not in output
     bad = _cli(["--since", "yesterday"], path, tmp_path)
     assert bad.returncode == 2 and "--since" in bad.stderr
+
+
+def test_staff_handling_rate_and_median_time_to_first_reply(db):
+    """Requests and 👎/comments staff handled, and the median wait for a first staff reply."""
+    from store import desk
+    from store.records import add_feedback, add_handoff
+
+    _, engine, _ = db
+
+    def created(handoff_id):
+        return desk.epoch(desk.get_handoff(engine, handoff_id)["created_at"])
+
+    ids = {}
+    for minutes in (4, 10, 60):  # three requests, answered after 4, 10 and 60 minutes
+        sender = f"zalo:{minutes}"
+        ids[minutes] = add_handoff(sender, "zalo", "gặp cán bộ", [], engine=engine)
+        desk.claim(engine, sender, "zalo", ids[minutes], created(ids[minutes]))
+        desk.add_staff_message(engine, sender, "zalo", "lan", "Chào bạn", created(ids[minutes]) + minutes * 60, desk.OUTBOX,
+                               handoff_id=ids[minutes])
+    desk.give_back(engine, ids[4], "lan", created(ids[4]) + 3600, close=True)
+    desk.give_back(engine, ids[10], "lan", created(ids[10]) + 3600, close=False)
+    again = add_handoff("zalo:60", "zalo", "gặp cán bộ lần nữa", [], engine=engine)
+    assert desk.claim(engine, "zalo:60", "zalo", again, created(again)) == ids[60]  # merged into the open one: not counted
+    item = add_feedback("web:dan", "web", rating="down", comment="sai", engine=engine)
+    desk.mark_feedback_handled(engine, item, "lan", created(ids[4]))
+
+    staff = build_report(engine, days=30, pseudonym=pseudonym)["staff"]
+    # populate() holds 2 more requests (1 closed before the desk existed, 1 open) and 1 👎 with a comment
+    assert (staff["requests"], staff["handled"], staff["answered"]) == (5, 3, 3)
+    assert staff["handled_rate"] == round(3 / 5, 4) and staff["median_first_response_s"] == pytest.approx(600, abs=2)
+    assert (staff["feedback_items"], staff["feedback_handled"]) == (2, 1)
+    report = build_report(engine, days=30, pseudonym=pseudonym)
+    text = "\n".join(format_text(report))
+    assert "requests handled (back to the bot or closed): 3 of 5 (60%)" in text and "median time to the first staff reply: 10 min" in text
+    page = render_html(report)
+    assert "Cán bộ xử lý" in page and "10 phút" in page and "60%" in page

@@ -1,10 +1,11 @@
-"""Staff pages of the gateway: `GET /staff/report` (HTML with charts) and
-`GET /staff/report.json`, the same report as `dvc-bot report`.
+"""The staff report: `GET /staff/report` (HTML with charts) and `GET /staff/report.json`, the
+same report as `dvc-bot report`.
 
 They require STAFF_TOKEN, as `Authorization: Bearer <token>` or `?token=<token>` (compared in
-constant time; log lines mask `token=`). With STAFF_TOKEN unset they are off: 404, and one
-warning at start. A wrong or missing token gets 403. Nothing here is reachable by citizens
-without the token; the report holds no raw ids or personal numbers anyway."""
+constant time; log lines mask `token=`), or a console session (server/staff/auth.py). With
+STAFF_TOKEN unset they are off: 404, and one warning at start. A wrong or missing token gets 403.
+Nothing here is reachable by citizens without the token; the report holds no raw ids or personal
+numbers anyway."""
 from __future__ import annotations
 
 import datetime as dt
@@ -15,27 +16,18 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from server.security import tokens_equal
+from server.staff import auth
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/staff", tags=["staff"])
 
 
-def warn_if_disabled(settings) -> None:
-    if not settings.staff_token:
-        log.warning("staff pages disabled: set STAFF_TOKEN to enable /staff/report (they answer 404)")
-
-
 def _authorise(request: Request, token: Optional[str]) -> None:
-    expected = request.app.state.settings.staff_token
-    if not expected:
-        raise HTTPException(status_code=404, detail="Not Found")
-    given = token
-    header = request.headers.get("authorization") or ""
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        given = value.strip()
-    if not tokens_equal(given, expected):
+    expected = auth.enabled(request)
+    if auth.bearer(request) is None and tokens_equal(token, expected):
+        return  # ?token=
+    if auth.from_session(request) is None:
         raise HTTPException(status_code=403, detail="staff token required")
 
 
