@@ -28,6 +28,7 @@ SHARED_NAMES = frozenset({
     "so do so hong", "giay do", "bia do", "bia hong",
 })
 COVERAGE = 0.7  # share of the subject words a record must explain to be answered from
+SHORT_FOLLOW_UP = 3  # subject words in a follow-up that may keep the context when most are explained
 IDENTITY = 0.5  # ... and the share its name, aliases or example questions must explain
 
 
@@ -191,7 +192,10 @@ def follows_context(question: str, ctx: Context) -> bool:
     if not ctx.procedure or ctx.procedure not in default_matcher().procedures:
         return False
     asked = words(question)
-    return vocabulary().coverage(asked, ctx.procedure) >= 0.99
+    coverage = vocabulary().coverage(asked, ctx.procedure)
+    # a short follow-up that mostly fits ("có cần mang sổ bảo hiểm không?"): still this procedure,
+    # and what its record does not say is answered as such, not from another record
+    return coverage >= 0.99 or (len(asked.content) <= SHORT_FOLLOW_UP and coverage >= 0.6)
 
 
 def _enough_explained(asked: Words, record_id: str) -> bool:

@@ -200,3 +200,10 @@ def test_a_deadline_the_record_does_not_state_is_not_answered_with_another_line(
     assert a.kind == REFERRAL and "thời hạn phải làm" in a.text, (a.kind, a.text)
     # a deadline the record states leads the reply (khai sinh: 60 ngày)
     assert "60 ngày" in answer("sinh con xong trong bao lâu thì phải đi đăng ký khai sinh").text
+
+
+@pytest.mark.slow
+def test_a_short_follow_up_about_a_paper_stays_with_the_procedure_in_context():
+    first = answer("mình muốn hỏi vụ lãnh trợ cấp thất nghiệp")
+    again = answer("có phải mang theo sổ bảo hiểm không", first.context)
+    assert again.record_id == "tro-cap-that-nghiep" and again.aspects == ["documents"], (again.record_id, again.aspects)
