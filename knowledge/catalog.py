@@ -66,7 +66,19 @@ def load_procedures(directory: Path = PROCEDURES_DIR) -> Dict[str, Procedure]:
     for path in sorted(Path(directory).glob("*.yml")):
         proc = load_procedure_file(path)
         procedures[proc.id] = proc
+    _codes_from_registry(procedures)
     return procedures
+
+
+def _codes_from_registry(procedures: Dict[str, Procedure]) -> None:
+    """A record without its own `code` takes the national code of the registry entry that links
+    to it (the first, when a record covers several, e.g. passports at province and ministry)."""
+    from knowledge.registry import load_registry
+
+    for entry in load_registry():
+        proc = procedures.get(entry.record)
+        if proc is not None and not proc.code and entry.code:
+            proc.code = entry.code
 
 
 class ProcedureMatcher:
