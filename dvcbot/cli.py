@@ -6,6 +6,7 @@
     dvc-bot shell [--verbose]        interactive chat for staff (intent, confidence, sources)
     dvc-bot serve                    Rasa + action server + gateway, supervised
     dvc-bot knowledge check [--json] validate the knowledge base
+    dvc-bot knowledge import FILE [--dry-run] [--keep-curated] [--checked DAY]   load a procedure list
     dvc-bot index [--force]          build the retrieval index (skips when up to date)
     dvc-bot search [--json] [--k 3] QUERY   hybrid search over the knowledge
     dvc-bot finetune                 fine-tune the MiniLM (EMBEDDING_BACKEND=sentence-transformers only)
@@ -129,6 +130,39 @@ def cmd_knowledge_check(args: argparse.Namespace) -> int:
         for line in format_text(report):
             print(line)
     return 1 if report.errors else 0
+
+
+def cmd_knowledge_import(args: argparse.Namespace) -> int:
+    import datetime as dt
+    from pathlib import Path
+
+    from knowledge import importer
+    from knowledge.lint import KNOWLEDGE_DIR
+
+    root = Path(args.knowledge_dir) if args.knowledge_dir else KNOWLEDGE_DIR
+    try:
+        checked = dt.date.fromisoformat(args.checked) if args.checked else None
+    except ValueError:
+        print(f"--checked {args.checked!r} is not a date (YYYY-MM-DD)", file=sys.stderr)
+        return 2
+    source = Path(args.file)
+    try:
+        result = importer.plan(source, root, checked=checked, keep_curated=args.keep_curated)
+    except importer.ImportFailed as exc:
+        for line in exc.errors:
+            print(f"ERROR   {line}", file=sys.stderr)
+        print(f"import refused: {len(exc.errors)} error(s); nothing was written", file=sys.stderr)
+        return 1
+    for line in importer.report_lines(result, root):
+        print(line)
+    if args.dry_run:
+        print("dry run: nothing written")
+    elif result.is_noop:
+        print("nothing to write")
+    else:
+        importer.write(result, source)
+        print(f"wrote {result.target}" if result.entries else f"removed {result.target}")
+    return 0
 
 
 def cmd_index(args: argparse.Namespace) -> int:
@@ -379,6 +413,14 @@ def build_parser() -> argparse.ArgumentParser:
     k = ksub.add_parser("check", help="validate documents and procedures (exit 1 on errors)")
     k.add_argument("--json", action="store_true", help='print {"documents", "procedures", "errors", "warnings"}')
     k.set_defaults(func=cmd_knowledge_check)
+    k = ksub.add_parser("import", help="load a procedure list (CSV or JSON, format in knowledge/README.md) into the registry")
+    k.add_argument("file", help="a .csv or .json file")
+    k.add_argument("--dry-run", action="store_true", help="validate and print the diff report; write nothing")
+    k.add_argument("--keep-curated", action="store_true",
+                   help="rows that differ from a curated record or entry are skipped (named) instead of refusing the import")
+    k.add_argument("--checked", metavar="DAY", help="checked date (YYYY-MM-DD) for rows without one")
+    k.add_argument("--knowledge-dir", metavar="DIR", help="the knowledge folder to import into (default: the project's knowledge/)")
+    k.set_defaults(func=cmd_knowledge_import)
     k = ksub.add_parser("export-nlu", help="write data/nlu/procedure_synonyms.yml from the catalog")
     k.set_defaults(func=cmd_export_nlu)
 

@@ -44,7 +44,7 @@ class RegistryEntry:
         return cls(
             code=str(data.get("code") or ""),
             name=str(data.get("name") or ""),
-            field=field_name,
+            field=str(data.get("field") or field_name),  # an imported entry names its own
             level=str(data.get("level") or ""),
             authority=str(data.get("authority") or ""),
             online=str(data.get("online") or ""),

@@ -11,7 +11,7 @@ import numpy as np
 
 from knowledge.chunks import Chunk
 from knowledge.embeddings import Encoder
-from knowledge.lexical import LexicalIndex
+from knowledge.lexical import LexicalIndex, tokens
 from knowledge.normalize import expand_query
 
 # Weighted reciprocal rank fusion of three rankings of records: dense (max over a record's
@@ -67,8 +67,10 @@ class Retriever:
         self.vector_chunk = np.load(index_dir / "vector_chunk.npy")
         self.lexical = LexicalIndex([c.search_text for c in self.chunks])
         by_record: Dict[str, List[str]] = {}
-        for chunk in self.chunks:
+        self.first_chunk: Dict[str, int] = {}  # shown when a record is found only as a whole
+        for i, chunk in enumerate(self.chunks):
             by_record.setdefault(chunk.record_id, []).append(chunk.search_text)
+            self.first_chunk.setdefault(chunk.record_id, i)
         self.record_ids = list(by_record)
         self.record_lexical = LexicalIndex(["\n".join(texts) for texts in by_record.values()])
         faiss.omp_set_num_threads(1)  # one query at a time; avoids OpenMP contention with the encoder
@@ -92,13 +94,13 @@ class Retriever:
             best[chunk] = max(best.get(chunk, -1.0), float(score))
         return best
 
-    def _lexical_chunks(self, query: str) -> Dict[int, float]:
-        scores = self.lexical.scores(query)
+    def _lexical_chunks(self, words: List[str]) -> Dict[int, float]:
+        scores = self.lexical.scores(words)
         top = np.argsort(-scores)[:CANDIDATES]
         return {int(i): float(scores[i]) for i in top if scores[i] > 0}
 
-    def _whole_record_ranking(self, query: str) -> List[tuple]:
-        scores = self.record_lexical.scores(query)
+    def _whole_record_ranking(self, words: List[str]) -> List[tuple]:
+        scores = self.record_lexical.scores(words)
         top = np.argsort(-scores)[:CANDIDATES]
         return [(self.record_ids[i], float(scores[i]), -1) for i in top if scores[i] > 0]
 
@@ -116,8 +118,9 @@ class Retriever:
         # everyday words -> the knowledge's words ("lấy vợ" -> "đăng ký kết hôn"), appended
         query = expand_query(query) if expand else query
         dense_rank = self._record_ranking(self._dense_chunks(self.encoder.encode_query(query)), self.chunks) if mode != "lexical" else []
-        lexical_rank = self._record_ranking(self._lexical_chunks(query), self.chunks) if mode != "dense" else []
-        record_rank = self._whole_record_ranking(query) if mode != "dense" else []
+        words = tokens(query) if mode != "dense" else []  # once for both lexical rankings
+        lexical_rank = self._record_ranking(self._lexical_chunks(words), self.chunks) if mode != "dense" else []
+        record_rank = self._whole_record_ranking(words) if mode != "dense" else []
         fused: Dict[str, float] = {}
         w = self.weights
         weights = (w["dense"], w["lexical_chunks"], w["lexical_records"]) if mode == "hybrid" else (1.0, 1.0, 1.0)
@@ -129,8 +132,11 @@ class Retriever:
         results = []
         for record_id in sorted(fused, key=lambda r: -fused[r])[:k]:
             meta = self.records[record_id]
-            # show the chunk that matched best: lexical evidence first (exact words), else dense
-            chunk_id = (lexical_best.get(record_id) or dense_best.get(record_id))[1]
+            # show the chunk that matched best: lexical evidence first (exact words), else dense;
+            # a record only the whole-record ranking found (none of its chunks among the
+            # candidates: a large index) shows its first chunk
+            best = lexical_best.get(record_id) or dense_best.get(record_id)
+            chunk_id = best[1] if best else self.first_chunk[record_id]
             chunk = self.chunks[chunk_id]
             results.append(
                 Result(
