@@ -102,7 +102,7 @@ def test_replies_fit_a_phone_screen():
 @pytest.mark.parametrize(
     "question, registry_code",
     [("đăng ký giám sát việc giám hộ cần những gì", "3.000323"),
-     ("chồng tôi chết rồi thì tôi có được hưởng chế độ tử tuất không", "2.000821"),
+     ("bố tôi mất rồi, gia đình có được truy lĩnh lương hưu tháng cuối không", "2.000717"),
      ("khai thue thu nhap ca nhan tren mang the nao", None),
      ("xin cấp thị thực tại cửa khẩu sân bay", None)],
 )
