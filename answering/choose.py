@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from answering.model import Context, Nlu
-from answering.vocab import Words, has_marks, vocabulary, words
+from answering.vocab import Words, has_marks, shift_positions, vocabulary, words
 from knowledge.catalog import default_matcher
 from knowledge.normalize import THESAURUS, normalize_text, strip_accents
 
@@ -28,6 +28,7 @@ SHARED_NAMES = frozenset({
     "so do so hong", "giay do", "bia do", "bia hong",
 })
 COVERAGE = 0.7  # share of the subject words a record must explain to be answered from
+TOP_COVERAGE = 0.5  # ... or this share, for the record retrieval ranks first
 SHORT_FOLLOW_UP = 3  # subject words in a follow-up that may keep the context when most are explained
 IDENTITY = 0.5  # ... and the share its name, aliases or example questions must explain
 
@@ -210,6 +211,12 @@ def _enough_explained(asked: Words, record_id: str) -> bool:
     return explained >= min(2, len(content))
 
 
+def _shift_unexplained(asked: Words, record_id: str) -> bool:
+    profile = vocabulary().profiles.get(record_id)
+    accented = any(has_marks(t) for t in asked.typed)
+    return profile is None or any(not profile.explains(asked.flat[i], asked.typed[i], accented) for i in shift_positions(asked))
+
+
 def from_search(question: str, results, intent_topics: Optional[Set[str]] = None) -> Choice:
     """The best retrieved record that covers the question (in the retriever's order; the
     intent's topic first among near-equals)."""
@@ -221,7 +228,9 @@ def from_search(question: str, results, intent_topics: Optional[Set[str]] = None
         cov, ident = coverage(asked, result.id, phrases)
         considered.append({"id": result.id, "kind": result.kind, "score": round(result.score, 4), "coverage": round(cov, 3),
                            "identity": round(ident, 3), "dense": round(result.dense, 3), "lexical": round(result.lexical, 2)})
-        if cov >= COVERAGE and ident >= IDENTITY and _enough_explained(asked, result.id):
+        # the record ranked first may leave more unexplained, but never a word that changes the subject
+        needed = TOP_COVERAGE if rank == 0 and not _shift_unexplained(asked, result.id) else COVERAGE
+        if cov >= needed and ident >= IDENTITY and _enough_explained(asked, result.id):
             covered.append((rank, cov, result))
     # only a record ranked near the top (a record far down that happens to share a word is not it)
     top = results[0].score if results else 0.0

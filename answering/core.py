@@ -11,7 +11,7 @@ from answering.citations import source_dicts
 from answering.facts import deadline_asked, document_facts, lead_facts, procedure_facts
 from answering.model import (ASK_PROCEDURE, CLARIFY, DOCUMENT, PROCEDURE, REFERRAL, REFUSAL, REGISTRY, Answer,
                              Context, Nlu)
-from answering.vocab import words
+from answering.vocab import shift_positions, words
 from knowledge.catalog import load_procedures
 from knowledge.documents import load_documents
 from knowledge.normalize import normalize_text, search_form
@@ -141,10 +141,6 @@ def _search(search, question: str):
 
 UNKNOWN_DETAIL = 0.5  # share of the detail words (beyond the procedure's name) the record must explain
 # words that turn a question about a procedure into another question (penalties, taxes, courts...)
-_TOPIC_SHIFT = re.compile(
-    r"\b(phat|thue|khieu nai|to cao|khoi kien|toa an|boi thuong|tranh chap|vay von|hoa don|ly hon|visa|thi thuc|"
-    r"hoc phi|luong|tien an|xu ly vi pham|nuoc ngoai|nguoi nuoc ngoai)\b"
-)
 # provinces and cities (the 63 before the 2025 merger, as citizens still name them), accent-free
 PLACES = """ha noi|ha giang|cao bang|bac kan|tuyen quang|lao cai|dien bien|lai chau|son la|yen bai|hoa binh|
 thai nguyen|lang son|quang ninh|bac giang|phu tho|vinh phuc|bac ninh|hai duong|hai phong|hung yen|thai binh|ha nam|
@@ -176,12 +172,8 @@ def _unknown_detail(proc, question: str, aspects: List[str]) -> List[str]:
     # what makes it another question: a word that changes the subject ("phạt", "thuế", "khiếu
     # nại"), or a phrase the knowledge never uses ("hóa đơn điện tử"); a lone unusual word
     # ("cháy", "nát", "chụp") describes the citizen's situation and is not what they ask
-    shift = False
+    shift = bool(shift_positions(asked) & set(missing))
     flat = " ".join(asked.flat)
-    for match in _TOPIC_SHIFT.finditer(flat):
-        first = flat[:match.start()].count(" ")
-        span = range(first, first + match.group(0).count(" ") + 1)
-        shift = shift or any(i in missing for i in span)
     phrase = any(i + 1 in missing and not vocab.known(asked.flat[i]) and not vocab.known(asked.flat[i + 1]) for i in missing)
     if shift or (phrase and not mostly_known):
         return _span(asked, missing)

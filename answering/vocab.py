@@ -42,6 +42,13 @@ ket_qua
 """.split())
 
 
+# words that turn a question into another subject (penalties, taxes, courts, foreigners...)
+TOPIC_SHIFT = re.compile(
+    r"\b(phat|thue|khieu nai|to cao|khoi kien|toa an|boi thuong|tranh chap|vay von|hoa don|ly hon|visa|thi thuc|"
+    r"hoc phi|luong|tien an|xu ly vi pham|nuoc ngoai|nguoi nuoc ngoai)\b"
+)
+
+
 def has_marks(text: str) -> bool:
     lowered = (text or "").lower()
     return "đ" in lowered or any(unicodedata.combining(c) for c in unicodedata.normalize("NFD", lowered))
@@ -65,6 +72,25 @@ class Words:
 
     def bigrams(self) -> Set[str]:
         return {f"{a}_{b}" for a, b in zip(self.flat, self.flat[1:])}
+
+
+# the same, as typed with accents: "thuê" (rent) is not "thuế" (tax)
+TOPIC_SHIFT_TYPED = re.compile(
+    r"\b(phạt|thuế|khiếu nại|tố cáo|khởi kiện|tòa án|bồi thường|tranh chấp|vay vốn|hóa đơn|ly hôn|visa|thị thực|"
+    r"học phí|lương|tiền án|xử lý vi phạm|nước ngoài|người nước ngoài)\b"
+)
+
+
+def shift_positions(question: "Words") -> Set[int]:
+    """Positions of the words that change the subject ("phạt", "thuế", "người nước ngoài"),
+    read with their accents when the citizen typed accents."""
+    accented = any(has_marks(t) for t in question.typed)
+    text = " ".join(question.typed if accented else question.flat)
+    found: Set[int] = set()
+    for match in (TOPIC_SHIFT_TYPED if accented else TOPIC_SHIFT).finditer(text):
+        first = text[:match.start()].count(" ")
+        found.update(range(first, first + match.group(0).count(" ") + 1))
+    return found
 
 
 def words(text: str) -> Words:
