@@ -30,6 +30,42 @@ TOPICS = (
     "greeting", "out_of_scope", "handoff", "feedback",
 )
 KB_TOPICS = tuple(t for t in TOPICS if t not in ("greeting", "out_of_scope", "handoff", "feedback"))
+# The 31 procedure records that existed when retrieval_dev.jsonl was written (2026-11-24). Each must be
+# covered at least twice; records added later (2026-12-02: 44 more) have no questions of their own yet, so
+# their coverage is reported as a warning until questions are written for them.
+ORIGINAL_PROCEDURES = frozenset({
+    "cap-doi-giay-chung-nhan-quyen-su-dung-dat",
+    "cap-giay-phep-xay-dung-nha-o-rieng-le",
+    "cap-ho-chieu",
+    "cap-lai-giay-chung-nhan-bi-mat",
+    "cap-lai-the-bhyt",
+    "cap-phieu-ly-lich-tu-phap",
+    "cap-the-can-cuoc",
+    "chung-thuc-ban-sao",
+    "chung-thuc-chu-ky",
+    "chung-thuc-hop-dong-giao-dich",
+    "chuyen-muc-dich-su-dung-dat-khong-phai-xin-phep",
+    "chuyen-muc-dich-su-dung-dat-phai-xin-phep",
+    "dang-ky-bien-dong-chuyen-nhuong-dat",
+    "dang-ky-bien-dong-thua-ke-tang-cho-dat",
+    "dang-ky-dat-dai-cap-gcn-lan-dau",
+    "dang-ky-ho-kinh-doanh",
+    "dang-ky-ket-hon",
+    "dang-ky-khai-sinh",
+    "dang-ky-khai-tu",
+    "dang-ky-tam-tru",
+    "dang-ky-thuong-tru",
+    "dang-ky-xe",
+    "doi-giay-phep-lai-xe",
+    "huong-bhxh-mot-lan",
+    "lien-thong-khai-sinh-thuong-tru-bhyt",
+    "lien-thong-khai-tu-xoa-thuong-tru-mai-tang-phi",
+    "tach-ho",
+    "tach-hop-thua-dat",
+    "thu-hoi-dang-ky-xe",
+    "tro-cap-huu-tri-xa-hoi",
+    "tro-cap-that-nghiep",
+})
 
 errors: list[str] = []
 warnings: list[str] = []
@@ -58,7 +94,8 @@ kb_text = unicodedata.normalize(
 
 
 # ---------------------------------------------------------------- loading
-def load(name: str, required: dict[str, type]) -> list[dict]:
+def load(name: str, required: dict[str, type], optional: dict[str, type] | None = None) -> list[dict]:
+    optional = optional or {}
     rows = []
     for n, line in enumerate((EVAL / name).read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
@@ -72,8 +109,11 @@ def load(name: str, required: dict[str, type]) -> list[dict]:
         for field, typ in required.items():
             if not isinstance(row.get(field), typ):
                 errors.append(f"{name}:{n}: field {field!r} missing or not {typ.__name__}")
-        if set(row) - set(required):
-            errors.append(f"{name}:{n}: unexpected fields {sorted(set(row) - set(required))}")
+        for field, typ in optional.items():
+            if field in row and not isinstance(row[field], typ):
+                errors.append(f"{name}:{n}: field {field!r} not {typ.__name__}")
+        if set(row) - set(required) - set(optional):
+            errors.append(f"{name}:{n}: unexpected fields {sorted(set(row) - set(required) - set(optional))}")
         if row.get("form") not in FORMS:
             errors.append(f"{name}:{n}: bad form {row.get('form')!r}")
         q = row.get("question", "")
@@ -89,7 +129,9 @@ def load(name: str, required: dict[str, type]) -> list[dict]:
 
 
 retrieval = load("retrieval_dev.jsonl", {"question": str, "form": str, "relevant": list, "paraphrase": bool})
-answers = load("answers_dev.jsonl", {"question": str, "form": str, "expect_any": list, "topic": str})
+# relabelled (optional): when and why an expect_any was changed after the knowledge changed
+answers = load("answers_dev.jsonl", {"question": str, "form": str, "expect_any": list, "topic": str},
+               {"relabelled": str})
 
 # ---------------------------------------------------------------- retrieval checks
 coverage = Counter()
@@ -103,9 +145,18 @@ for row in retrieval:
         if rid not in all_ids:
             errors.append(f"{row['_where']}: unknown id {rid!r}")
         coverage[rid] += 1
+later = []
 for rid in sorted(all_ids):
     if coverage[rid] < 2:
-        errors.append(f"retrieval_dev: {rid} covered {coverage[rid]} time(s), need >= 2")
+        if rid in procs and rid not in ORIGINAL_PROCEDURES:
+            later.append(rid)
+        else:
+            errors.append(f"retrieval_dev: {rid} covered {coverage[rid]} time(s), need >= 2")
+for rid in sorted(ORIGINAL_PROCEDURES - set(procs)):
+    errors.append(f"retrieval_dev: original procedure {rid} no longer exists")
+if later:
+    warnings.append(f"retrieval_dev: {len(later)} procedure records added after 2026-11-24 are covered < 2 times "
+                    f"(no questions written for them yet): {', '.join(later)}")
 
 # Paraphrase audit (heuristic, warnings only): a paraphrase should not contain a procedure alias
 # or the procedure name of one of its relevant ids.

@@ -32,12 +32,14 @@ CLASSES = split.CLASSES
 EXPECTS = ("answer", "referral", "ask_procedure", "refusal")
 PREFIX = {"general": "gen", "neighbours": "nb", "detail": "det", "followup": "fu", "no_context": "nc",
           "out_of_catalog": "ooc", "portal_faq": "faq", "out_of_scope": "oos"}
-# the behaviour each class expects (portal_faq: answer when a record of ours answers it, else referral)
+# the behaviour each class expects (portal_faq: answer when a record of ours answers it, else referral;
+# out_of_catalog was written against the 31 records of 2026-11-24 and expects a referral, unless one of the
+# records added on 2026-12-02 now answers it: those lines were relabelled to "answer" and carry "relabelled")
 CLASS_EXPECT = {"general": {"answer"}, "neighbours": {"answer"}, "detail": {"answer"}, "followup": {"answer"},
-                "no_context": {"ask_procedure"}, "out_of_catalog": {"referral"},
+                "no_context": {"ask_procedure"}, "out_of_catalog": {"referral", "answer"},
                 "portal_faq": {"answer", "referral"}, "out_of_scope": {"refusal"}}
 REQUIRED = {"id": str, "class": str, "form": str, "turns": list, "expect_any": list, "records": list, "expect": str}
-OPTIONAL = {"source": str}
+OPTIONAL = {"source": str, "relabelled": str}  # relabelled: when and why expect/records/expect_any changed
 
 errors: list[str] = []
 warnings: list[str] = []
@@ -118,6 +120,8 @@ for r in rows:
         errors.append(f"{w}: bad form {form!r}")
     if expect not in EXPECTS or expect not in CLASS_EXPECT[cls]:
         errors.append(f"{w}: expect {expect!r} does not fit class {cls}")
+    elif cls == "out_of_catalog" and expect == "answer" and not r.get("relabelled"):
+        errors.append(f"{w}: an out_of_catalog item expects answer only when relabelled for a later record")
     turns = r.get("turns") or []
     if not turns or not all(isinstance(t, str) and t.strip() for t in turns):
         errors.append(f"{w}: turns must be non-empty strings")
@@ -199,6 +203,10 @@ print(f"classes 1-3: {len(core)} ({', '.join(f'{f} {c[f]}' for f in FORMS)})")
 faq = [r for r in rows if r.get("class") == "portal_faq"]
 print(f"portal_faq: {sum(1 for r in faq if r.get('records'))} answered by a record of ours, "
       f"{sum(1 for r in faq if not r.get('records'))} not (referral expected)")
+ooc = [r for r in rows if r.get("class") == "out_of_catalog"]
+print(f"out_of_catalog: {sum(1 for r in ooc if r.get('expect') == 'answer')} answered by a record added later, "
+      f"{sum(1 for r in ooc if r.get('expect') == 'referral')} referral")
+print(f"relabelled lines: {sum(1 for r in rows if r.get('relabelled'))}")
 covered = {rid for r in rows for rid in r.get("records") or []}
 print(f"records named as acceptable answers: {len(covered)} of {len(record_text)}")
 for w in warnings:

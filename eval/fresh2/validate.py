@@ -54,7 +54,7 @@ COUNTS = {"general": 45, "neighbours": 45, "detail": 40, "followup": 30, "no_con
           "out_of_catalog": 40, "portal_faq": 40, "out_of_scope": 10}
 SHARE = {"accented": 0.45, "accentless": 0.30, "abbreviated": 0.25}
 REQUIRED = {"id": str, "class": str, "form": str, "turns": list, "expect": str, "records": list, "expect_any": list}
-OPTIONAL = {"source": str}
+OPTIONAL = {"source": str, "relabelled": str}  # relabelled: when and why expect/records/expect_any changed
 
 errors: list[str] = []
 warnings: list[str] = []
@@ -254,6 +254,7 @@ for cls in CLASSES + ("total",):
           f"  {e['answer']}/{e['referral']}/{e['ask_procedure']}/{e['refusal']}")
 covered = {rid for r in rows for rid in r.get("records") or []}
 print(f"records named as acceptable answers: {len(covered)} of {len(record_text)}")
+print(f"relabelled lines: {sum(1 for r in rows if r.get('relabelled'))}")
 for what, which in sorted(unusual.items()):
     print(f"NOTE {what}: {len(which)} ({', '.join(which)})")
 for w in warnings:
