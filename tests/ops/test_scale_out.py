@@ -54,11 +54,10 @@ def two_workers(bot_env, trained_model, pg_url, redis_url, tmp_path_factory):
 
 @pytest.mark.slow
 def test_one_senders_concurrent_messages_across_two_workers_are_all_handled_one_at_a_time(two_workers, pg_url):
-    """Order: messages reach Rasa's lock in the order they arrive at each worker; a worker whose
-    Rasa is busy computing a turn takes new requests only afterwards, so two messages sent 50 ms
-    apart to *different* workers may swap. What must hold: each worker's messages keep their
-    order, none is lost or handled twice, turns never interleave, every reply answers its own
-    message."""
+    """Order: messages reach Rasa's lock in the order they arrive at each worker, but concurrent
+    requests 50 ms apart on separate connections may reach even one worker in either order on a
+    loaded machine (CI saw it), so arrival order is not asserted. What must hold: none is lost or
+    handled twice, turns never interleave, every reply answers its own message."""
     sender = "same-citizen"
 
     async def send_all():
@@ -86,9 +85,6 @@ def test_one_senders_concurrent_messages_across_two_workers_are_all_handled_one_
 
     handled = [json.loads(r.data)["text"] for r in rows if r.type_name == "user"]
     assert sorted(handled) == sorted(QUESTIONS)  # none lost, none twice
-    for worker in range(2):
-        sent = QUESTIONS[worker::2]
-        assert [q for q in handled if q in sent] == sent  # each worker's messages in order
     turns, current = [], None
     for r in rows:
         if r.type_name == "user":
