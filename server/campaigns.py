@@ -25,6 +25,7 @@ from typing import Any, Callable, Dict, Optional
 from common.office_hours import TZ
 from server import campaign_rules as rules
 from server.desk import split_sender
+from server.platforms.messenger import TYPE_KEY
 from server.platforms.zalo import ENDPOINT_KEY
 from store import campaigns as store
 from store import consent
@@ -118,10 +119,11 @@ class Campaigns:
             return
         if decision.route == "promotion":
             message = promotion(self.settings, campaign["topic"], text)
-        else:
+        elif decision.route == "cs":
             message = {"text": text}
-            if decision.route == "cs":
-                zalo.window.adopt(user, last, sent_in_window)  # the window as the database knows it
+            zalo.window.adopt(user, last, sent_in_window)  # the window as the database knows it
+        else:
+            message = {"text": text, TYPE_KEY: "UPDATE"}  # Messenger: proactive, inside the 24 h window
         await self._db(store.settle, row["id"], store.OUTBOX, at=now, route=decision.route)
         outbox = self.gateway.outbox
         outbox.enqueue(channel, user, [{**message, CAMPAIGN_KEY: row["id"]}])

@@ -263,6 +263,12 @@ MARKED: Dict[str, List[Dict[str, Any]]] = {
                             "procedure": "cap-the-can-cuoc", "outcome": "answered", "topic": "procedure", "answer_id": "cap-the-can-cuoc"}}},
         {"text": "Câu trả lời có giúp được bạn không?", "buttons": [{"title": "👍 Có ích", "payload": "/rate_good"}]},
     ],
+    "/marked_security_answer": [  # an answer with no buttons after it (the campaign offer may follow)
+        {"text": "Công an không gọi điện yêu cầu cài ứng dụng VNeID."},
+        {"custom": {"dvc": {"sources": [{"title": "Bộ Công an", "url": "https://bocongan.gov.vn/", "checked": "2025-07-01"}],
+                            "document": "gia-danh-cong-an-kich-hoat-vneid", "outcome": "answered", "topic": "security",
+                            "answer_id": "gia-danh-cong-an-kich-hoat-vneid"}}},
+    ],
     "/marked_no_answer": [
         {"text": "Xin lỗi, mình chưa có thông tin chắc chắn về câu hỏi này.", "buttons": [{"title": "Gặp cán bộ", "payload": "/ask_human"}]},
         {"custom": {"dvc": {"outcome": "fallback", "reason": "no_answer"}}},

@@ -4,6 +4,7 @@ records, one message per campaign and citizen, quiet hours on an injected clock,
 window and the promotion endpoint, and bad input refused before anything is stored."""
 import datetime as dt
 import json
+import sqlite3
 import time
 
 import pytest
@@ -148,3 +149,37 @@ def test_bad_input_gets_a_clear_error_and_sends_nothing(platform, zalo_gateway, 
     next_rounds(zalo_gateway)
     assert shared_db(zalo_gateway).execute("SELECT COUNT(*) FROM campaigns").fetchone()[0] == 0
     assert len(zalo_texts(platform, "7401")) == before
+
+
+def dump(path):
+    with sqlite3.connect(path) as conn:
+        return "\n".join(conn.iterdump())
+
+
+def test_a_citizens_request_removes_their_data_and_keeps_an_anonymous_proof(platform, zalo_gateway, client):
+    user, other = "zuser-erase-42", "zuser-stays-43"
+    for who in (user, other):
+        subscribes(client, zalo_gateway, platform, who)
+    send(zalo_gateway, "--topic", "thong-bao-chung", "--text", "Thông báo chung số một.")
+
+    exported = cli(zalo_gateway, "privacy", "export", "--user", f"zalo:{user}", "--json")
+    data = json.loads(exported.stdout)
+    assert [r["topics"] for r in data["consent_records"]] == ["thong-bao-chung,canh-bao-lua-dao"]
+    assert [d["status"] for d in data["campaign_deliveries"]] == ["sent"] and data["campaign_contacts"][0]["last_citizen_at"]
+
+    erased = cli(zalo_gateway, "consent", "erase", "--user", f"zalo:{user}")
+    assert erased.returncode == 0 and "consent records 1" in erased.stdout and "anonymous" in erased.stdout, erased.stdout
+    proof = [r for r in consent_list(zalo_gateway) if r["user"] is None]
+    assert len(proof) == 1 and proof[0]["withdrawn_by"] == "erasure" and proof[0]["wording"].startswith("✅ Bạn đã đăng ký")
+    assert [r["user"] for r in consent_list(zalo_gateway) if r["user"]] == [f"zalo:{other}"]
+    assert user not in dump(zalo_gateway.settings.data_dir / "dvcbot.db")
+    audit = shared_db(zalo_gateway).execute("SELECT actor, action, target, detail FROM staff_audit WHERE action = 'consent_erased'").fetchall()
+    assert audit and user not in str(audit)  # the audit says what was done, never about whom
+
+    cli(zalo_gateway, "privacy", "erase", "--user", f"zalo:{user}")  # the rest: the gateway's reply window
+    for path in sorted(zalo_gateway.settings.data_dir.glob("*.db")):
+        assert user not in dump(path), path.name
+    again = cli(zalo_gateway, "consent", "erase", "--user", f"zalo:{user}")
+    assert again.returncode == 0 and "no consent or campaign data" in again.stdout
+    bad = cli(zalo_gateway, "consent", "erase", "--user", "telegram:1")
+    assert bad.returncode == 2 and bad.stderr.startswith("dvc-bot consent erase: unknown channel")
