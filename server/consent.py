@@ -10,8 +10,8 @@ conversation; the records: store/consent.py).
 - After an answer on a topic of CAMPAIGN_OFFER_AFTER, the offer with its button is added once
   per conversation (never to a citizen who has or had consent; not under other buttons: on Zalo
   a typed "1" must mean one thing).
-- Every message of a citizen with a contact row notes when they wrote: Zalo's and Messenger's
-  windows for campaigns count from it, whichever worker received it.
+- Every message of a citizen with a contact row notes when they wrote (in the background):
+  Zalo's and Messenger's windows for campaigns count from it, whichever worker received it.
 
 If the database is unavailable, an opt-in or opt-out is answered with an honest "not recorded,
 try again"; the rest is skipped for 30 s."""
@@ -45,9 +45,9 @@ def _plain(text: str) -> str:
 
 
 class Consent:
-    def __init__(self, gateway: Any, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, gateway: Any) -> None:
+        self.gateway = gateway
         self.settings = gateway.settings
-        self.clock = clock
         self._down_until = 0.0
 
     @property
@@ -91,8 +91,8 @@ class Consent:
         noting when the citizen wrote)."""
         kind, topics = self.parse(text)
         channel, _ = split_sender(sender)
-        if kind is None or not channel:
-            await self._seen(sender, at)
+        if kind is None or not channel:  # noted in the background: the turn does not wait for the database
+            self.gateway.work.spawn(f"consent:{sender}", lambda: self._seen(sender, at), label="consent: last message")
             return None
         try:
             if kind == "out":

@@ -183,3 +183,17 @@ def test_a_citizens_request_removes_their_data_and_keeps_an_anonymous_proof(plat
     assert again.returncode == 0 and "no consent or campaign data" in again.stdout
     bad = cli(zalo_gateway, "consent", "erase", "--user", "telegram:1")
     assert bad.returncode == 2 and bad.stderr.startswith("dvc-bot consent erase: unknown channel")
+
+
+def test_the_window_counts_from_the_citizens_latest_message_not_the_opt_in(platform, zalo_gateway, client):
+    user, now = "7601", time.time()
+    zalo_says(client, zalo_gateway, user, "đăng ký nhận tin", at_ms=int((now - 20 * 3600) * 1000))  # 20 hours ago
+    wait_for(lambda: zalo_texts(platform, user), what="the confirmation")
+    zalo_says(client, zalo_gateway, user, "Làm hộ chiếu mất bao lâu?")  # now
+    wait_for(lambda: len(zalo_texts(platform, user)) == 2, what="the answer")
+    wait_for(lambda: shared_db(zalo_gateway).execute("SELECT last_citizen_at FROM campaign_contacts").fetchone()[0] >= now,
+             what="the latest message noted")
+    gateway_of(zalo_gateway).campaigns.clock = lambda: now + 30 * 3600  # 50 h after the opt-in, 30 h after the question
+    line = send(zalo_gateway, "--topic", "thong-bao-chung", "--text", "Thông báo: lịch trực thứ Bảy.")
+    assert (line["sent"], line["blocked"]) == (1, 0)
+    assert campaign_texts(platform, user, "Thông báo: lịch trực")
