@@ -197,3 +197,27 @@ def test_the_window_counts_from_the_citizens_latest_message_not_the_opt_in(platf
     line = send(zalo_gateway, "--topic", "thong-bao-chung", "--text", "Thông báo: lịch trực thứ Bảy.")
     assert (line["sent"], line["blocked"]) == (1, 0)
     assert campaign_texts(platform, user, "Thông báo: lịch trực")
+
+
+def test_a_dry_run_counts_recipients_per_channel_and_stores_nothing(platform, zalo_gateway, client):
+    subscribes(client, zalo_gateway, platform, "7701")
+    web = client.post(f"{zalo_gateway.base}/webhooks/web", json={"sender": "trang-tinh-1", "message": "Đăng ký nhận tin"})
+    assert web.json()["messages"][0]["text"].startswith("✅ Bạn đã đăng ký nhận tin")
+
+    def dry_run():
+        done = cli(zalo_gateway, "campaign", "send", "--topic", "thong-bao-chung", "--text", "Thử.", "--dry-run")
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    plan = dry_run()
+    assert (plan["campaign"], plan["dry_run"], plan["recipients"], plan["would_send"], plan["sent"], plan["blocked"]) == (None, True, 2, 2, 0, 0)
+    assert {c: (line["recipients"], line["would_send"]) for c, line in plan["channels"].items()} == {"zalo": (1, 1), "web": (1, 1)}
+    assert shared_db(zalo_gateway).execute("SELECT COUNT(*) FROM campaigns").fetchone()[0] == 0
+    unconfirmed = cli(zalo_gateway, "campaign", "send", "--topic", "thong-bao-chung", "--text", "Thử.")  # no --yes
+    assert unconfirmed.returncode == 2 and "add --yes" in unconfirmed.stderr and "2 recipient(s)" in unconfirmed.stderr
+    assert shared_db(zalo_gateway).execute("SELECT COUNT(*) FROM campaigns").fetchone()[0] == 0
+
+    assert send(zalo_gateway, "--topic", "thong-bao-chung", "--text", "Thông báo thật.")["sent"] == 2
+    capped = dry_run()  # the same day: the daily cap blocks both
+    assert (capped["recipients"], capped["would_send"], capped["blocked"]) == (2, 0, 2)
+    assert capped["channels"]["zalo"]["blocked_by"]["daily_cap"]["count"] == 1
