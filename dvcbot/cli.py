@@ -14,6 +14,10 @@
     dvc-bot privacy purge [--days N]                apply the retention limit (DATA_RETENTION_DAYS)
     dvc-bot privacy export --user CHANNEL:ID [--json]   everything stored about one citizen
     dvc-bot privacy erase --user CHANNEL:ID         delete it
+    dvc-bot consent list [--json] [--user CHANNEL:ID]   consent records of campaign messages
+    dvc-bot consent erase --user CHANNEL:ID         a citizen's consent data (an anonymous proof stays)
+    dvc-bot campaign send --topic T --text X [--at ISO] [--dry-run] --yes   send a campaign
+    dvc-bot campaign report ID [--json]             its delivery report per channel
 """
 from __future__ import annotations
 
@@ -468,6 +472,10 @@ def build_parser() -> argparse.ArgumentParser:
         q.add_argument("username")
         q.set_defaults(func=cmd_staff)
     ssub.add_parser("list", help="the accounts").set_defaults(func=cmd_staff)
+
+    from dvcbot.campaigns import add_parsers
+
+    add_parsers(sub)
 
     p = sub.add_parser("serve", help="run Rasa, the action server and the gateway (WORKERS=N for N workers)")
     p.set_defaults(func=cmd_serve)

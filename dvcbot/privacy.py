@@ -17,7 +17,7 @@ PURGE_EVERY_S = 24 * 3600
 def purge_all(settings: Optional[Settings] = None, days: Optional[int] = None) -> Dict[str, int]:
     settings = settings or get_settings()
     days = days or settings.data_retention_days
-    done = store_privacy.purge(engine_for(settings.db_url), days)
+    done = store_privacy.purge(engine_for(settings.db_url), days, proof_days=settings.consent_proof_days)
     done.update(gateway_privacy.purge(settings.data_dir, days))
     return done
 

@@ -1,6 +1,7 @@
 """Everything a channel needs at run time, built once per gateway process (FastAPI lifespan):
 the Rasa client, the outbound HTTP client, the SQLite store, the outbox and its retry worker,
-the inbox of acknowledged events, de-duplication, rate limiting and background work.
+the inbox of acknowledged events, de-duplication, rate limiting and background work; the staff
+desk, opt-in and opt-out of campaigns (server/consent.py) and their sending (server/campaigns.py).
 
 Webhooks only check, de-duplicate and record an event (`accept`), then answer 200; the turn
 runs in the background (`_process`): rate limit, normalisation, Rasa, the channel's renderer,
@@ -26,6 +27,8 @@ from common.redact import callback_contact, redact_with_flag
 from common.settings import Settings
 from knowledge.normalize import normalize_text
 from server import texts
+from server.campaigns import Campaigns
+from server.consent import Consent
 from server.conversation import handle_turn
 from server.desk import Desk
 from server.dedup import DedupStore, make_dedup
@@ -88,8 +91,12 @@ class Gateway:
             poll_s=settings.outbox_poll_s, on_failure=self.metrics.send_failed,
         )
         self.desk = Desk(self)
+        self.consent = Consent(self)
+        self.campaigns = Campaigns(self)
+        self.outbox.on_settled, self.outbox.campaign_hold = self.campaigns.settled, self.campaigns.hold
         self._worker: Optional[asyncio.Task] = None
         self._desk_worker: Optional[asyncio.Task] = None
+        self._campaign_worker: Optional[asyncio.Task] = None
         self._warmer: Optional[asyncio.Task] = None
         self.warm_up = WarmUp(self.rasa, settings.rasa_timeout_s, settings.worker_id)
         self._setup_channels()
@@ -119,6 +126,7 @@ class Gateway:
             self.warm_up.ready.set()
         self._worker = loop.create_task(self.outbox.run())
         self._desk_worker = loop.create_task(self.desk.run())
+        self._campaign_worker = loop.create_task(self.campaigns.run())
         self._resume_inbox()
 
     @property
@@ -134,7 +142,7 @@ class Gateway:
             except asyncio.CancelledError:
                 pass
         await self.work.drain(timeout_s=self.settings.shutdown_grace_s)
-        for task in (self._worker, self._desk_worker):
+        for task in (self._worker, self._desk_worker, self._campaign_worker):
             if task:
                 task.cancel()
                 try:
@@ -193,7 +201,8 @@ class Gateway:
             log.warning("%s event dropped: the channel is disabled", event.channel)
             return
         channel.before_turn(event)
-        if event.kind == UNFOLLOW:
+        if event.kind == UNFOLLOW:  # Zalo: the citizen left the OA, which withdraws every consent
+            await self.consent.unfollowed(f"{RASA_SENDER_PREFIX[event.channel]}:{event.user}", event.at or time.time())
             return
         replies = await self.replies_for(event, channel)
         if replies:
@@ -222,13 +231,18 @@ class Gateway:
 
     async def _turn(self, sender: str, text: str, channel: str, masked: bool, contact: str, at: float,
                     resolve: Callable[[str], str] = lambda text: text) -> List[Reply]:
-        """A citizen's text: to the staff thread while staff own the conversation, else to Rasa."""
+        """A citizen's text: an opt-in or opt-out of campaigns is answered here (whoever owns the
+        conversation); else to the staff thread while staff own the conversation, else to Rasa."""
+        answered = await self.consent.on_message(sender, resolve(text), at)
+        if answered is not None:
+            return answered
         owner = await self.desk.lookup(sender)
         held = await self.desk.hold(owner, text, contact, at)
         if held is not None:
             return held
         replies = await self.rasa_turn(sender, resolve(text), channel)
         replies = await self.desk.after_turn(owner, sender, replies, at)
+        replies = await self.consent.offer(sender, channel, replies, at)
         return self._with_notice(sender, replies, masked)
 
     async def rasa_turn(self, sender: str, text: str, channel: str) -> List[Reply]:

@@ -4,14 +4,18 @@ Every outgoing message is written to the `outbox` table first, then sent. A send
 times at once (short backoff on 5xx, timeouts, connection errors); if it still fails it stays in
 the outbox and a worker retries it with exponential backoff, across restarts, until it is sent or
 `outbox_max_attempts` is reached (then it is kept as `dead` for an operator). Messages to one
-recipient are sent in order. Log lines name the channel, a pseudonym and the error kind only."""
+recipient are sent in order. Log lines name the channel, a pseudonym and the error kind only.
+
+A campaign message carries `"_campaign": <delivery id>` (server/campaigns.py): it is told to
+`on_settled` once sent or given up, and it waits while `campaign_hold` says campaign messages may
+not go out now (outside CAMPAIGN_HOURS), without counting an attempt."""
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
 import time
-from typing import Any, Callable, Dict, List, Optional, Protocol, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Protocol, Tuple
 
 from server.security import anon
 from server.storage import Database
@@ -46,6 +50,8 @@ class Outbox:
         poll_s: float = 5.0,
         clock: Callable[[], float] = time.time,
         on_failure: Optional[Callable[[str, bool], None]] = None,
+        on_settled: Optional[Callable[[int, bool, str], Awaitable[None]]] = None,
+        campaign_hold: Optional[Callable[[], Optional[float]]] = None,
     ) -> None:
         self.db = db
         self.senders = senders
@@ -56,6 +62,8 @@ class Outbox:
         self.poll_s = poll_s
         self.clock = clock
         self.on_failure = on_failure  # (channel, final) after a failed round (metrics)
+        self.on_settled = on_settled  # (campaign delivery id, sent, reason) once a campaign message is settled
+        self.campaign_hold = campaign_hold  # None: campaign messages may go now; else the epoch when they may
         self._locks: Dict[Tuple[str, str], asyncio.Lock] = {}
         self._users: Dict[Tuple[str, str], int] = {}
 
@@ -104,6 +112,11 @@ class Outbox:
         if sender is None:
             return False  # channel disabled now; keep the message for when it is enabled again
         message = json.loads(row["message"])
+        campaign = message.pop("_campaign", None)
+        until = self.campaign_hold() if campaign is not None and self.campaign_hold else None
+        if until:
+            self.db.execute("UPDATE outbox SET next_at = ? WHERE id = ?", (until, row["id"]))
+            return False  # outside the campaign hours: waits, no attempt counted
         error: Optional[SendFailed] = None
         for attempt in range(self.attempts):
             try:
@@ -116,6 +129,7 @@ class Outbox:
                     await asyncio.sleep(self.backoff_s * (2 ** attempt))
                 continue
             self.db.execute("DELETE FROM outbox WHERE id = ?", (row["id"],))
+            await self._settled(campaign, True, "")
             return True
         assert error is not None
         total = row["attempts"] + 1
@@ -129,6 +143,7 @@ class Outbox:
                 (total, error.reason, row["id"]),
             )
             log.error("%s send to %s given up after %d round(s): %s", channel, who, total, error.reason)
+            await self._settled(campaign, False, error.reason)
             return True
         delay = min(self.retry_base_s * (2 ** (total - 1)), MAX_BACKOFF_S)
         self.db.execute(
@@ -138,6 +153,14 @@ class Outbox:
         log.warning("%s send to %s failed (%s); kept in the outbox, retry %d/%d in %.1f s",
                     channel, who, error.reason, total, self.max_attempts - 1, delay)
         return False
+
+    async def _settled(self, campaign: Optional[int], sent: bool, reason: str) -> None:
+        if campaign is None or self.on_settled is None:
+            return
+        try:
+            await self.on_settled(int(campaign), sent, reason)
+        except Exception as exc:  # the message itself is settled; only its report is not
+            log.error("campaign delivery %s not recorded as %s: %s", campaign, "sent" if sent else "failed", type(exc).__name__)
 
     # -- the retry worker ----------------------------------------------------------------
     def due(self) -> List[Tuple[str, str]]:

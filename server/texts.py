@@ -65,3 +65,39 @@ def closed_by_staff(handoff_id: int) -> str:
 
 def merged(handoff_id: int) -> str:
     return f"Bạn đang có yêu cầu YC-{handoff_id} chờ cán bộ; mình đã gộp yêu cầu mới vào đó."
+
+
+# -- campaigns: consent (server/consent.py). The wording is stored with each consent record. ----
+SUBSCRIBE_BUTTON = "Đăng ký nhận tin"
+VIA = {"zalo": "qua Zalo", "facebook": "qua Messenger", "web": "trên trang web này"}
+
+
+def _terms(sender: str, channel: str, topics: str, cap: int, hours: str) -> str:
+    return (f"{sender} gửi tin {VIA.get(channel, '')} về: {topics}. Tối đa {cap} tin mỗi ngày, chỉ từ {hours}. "
+            f"Để gửi tin, mình chỉ lưu mã tài khoản của bạn trên kênh này và thời điểm bạn đồng ý, không dùng vào việc khác; "
+            f"bạn có thể xin xem hoặc xóa dữ liệu này")
+
+
+def consent_offer(sender: str, channel: str, topics: str, cap: int, hours: str) -> str:
+    """Offered once per conversation after a relevant answer, with the button."""
+    return (f"🔔 Bạn có muốn nhận thông báo không? {_terms(sender, channel, topics, cap, hours)}, và hủy bất cứ lúc nào "
+            f"bằng cách nhắn HỦY NHẬN TIN. Nếu đồng ý, chọn «{SUBSCRIBE_BUTTON}» (hoặc nhắn ĐĂNG KÝ NHẬN TIN).")
+
+
+def consent_given(sender: str, channel: str, topics: str, cap: int, hours: str) -> str:
+    return (f"✅ Bạn đã đăng ký nhận tin. {_terms(sender, channel, topics, cap, hours)}. "
+            "Muốn dừng, nhắn HỦY NHẬN TIN bất cứ lúc nào.")
+
+
+def consent_already(topics: str) -> str:
+    return f"Bạn đã đăng ký nhận tin về: {topics}. Muốn dừng, nhắn HỦY NHẬN TIN."
+
+
+def consent_withdrawn(topics: str) -> str:
+    return (f"Đã hủy: bạn sẽ không nhận tin thông báo nào nữa (trước đây: {topics}). "
+            "Muốn nhận lại, nhắn ĐĂNG KÝ NHẬN TIN.")
+
+
+CONSENT_NONE = "Bạn chưa đăng ký nhận tin nên sẽ không nhận tin thông báo nào. Muốn nhận, nhắn ĐĂNG KÝ NHẬN TIN."
+CONSENT_FAILED = ("Xin lỗi, hệ thống chưa ghi nhận được yêu cầu của bạn (đăng ký hoặc hủy nhận tin). "
+                  "Bạn vui lòng nhắn lại sau ít phút.")

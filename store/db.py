@@ -132,6 +132,69 @@ staff_audit = sa.Table(
 )
 sa.Index("ix_staff_audit_at", staff_audit.c.at)
 
+# -- campaigns (migration 5; store/consent.py, store/campaigns.py). Times are epoch seconds. ----
+consent_records = sa.Table(
+    "consent_records",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    # the citizen: the Rasa sender id (zalo:123, fb:456, web:abc); NULL once anonymised (an
+    # erasure, or CONSENT_PROOF_DAYS after the withdrawal): the anonymous proof stays
+    sa.Column("subject", sa.String(128), index=True),
+    sa.Column("channel", sa.String(32), nullable=False),  # zalo | facebook | web
+    sa.Column("topics", sa.String(500), nullable=False),  # topic keys, comma-separated
+    sa.Column("wording", sa.Text, nullable=False),  # the exact text shown to the citizen about what they agree to
+    sa.Column("method", sa.String(16), nullable=False),  # keyword (they wrote it) | button (the offer's button)
+    sa.Column("given_at", sa.Float, nullable=False),
+    sa.Column("withdrawn_at", sa.Float),
+    sa.Column("withdrawn_by", sa.String(16)),  # keyword | unfollow (Zalo) | erasure (a data-subject request)
+    sa.Column("anonymised_at", sa.Float),
+)
+
+campaign_contacts = sa.Table(
+    "campaign_contacts",
+    metadata,
+    sa.Column("subject", sa.String(128), primary_key=True),  # the Rasa sender id
+    sa.Column("channel", sa.String(32), nullable=False),
+    sa.Column("last_citizen_at", sa.Float),  # the citizen's last message (Zalo's 48 h, Messenger's 24 h)
+    sa.Column("offered_at", sa.Float),  # the opt-in button was offered (at most once)
+    sa.Column("offered_wording", sa.Text),  # exactly as shown, for the record if they press it
+)
+
+campaigns = sa.Table(
+    "campaigns",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("created_by", sa.String(64), nullable=False),  # a staff username, "admin", "api" or "cli"
+    sa.Column("topic", sa.String(64), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),  # as written, without the line on how to stop
+    sa.Column("due_at", sa.Float, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # scheduled | sending | done | cancelled
+    sa.Column("worker", sa.String(64)),  # the gateway worker that sends it
+    sa.Column("started_at", sa.Float),
+    sa.Column("finished_at", sa.Float),
+)
+sa.Index("ix_campaigns_status", campaigns.c.status)
+
+campaign_deliveries = sa.Table(
+    "campaign_deliveries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("campaign_id", sa.Integer, nullable=False),
+    sa.Column("subject", sa.String(128), index=True),  # NULL once anonymised (retention, erasure)
+    sa.Column("channel", sa.String(32), nullable=False),
+    # queued | outbox (handed to Zalo/Messenger's outbox) | sent (accepted by the platform) |
+    # waiting (web: kept until the widget opens) | blocked (the rules forbid it) | failed
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("route", sa.String(16)),  # cs | promotion (Zalo) | messenger | web
+    sa.Column("code", sa.String(32)),  # why blocked or failed: zalo_48h, messenger_24h, daily_cap, withdrawn...
+    sa.Column("reason", sa.Text),
+    sa.Column("at", sa.Float),  # when it was handed over (or blocked)
+    sa.Column("message_id", sa.Integer),  # web: the kept message in desk_messages
+)
+sa.Index("ux_campaign_deliveries", campaign_deliveries.c.campaign_id, campaign_deliveries.c.subject, unique=True)
+sa.Index("ix_campaign_deliveries_status", campaign_deliveries.c.campaign_id, campaign_deliveries.c.status)
+
 schema_version = sa.Table(
     "dvc_schema_version",
     metadata,

@@ -19,8 +19,9 @@ from typing import Callable, Iterator, List, Tuple
 
 import sqlalchemy as sa
 
-from store.db import (conversation_owner, desk_messages, feedback, handoffs, schema_version, sqlite_path,
-                      staff_audit, staff_sessions, staff_users)
+from store.db import (campaign_contacts, campaign_deliveries, campaigns, consent_records, conversation_owner,
+                      desk_messages, feedback, handoffs, schema_version, sqlite_path, staff_audit, staff_sessions,
+                      staff_users)
 
 log = logging.getLogger(__name__)
 
@@ -76,11 +77,18 @@ def _v4(conn: sa.engine.Connection) -> None:
             add_column(conn, table.name, sa.Column(name, table.c[name].type))
 
 
+def _v5(conn: sa.engine.Connection) -> None:
+    """Campaigns: consent records, the citizens' last messages, campaigns and their deliveries."""
+    for table in (consent_records, campaign_contacts, campaigns, campaign_deliveries):
+        table.create(conn, checkfirst=True)
+
+
 MIGRATIONS: List[Migration] = [
     (1, "feedback and handoffs tables", _v1),
     (2, "indexes for the staff report", _v2),
     (3, "unique ref for spooled writes", _v3),
     (4, "staff desk: ownership, thread, accounts, audit", _v4),
+    (5, "campaigns: consent records, contacts, campaigns, deliveries", _v5),
 ]
 
 

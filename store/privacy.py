@@ -9,7 +9,12 @@ Retention (`purge`, DATA_RETENTION_DAYS): older than the limit,
 - handoff requests are kept (id, day, channel, status, the staff handling times: the report
   counts them) without reason, transcript, call-back contact or sender id;
 - the staff desk's thread (`desk_messages`) and conversation ownership rows are deleted;
-  expired console sessions too. The staff audit holds no citizen data and is kept.
+  expired console sessions too. The staff audit holds no citizen data and is kept;
+- campaigns (store/consent.py): deliveries lose who they went to (a campaign's counts stay);
+  the contact rows of citizens without an active consent are deleted; a withdrawn consent
+  record keeps who it was about CONSENT_PROOF_DAYS after the withdrawal (proof that the refusal
+  was honoured), then only an anonymous record stays. Active consent records are kept as long as
+  the consent lasts (they are what allows the messages).
 The report's ratings, comments and handoff counts are therefore unchanged by a purge, for any
 period. Its turn counts come from `events`: they cover the retention period only (the default
 report period, REPORT_DAYS=30, is within the default limit, 90 days).
@@ -26,6 +31,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import sqlalchemy as sa
 
+from store import consent
 from store.db import conversation_owner, desk_messages, feedback, handoffs, staff_sessions
 from store.outcomes import WARM_UP_SENDER
 
@@ -75,7 +81,7 @@ def cutoff(days: int, now: Optional[dt.datetime] = None) -> dt.datetime:
     return (now or dt.datetime.now(dt.timezone.utc)) - dt.timedelta(days=days)
 
 
-def purge(engine: sa.engine.Engine, days: int, now: Optional[dt.datetime] = None) -> Dict[str, int]:
+def purge(engine: sa.engine.Engine, days: int, now: Optional[dt.datetime] = None, proof_days: int = 365) -> Dict[str, int]:
     """Apply the retention limit (see the module's docstring); returns what was done, by kind."""
     limit = cutoff(days, now)
     before = _db_time(engine, limit)
@@ -97,6 +103,8 @@ def purge(engine: sa.engine.Engine, days: int, now: Optional[dt.datetime] = None
             done["desk_messages_deleted"] = conn.execute(desk_messages.delete().where(desk_messages.c.at < limit.timestamp())).rowcount
             conn.execute(conversation_owner.delete().where(conversation_owner.c.since < limit.timestamp()))
             conn.execute(staff_sessions.delete().where(staff_sessions.c.expires_at < limit.timestamp()))
+    if sa.inspect(engine).has_table("consent_records"):
+        done.update(consent.purge(engine, days * 86400.0, proof_days * 86400.0, (now or dt.datetime.now(dt.timezone.utc)).timestamp()))
     return done
 
 
@@ -125,6 +133,9 @@ def export(engine: sa.engine.Engine, sender: str) -> Dict[str, List[Dict[str, An
             if _has_table(conn, table.name):
                 rows = conn.execute(sa.select(table).where(table.c.conversation_id == sender).order_by(*table.primary_key.columns))
                 found[table.name] = [_row(r) for r in rows]
+        campaigns = _has_table(conn, "consent_records")
+    if campaigns:  # consent records, the contact row, campaign deliveries
+        found.update(consent.export(engine, sender))
     return found
 
 
@@ -137,4 +148,9 @@ def erase(engine: sa.engine.Engine, sender: str) -> Dict[str, int]:
         for table in (feedback, handoffs, desk_messages, conversation_owner):
             if _has_table(conn, table.name):
                 deleted[table.name] = conn.execute(table.delete().where(table.c.conversation_id == sender)).rowcount
+        campaigns = _has_table(conn, "consent_records")
+    if campaigns:  # consent records stay as anonymous proofs of the withdrawal
+        done = consent.erase(engine, sender, dt.datetime.now(dt.timezone.utc).timestamp())
+        deleted["consent_records_anonymised"] = done.pop("consent_records")
+        deleted.update(done)
     return deleted

@@ -1,6 +1,6 @@
 """Local stand-ins for the outside world, served over real HTTP on 127.0.0.1 only:
 
-- `FakePlatform`: Zalo OA API (message/cs, token refresh), Graph API (me/messages) and a Rasa
+- `FakePlatform`: Zalo OA API (message/cs, message/promotion, token refresh), Graph API (me/messages) and a Rasa
   REST channel that answers predictably. It records every request it gets and can be told to
   fail (5xx, slow answers, token errors). With `store_url` set, "gặp cán bộ" records a real
   handoff request there, as the real action does (store.records, the action's own text).
@@ -162,6 +162,17 @@ class FakePlatform:
             return JSONResponse({"error": 0, "message": "Success",
                                  "data": {"message_id": f"m{len(self.requests)}", "user_id": body["recipient"]["user_id"]}})
 
+        @app.post("/v3.0/oa/message/promotion")
+        async def zalo_promotion(request: Request) -> JSONResponse:
+            body = await request.json()
+            entry = self._record(kind="zalo_promotion", headers=dict(request.headers), json=body, accepted=False)
+            if request.headers.get("access_token") != self.zalo_access:
+                return JSONResponse({"error": -216, "message": "Access token is invalid"})
+            if (body.get("message", {}).get("attachment", {}).get("payload", {}).get("template_type")) != "promotion":
+                return JSONResponse({"error": -201, "message": "template_type must be promotion"})
+            entry["accepted"] = True
+            return JSONResponse({"error": 0, "message": "Success", "data": {"message_id": f"p{len(self.requests)}"}})
+
         @app.post("/v4/oa/access_token")
         async def zalo_refresh(request: Request) -> JSONResponse:
             form = {k: v[0] for k, v in urllib.parse.parse_qs((await request.body()).decode()).items()}
@@ -251,6 +262,12 @@ MARKED: Dict[str, List[Dict[str, Any]]] = {
         {"custom": {"dvc": {"sources": [{"title": "Cổng DVC", "url": "https://dichvucong.gov.vn/", "checked": "2025-07-01"}],
                             "procedure": "cap-the-can-cuoc", "outcome": "answered", "topic": "procedure", "answer_id": "cap-the-can-cuoc"}}},
         {"text": "Câu trả lời có giúp được bạn không?", "buttons": [{"title": "👍 Có ích", "payload": "/rate_good"}]},
+    ],
+    "/marked_security_answer": [  # an answer with no buttons after it (the campaign offer may follow)
+        {"text": "Công an không gọi điện yêu cầu cài ứng dụng VNeID."},
+        {"custom": {"dvc": {"sources": [{"title": "Bộ Công an", "url": "https://bocongan.gov.vn/", "checked": "2025-07-01"}],
+                            "document": "gia-danh-cong-an-kich-hoat-vneid", "outcome": "answered", "topic": "security",
+                            "answer_id": "gia-danh-cong-an-kich-hoat-vneid"}}},
     ],
     "/marked_no_answer": [
         {"text": "Xin lỗi, mình chưa có thông tin chắc chắn về câu hỏi này.", "buttons": [{"title": "Gặp cán bộ", "payload": "/ask_human"}]},

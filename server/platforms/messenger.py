@@ -3,7 +3,8 @@
 
 A staff reply allowed 24 h to 7 days after the citizen's last message (server/delivery.py) is
 stored in the outbox with `"_tag": "HUMAN_AGENT"` and sent as `"messaging_type": "MESSAGE_TAG",
-"tag": "HUMAN_AGENT"`; bot messages never carry that key."""
+"tag": "HUMAN_AGENT"`; bot messages never carry that key. A campaign message (inside 24 h only)
+goes as `"messaging_type": "UPDATE"`, Meta's type for a proactive message inside the window."""
 from __future__ import annotations
 
 from typing import Any, Dict
@@ -18,6 +19,9 @@ from server.platforms.http import json_body, post
 # can fix the token and restart; the outbox keeps the message until then)
 RETRYABLE_CODES = {1, 2, 4, 17, 32, 341, 613, 190}
 TAG_KEY = "_tag"  # in an outbox message: the message tag to send it with
+# in an outbox message: its messaging type when it is not a reply ("UPDATE": a campaign message
+# sent proactively inside the 24 h window)
+TYPE_KEY = "_messaging_type"
 
 
 class GraphApi:
@@ -28,8 +32,8 @@ class GraphApi:
 
     async def send(self, recipient: str, message: Dict[str, Any]) -> None:
         message = dict(message)
-        tag = message.pop(TAG_KEY, None)
-        envelope = {"messaging_type": "MESSAGE_TAG", "tag": tag} if tag else {"messaging_type": "RESPONSE"}
+        tag, kind = message.pop(TAG_KEY, None), message.pop(TYPE_KEY, None)
+        envelope = {"messaging_type": "MESSAGE_TAG", "tag": tag} if tag else {"messaging_type": kind or "RESPONSE"}
         response = await post(
             self.http, self.url, params={"access_token": self.token},
             json={"recipient": {"id": recipient}, **envelope, "message": message},

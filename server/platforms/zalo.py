@@ -150,18 +150,24 @@ class ZaloTokens:
             return access
 
 
+ENDPOINT_KEY = "_endpoint"  # in an outbox message: "promotion" for a campaign message outside the window
+
+
 class ZaloApi:
-    """Sends one consultation message within the reply window (a `ChannelSender`)."""
+    """Sends one consultation message within the reply window (a `ChannelSender`); a campaign
+    message marked `"_endpoint": "promotion"` goes to the promotion endpoint instead ("tin truyền
+    thông", paid, outside the window: only when ZALO_PROMOTION says the OA has the package)."""
 
     def __init__(self, settings: Settings, http: httpx.AsyncClient, tokens: ZaloTokens, window: ReplyWindow) -> None:
         self.url = f"{settings.zalo_api_base.rstrip('/')}/v3.0/oa/message/cs"
+        self.promotion_url = f"{settings.zalo_api_base.rstrip('/')}/v3.0/oa/message/promotion"
         self.http = http
         self.tokens = tokens
         self.window = window
 
-    async def _post(self, token: str, recipient: str, message: Dict[str, Any]) -> Dict[str, Any]:
+    async def _post(self, token: str, recipient: str, message: Dict[str, Any], url: str) -> Dict[str, Any]:
         response = await post(
-            self.http, self.url, headers={"access_token": token},
+            self.http, url, headers={"access_token": token},
             json={"recipient": {"user_id": recipient}, "message": message},
         )
         body = json_body(response)
@@ -172,17 +178,22 @@ class ZaloApi:
         return body
 
     async def send(self, recipient: str, message: Dict[str, Any]) -> None:
-        allowed, why = self.window.check(recipient)
-        if not allowed:
-            raise SendFailed(why, retryable=False)
+        message = dict(message)
+        promotion = message.pop(ENDPOINT_KEY, None) == "promotion"
+        if not promotion:
+            allowed, why = self.window.check(recipient)
+            if not allowed:
+                raise SendFailed(why, retryable=False)
+        url = self.promotion_url if promotion else self.url
         token = await self.tokens.current()
-        body = await self._post(token, recipient, message)
+        body = await self._post(token, recipient, message, url)
         if body.get("error") in TOKEN_ERRORS:
             token = await self.tokens.refresh(stale=token)
-            body = await self._post(token, recipient, message)
+            body = await self._post(token, recipient, message, url)
         code = body.get("error", 0)
         if code in TOKEN_ERRORS:
             raise SendFailed(f"access token rejected (error {code})", retryable=True)
         if code != 0:
             raise SendFailed(f"Zalo error {code}", retryable=False)
-        self.window.note_sent(recipient)
+        if not promotion:
+            self.window.note_sent(recipient)

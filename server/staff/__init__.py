@@ -1,18 +1,18 @@
 """Everything under /staff/ (STAFF_TOKEN unset: all 404): the report (report.py), the JSON API
-for a province's own helpdesk (api.py) and the console pages (pages.py), with one way to say
-who is calling (auth.py)."""
+for a province's own helpdesk (api.py), the console pages (pages.py) and its campaign pages
+(campaigns.py), with one way to say who is calling (auth.py)."""
 from __future__ import annotations
 
 import logging
 
 from fastapi import APIRouter
 
-from server.staff import api, pages, report
+from server.staff import api, campaigns, pages, report
 
 log = logging.getLogger(__name__)
 
 router = APIRouter()
-for module in (report, api, pages):
+for module in (report, api, pages, campaigns):
     router.include_router(module.router)
 
 

@@ -64,7 +64,8 @@ def button_form(action: str, label: str, csrf: Optional[str], name: str = "") ->
 def layout(title: str, body: str, caller: Any = None, refresh: int = 0) -> str:
     nav = ""
     if caller is not None:
-        links = [("/staff/queue", "Hàng chờ"), ("/staff/feedback", "Góp ý 👎"), ("/staff/report", "Báo cáo")]
+        links = [("/staff/queue", "Hàng chờ"), ("/staff/feedback", "Góp ý 👎"), ("/staff/campaigns", "Chiến dịch"),
+                 ("/staff/report", "Báo cáo")]
         if caller.admin:
             links += [("/staff/audit", "Nhật ký"), ("/staff/accounts", "Tài khoản")]
         logout = button_form("/staff/logout", "Đăng xuất", caller.csrf) if caller.csrf else ""

@@ -81,3 +81,25 @@ def test_messages_for_a_disabled_channel_are_kept(tmp_path):
     outbox = Outbox(Database(tmp_path / "gateway.db"), {})
     asyncio.run(outbox.deliver("facebook", "p1", [{"text": "x"}]))
     assert outbox.counts() == {"pending": 1}
+
+
+def test_a_campaign_message_waits_outside_the_hours_and_reports_how_it_ended(tmp_path):
+    now, closed_until = [1000.0], [5000.0]
+    settled = []
+
+    async def on_settled(delivery, sent, reason):
+        settled.append((delivery, sent, reason))
+
+    sender = Recorder(failures=[SendFailed("Zalo error -230", retryable=False)])
+    outbox = make(tmp_path, sender, clock=lambda: now[0], on_settled=on_settled, campaign_hold=lambda: closed_until[0])
+    asyncio.run(outbox.deliver("zalo", "u9", [{"text": "chiến dịch", "_campaign": 7}, {"text": "sau đó"}]))
+    row = outbox.db.query("SELECT attempts, next_at, message FROM outbox ORDER BY id")[0]
+    assert sender.sent == [] and (row["attempts"], row["next_at"]) == (0, 5000.0)  # waits, no attempt counted
+    assert outbox.due() == []  # and the reply behind it keeps its place
+
+    closed_until[0], now[0] = None, 5000.0  # morning
+    asyncio.run(outbox.flush("zalo", "u9"))
+    assert settled == [(7, False, "Zalo error -230")] and sender.sent == [("u9", "sau đó")]
+    asyncio.run(outbox.deliver("zalo", "u9", [{"text": "chiến dịch hai", "_campaign": 8}]))
+    assert settled[-1] == (8, True, "") and sender.sent[-1] == ("u9", "chiến dịch hai")
+    assert outbox.counts() == {"dead": 1}
