@@ -139,6 +139,9 @@ def _search(search, question: str):
     return search(question, 6)
 
 
+# a first issue asked about a procedure that renews, replaces or re-registers something
+_FIRST_TIME = re.compile(r"\blan dau\b")
+_RENEWAL = re.compile(r"\b(doi|cap lai|cap doi|gia han|dang ky lai)\b")
 UNKNOWN_DETAIL = 0.5  # share of the detail words (beyond the procedure's name) the record must explain
 # words that turn a question about a procedure into another question (penalties, taxes, courts...)
 # provinces and cities (the 63 before the 2025 merger, as citizens still name them), accent-free
@@ -172,6 +175,10 @@ def _unknown_detail(proc, question: str, aspects: List[str]) -> List[str]:
     # what makes it another question: a word that changes the subject ("phạt", "thuế", "khiếu
     # nại"), or a phrase the knowledge never uses ("hóa đơn điện tử"); a lone unusual word
     # ("cháy", "nát", "chụp") describes the citizen's situation and is not what they ask
+    name = search_form(proc.name)
+    renewal_only = _RENEWAL.search(name) and not re.search(r"\bcap\b(?! (lai|doi)\b)", name)
+    if renewal_only and _FIRST_TIME.search(" ".join(asked.flat)):
+        return ["lần đầu"]  # "thi lấy bằng lái lần đầu" is not "đổi bằng lái"
     shift = bool(shift_positions(asked) & set(missing))
     flat = " ".join(asked.flat)
     phrase = any(i + 1 in missing and not vocab.known(asked.flat[i]) and not vocab.known(asked.flat[i + 1]) for i in missing)

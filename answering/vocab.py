@@ -31,7 +31,7 @@ cua cung da dang day de den di dieu do du duoc em gan gap gi gio giup hay het hi
 huong k khi khong kia ko la lai lam lau len ma may minh moi mot muon nao nay ne neu nghe nhe nhi
 nhieu nho nhu nhung noi nua o oi ong phai qua ra rang roi ru sao se sau sach tai tham the thi thoi
 thuc thuoc tien to toi tra trong tu tuc uh va vao van vay ve vi voi vui xem xin xong online phi ngay
-gio tuan thang nam buoc quy trinh dang ky cap giay nop
+gio tuan thang nam buoc quy trinh dang ky cap giay nop tren duoi
 """.split())
 # Pairs of syllables that are generic together although one of them alone is not ("hồ sơ":
 # "hồ"/"hộ", "sơ"/"sổ"; "mất bao lâu": "mất" as time or money, not "lose").
@@ -45,7 +45,7 @@ ket_qua
 # words that turn a question into another subject (penalties, taxes, courts, foreigners...)
 TOPIC_SHIFT = re.compile(
     r"\b(phat|thue|khieu nai|to cao|khoi kien|toa an|boi thuong|tranh chap|vay von|hoa don|ly hon|visa|thi thuc|"
-    r"hoc phi|luong|tien an|xu ly vi pham|nuoc ngoai|nguoi nuoc ngoai)\b"
+    r"hoc phi|luong|tien an|xu ly vi pham|nuoc ngoai|nguoi nuoc ngoai|trom|cuop)\b"
 )
 
 
@@ -77,19 +77,22 @@ class Words:
 # the same, as typed with accents: "thuê" (rent) is not "thuế" (tax)
 TOPIC_SHIFT_TYPED = re.compile(
     r"\b(phạt|thuế|khiếu nại|tố cáo|khởi kiện|tòa án|bồi thường|tranh chấp|vay vốn|hóa đơn|ly hôn|visa|thị thực|"
-    r"học phí|lương|tiền án|xử lý vi phạm|nước ngoài|người nước ngoài)\b"
+    r"học phí|lương|tiền án|xử lý vi phạm|nước ngoài|người nước ngoài|trộm|cướp)\b"
 )
 
 
 def shift_positions(question: "Words") -> Set[int]:
     """Positions of the words that change the subject ("phạt", "thuế", "người nước ngoài"),
-    read with their accents when the citizen typed accents."""
-    accented = any(has_marks(t) for t in question.typed)
-    text = " ".join(question.typed if accented else question.flat)
+    read with their accents where the citizen typed accents ("thuê" is not "thuế")."""
     found: Set[int] = set()
-    for match in (TOPIC_SHIFT_TYPED if accented else TOPIC_SHIFT).finditer(text):
-        first = text[:match.start()].count(" ")
-        found.update(range(first, first + match.group(0).count(" ") + 1))
+    for pattern, seq, typed in ((TOPIC_SHIFT_TYPED, question.typed, True), (TOPIC_SHIFT, question.flat, False)):
+        text = " ".join(seq)
+        for match in pattern.finditer(text):
+            first = text[:match.start()].count(" ")
+            span = range(first, first + match.group(0).count(" ") + 1)
+            # accent-free, a word counts only where the citizen typed it without accents
+            if typed or not any(has_marks(question.typed[i]) for i in span):
+                found.update(span)
     return found
 
 

@@ -214,3 +214,16 @@ def test_a_short_follow_up_about_a_paper_stays_with_the_procedure_in_context():
     first = answer("mình muốn hỏi vụ lãnh trợ cấp thất nghiệp")
     again = answer("có phải mang theo sổ bảo hiểm không", first.context)
     assert again.record_id == "tro-cap-that-nghiep" and again.aspects == ["documents"], (again.record_id, again.aspects)
+
+
+@pytest.mark.slow
+def test_a_first_issue_is_not_answered_with_a_renewal():
+    a = answer("muốn thi lấy bằng lái xe máy lần đầu thì đăng ký ở đâu")
+    assert a.kind != PROCEDURE or a.record_id != "doi-giay-phep-lai-xe", a.text
+    assert answer("lam can cuoc lan dau co mat tien khong").record_id == "cap-the-can-cuoc"  # "Cấp, đổi, cấp lại"
+
+
+@pytest.mark.slow
+def test_a_stolen_vehicle_is_not_answered_with_the_sale_procedure():
+    a = answer("xe may bi trom mat roi thi co phai thu hoi dang ky xe khong")
+    assert a.kind == REFERRAL, (a.kind, a.record_id)
