@@ -179,18 +179,18 @@ def _unknown_detail(proc, question: str, aspects: List[str]) -> List[str]:
     renewal_only = _RENEWAL.search(name) and not re.search(r"\bcap\b(?! (lai|doi)\b)", name)
     if renewal_only and _FIRST_TIME.search(" ".join(asked.flat)):
         return ["lần đầu"]  # "thi lấy bằng lái lần đầu" is not "đổi bằng lái"
-    shift = bool(shift_positions(asked) & set(missing))
+    shifted = shift_positions(asked) & set(missing)
     flat = " ".join(asked.flat)
     phrase = any(i + 1 in missing and not vocab.known(asked.flat[i]) and not vocab.known(asked.flat[i + 1]) for i in missing)
-    if shift or (phrase and not mostly_known):
-        return _span(asked, missing)
-    # no aspect asked, and two or more words beyond the citizen's situation that the record never
-    # uses: the question asks something else about this procedure ("tối đa bao nhiêu lao động")
-    situation = set()
+    situation = set()  # the citizen's situation (family, places) is never what they ask
     for match in _SITUATION.finditer(flat):
         first = flat[:match.start()].count(" ")
         situation.update(range(first, first + match.group(0).count(" ") + 1))
     asking = [i for i in missing if i not in situation]
+    if shifted or (phrase and not mostly_known):
+        return _span(asked, asking or missing)
+    # no aspect asked, and two or more words beyond the citizen's situation that the record never
+    # uses: the question asks something else about this procedure ("tối đa bao nhiêu lao động")
     if not aspects and len(asking) >= 2 and not mostly_known:
         return _span(asked, asking)
     return []
