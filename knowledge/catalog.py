@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-import yaml
+from common import yamlio
 
 from knowledge.normalize import search_form, strip_accents
 
@@ -57,7 +57,7 @@ class Procedure:
 
 def load_procedure_file(path: Path) -> Procedure:
     with open(path, encoding="utf-8") as fh:
-        return Procedure.from_dict(yaml.safe_load(fh))
+        return Procedure.from_dict(yamlio.load(fh))
 
 
 @functools.lru_cache(maxsize=4)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Tuple
 
-import yaml
+from common import yamlio
 
 from knowledge.catalog import Source
 
@@ -26,7 +26,7 @@ def split_front_matter(text: str) -> Tuple[dict, str]:
     parts = text.split("\n---", 1)
     if len(parts) != 2:
         raise FrontMatterError("front matter is not closed by a '---' line")
-    meta = yaml.safe_load(parts[0][3:])
+    meta = yamlio.load(parts[0][3:])
     if not isinstance(meta, dict):
         raise FrontMatterError("front matter is not a YAML mapping")
     body = parts[1].split("\n", 1)[1] if "\n" in parts[1] else ""

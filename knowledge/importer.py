@@ -26,6 +26,8 @@ from urllib.parse import urlparse
 
 import yaml
 
+from common import yamlio
+
 from knowledge.lint import CODE_FORMAT, KNOWLEDGE_DIR, check
 from knowledge.normalize import strip_accents
 
@@ -205,7 +207,7 @@ def _same(a, b) -> bool:
 
 def _read(path: Path) -> dict:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yamlio.load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ImportFailed([f"{path}: cannot read ({str(exc).splitlines()[0]}); see dvc-bot knowledge check"]) from exc
     return data if isinstance(data, dict) else {}

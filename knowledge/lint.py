@@ -15,6 +15,8 @@ from typing import Any, Dict, Iterable, List, Optional
 
 import yaml
 
+from common import yamlio
+
 from knowledge.documents import TOPICS, FrontMatterError, document_files, split_front_matter
 from knowledge.normalize import strip_accents
 
@@ -206,7 +208,7 @@ class Checker:
     def read_mapping(self, path: Path, what: str) -> Optional[dict]:
         """The YAML mapping in `path`, or None after reporting why it cannot be read."""
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = yamlio.load(path.read_text(encoding="utf-8"))
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             self.error(path, f"cannot read: {str(exc).splitlines()[0]}")
             return None

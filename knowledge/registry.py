@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-import yaml
+from common import yamlio
 
 from knowledge.normalize import search_form, strip_accents
 
@@ -65,7 +65,7 @@ def match_key(text: str) -> str:
 
 def load_registry_file(path: Path) -> List[RegistryEntry]:
     with open(path, encoding="utf-8") as fh:
-        data = yaml.safe_load(fh) or {}
+        data = yamlio.load(fh) or {}
     field_name = str(data.get("field") or path.stem)
     return [RegistryEntry.from_dict(item, field_name, path.name) for item in data.get("procedures") or []]
 
