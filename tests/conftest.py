@@ -69,10 +69,11 @@ def pytest_sessionfinish(session, exitstatus):
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None and reporter.stats.get("skipped"):
             session.exitstatus = 1  # DVC_REQUIRE_SERVICES=1: every test must run
-    proc = _training.get("proc")  # a background training no test waited for (a run stopped early)
-    if proc is not None and proc.poll() is None:
-        proc.kill()
-        proc.wait()
+    for proc, log in _background.values():  # background jobs no test waited for (a run stopped early)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        log.close()
     # this run's private folders (data, models, index: ~50 MB); a reused DVC_TEST_MODEL_DIR stays
     shutil.rmtree(_BASE, ignore_errors=True)
 
@@ -125,37 +126,74 @@ def bot_env() -> dict:
     return dict(os.environ)
 
 
-# The model trains in the background from the start of the session (`dvc-bot train`, a real
-# subprocess) while the tests that need no model run first on the other core.
-_training: dict = {}
+# The index and the model build in the background from the start of the session (`dvc-bot
+# index`, `dvc-bot train`, real subprocesses) while the tests that need neither run first.
+_background: dict = {}
 
 
 def _needs_model(item) -> bool:
     return "trained_model" in getattr(item, "fixturenames", ())
 
 
+def _needs_index(item) -> bool:
+    return "knowledge_index" in getattr(item, "fixturenames", ()) or _needs_model(item)
+
+
+def _module(item) -> str:
+    return getattr(getattr(item, "module", None), "__name__", "")
+
+
 def pytest_collection_modifyitems(session, config, items):
-    later = {item.module.__name__ for item in items if _needs_model(item) and getattr(item, "module", None)}
-    # whole modules move (module fixtures are set up once); the order inside a module is kept
-    items.sort(key=lambda item: getattr(getattr(item, "module", None), "__name__", "") in later)
-    if later and not config.option.collectonly:
-        log = open(_BASE / "train.log", "w")
-        _training["log"] = log
-        _training["proc"] = subprocess.Popen([DVC_BOT, "train"], env=dict(os.environ), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True)
+    later = {_module(item) for item in items if _needs_model(item)}
+    middle = {_module(item) for item in items if _needs_index(item)} - later
+    # whole modules move (module fixtures are set up once); the order inside a module is kept:
+    # first what needs neither, then what needs the index, then what needs the model
+    items.sort(key=lambda item: 2 if _module(item) in later else 1 if _module(item) in middle else 0)
+    if config.option.collectonly:
+        return
+    # the index (a minute or two of embedding) and the model build in the background meanwhile
+    for name, command, needed in (("index", "index", middle | later), ("training", "train", later)):
+        if needed:
+            log = open(_BASE / f"{name}.log", "w")
+            _background[name] = (subprocess.Popen([DVC_BOT, command], env=dict(os.environ), cwd=ROOT, stdout=log,
+                                                  stderr=subprocess.STDOUT, text=True), log)
+
+
+def _wait(name: str, timeout: float) -> tuple:
+    """(exit code, output) of the background job `name`, or None when it was not started."""
+    job = _background.get(name)
+    if job is None:
+        return None
+    proc, log = job
+    returncode = proc.wait(timeout=timeout)
+    log.close()
+    return returncode, (_BASE / f"{name}.log").read_text(errors="replace")
 
 
 @pytest.fixture(scope="session")
-def trained_model(bot_env) -> Path:
+def knowledge_index() -> Path:
+    """The retrieval index over the real knowledge (`dvc-bot index`), built once in the background
+    from collection; built now when a single test is run."""
+    done = _wait("index", 900)
+    if done is None:
+        result = subprocess.run([DVC_BOT, "index"], env=dict(os.environ), cwd=ROOT, capture_output=True, text=True, timeout=900)
+        done = (result.returncode, result.stdout + result.stderr)
+    assert done[0] == 0, done[1][-3000:]
+    folder = Path(os.environ["DVC_INDEX_DIR"])
+    assert (folder / "manifest.json").is_file()
+    return folder
+
+
+@pytest.fixture(scope="session")
+def trained_model(bot_env, knowledge_index) -> Path:
     """Really train the model once (the `dvc-bot train` command), for every test that needs it:
-    the background training started at collection, or now when a single test is run."""
-    proc = _training.get("proc")
-    if proc is not None:
-        returncode = proc.wait(timeout=900)
-        _training["log"].close()
-        output = (_BASE / "train.log").read_text(errors="replace")
-    else:
+    the background training started at collection, or now when a single test is run. The index
+    is ready too (the actions search it; two builders must not write it at once)."""
+    done = _wait("training", 900)
+    if done is None:
         result = subprocess.run([DVC_BOT, "train"], env=bot_env, cwd=ROOT, capture_output=True, text=True, timeout=900)
-        returncode, output = result.returncode, result.stderr
+        done = (result.returncode, result.stderr)
+    returncode, output = done
     assert returncode == 0, output[-3000:]
     models = list(Path(bot_env["DVC_MODEL_DIR"]).glob("dvc-bot-*.tar.gz"))
     assert len(models) == 1

@@ -16,14 +16,13 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def built():
+def built(knowledge_index):
     from knowledge.embeddings import Encoder
 
     model = get_settings().embedding_model_path
     folder = get_settings().index_dir  # the folder the in-process actions use too
     encoder = Encoder(model)
-    # the answering tests that ran before have built this folder the same way (Retriever.load);
-    # when this module runs alone, this builds it (a minute of embedding, not spent twice)
+    # the session built this folder with `dvc-bot index` (tests/conftest.py); this finds it fresh
     result = index.build(folder, model, progress=False, encoder=encoder)
     return folder, model, encoder, result
 
