@@ -211,6 +211,17 @@ def _enough_explained(asked: Words, record_id: str) -> bool:
     return explained >= min(2, len(content))
 
 
+def _retrieved_closely(result) -> bool:
+    """Retrieval's own evidence that the record is close (settings: RETRIEVAL_MIN_DENSE for the
+    encoder, RETRIEVAL_MIN_LEXICAL): shared syllables alone ("trị mụn" against "bảo trì") are not."""
+    from common.settings import get_settings
+
+    settings = get_settings()
+    dense, lexical = result.dense, result.lexical
+    return (dense >= settings.retrieval_min_dense or lexical >= settings.retrieval_min_lexical
+            or (dense >= settings.retrieval_min_dense - 0.1 and lexical >= settings.retrieval_min_lexical / 1.8))
+
+
 def _shift_unexplained(asked: Words, record_id: str) -> bool:
     profile = vocabulary().profiles.get(record_id)
     accented = any(has_marks(t) for t in asked.typed)
@@ -230,7 +241,7 @@ def from_search(question: str, results, intent_topics: Optional[Set[str]] = None
                            "identity": round(ident, 3), "dense": round(result.dense, 3), "lexical": round(result.lexical, 2)})
         # the record ranked first may leave more unexplained, but never a word that changes the subject
         needed = TOP_COVERAGE if rank == 0 and not _shift_unexplained(asked, result.id) else COVERAGE
-        if cov >= needed and ident >= IDENTITY and _enough_explained(asked, result.id):
+        if cov >= needed and ident >= IDENTITY and _enough_explained(asked, result.id) and _retrieved_closely(result):
             covered.append((rank, cov, result))
     # only a record ranked near the top (a record far down that happens to share a word is not it)
     top = results[0].score if results else 0.0

@@ -227,3 +227,9 @@ def test_a_first_issue_is_not_answered_with_a_renewal():
 def test_a_stolen_vehicle_is_not_answered_with_the_sale_procedure():
     a = answer("xe may bi trom mat roi thi co phai thu hoi dang ky xe khong")
     assert a.kind == REFERRAL, (a.kind, a.record_id)
+
+
+@pytest.mark.slow
+def test_shared_syllables_without_retrieval_evidence_are_not_an_answer():
+    a = answer("cach tri mun trung ca")  # "trị mụn trứng cá", not "bảo trì"
+    assert a.kind in (REFUSAL, REFERRAL), (a.kind, a.record_id, a.considered)
