@@ -11,7 +11,7 @@ from answering.citations import source_dicts
 from answering.facts import deadline_asked, document_facts, lead_facts, procedure_facts
 from answering.model import (ASK_PROCEDURE, CLARIFY, DOCUMENT, PROCEDURE, REFERRAL, REFUSAL, REGISTRY, Answer,
                              Context, Nlu)
-from answering.vocab import shift_positions, words
+from answering.vocab import pattern_spans, shift_positions, words
 from knowledge.catalog import load_procedures
 from knowledge.documents import load_documents
 from knowledge.normalize import normalize_text, search_form
@@ -177,15 +177,11 @@ def _unknown_detail(proc, question: str, aspects: List[str]) -> List[str]:
     # ("cháy", "nát", "chụp") describes the citizen's situation and is not what they ask
     name = search_form(proc.name)
     renewal_only = _RENEWAL.search(name) and not re.search(r"\bcap\b(?! (lai|doi)\b)", name)
-    if renewal_only and _FIRST_TIME.search(" ".join(asked.flat)):
+    if renewal_only and pattern_spans(_FIRST_TIME, asked.flat):
         return ["lần đầu"]  # "thi lấy bằng lái lần đầu" is not "đổi bằng lái"
     shifted = shift_positions(asked) & set(missing)
-    flat = " ".join(asked.flat)
     phrase = any(i + 1 in missing and not vocab.known(asked.flat[i]) and not vocab.known(asked.flat[i + 1]) for i in missing)
-    situation = set()  # the citizen's situation (family, places) is never what they ask
-    for match in _SITUATION.finditer(flat):
-        first = flat[:match.start()].count(" ")
-        situation.update(range(first, first + match.group(0).count(" ") + 1))
+    situation = {i for span in pattern_spans(_SITUATION, asked.flat) for i in span}  # never what they ask
     asking = [i for i in missing if i not in situation]
     if shifted or (phrase and not mostly_known):
         return _span(asked, asking or missing)

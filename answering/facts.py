@@ -83,9 +83,25 @@ def naming_positions(question: Words, names: Sequence[str]) -> Set[int]:
     return taken
 
 
-def cues_in(question: str) -> List[str]:
+def _asked_cues(question: str) -> List[Tuple[str, "re.Pattern"]]:
+    """(cue name, the pattern of a line stating it) for each cue the question asks."""
     form = search_form(question)
-    return [name for name, q, _ in _CUES if q.search(form)]
+    return [(name, line) for name, q, line in _CUES if q.search(form)]
+
+
+def cues_in(question: str) -> List[str]:
+    return [name for name, _ in _asked_cues(question)]
+
+
+def _cues_stated(fact: Fact, form: str, cues: List[Tuple[str, "re.Pattern"]]) -> int:
+    """How many of the asked cues the fact's line (accent-free `form`) states."""
+    stated = 0
+    for name, line_pattern in cues:
+        if name == "deadline" and (fact.field == "time" or "ngay lam viec" in form):
+            continue  # a deadline after an event is not the processing time
+        if line_pattern.search(form):
+            stated += 1
+    return stated
 
 
 def best_facts(question: str, facts: List[Fact], names: Sequence[str], limit: int = 2) -> List[Fact]:
@@ -93,7 +109,7 @@ def best_facts(question: str, facts: List[Fact], names: Sequence[str], limit: in
     asked = words(question)
     named = naming_positions(asked, names)
     detail = [i for i in asked.content if i not in named]
-    cues = [(name, line) for name, q, line in _CUES if q.search(search_form(question))]
+    cues = _asked_cues(question)
     if not detail and not cues:
         return []
     vocab = vocabulary()
@@ -105,12 +121,7 @@ def best_facts(question: str, facts: List[Fact], names: Sequence[str], limit: in
         line_words = set(w.flat)
         score = sum(vocab.weight(t) for t in detail_words & line_words)
         score += len(detail_pairs & w.bigrams())
-        form = " ".join(w.flat)
-        for name, line_pattern in cues:
-            if name == "deadline" and (fact.field == "time" or "ngay lam viec" in form):
-                continue  # a deadline after an event is not the processing time
-            if line_pattern.search(form):
-                score += 3.0
+        score += 3.0 * _cues_stated(fact, " ".join(w.flat), cues)
         if score >= MIN_SCORE:
             scored.append(Fact(fact.field, fact.text, score))
     scored.sort(key=lambda f: -f.score)
@@ -122,17 +133,8 @@ def best_facts(question: str, facts: List[Fact], names: Sequence[str], limit: in
 
 def cue_facts(question: str, facts: List[Fact]) -> List[Fact]:
     """The facts that state what the question's cues ask (an age, a condition, a deadline...)."""
-    cues = [(name, line) for name, q, line in _CUES if q.search(search_form(question))]
-    found = []
-    for fact in facts:
-        form = " ".join(words(fact.text).flat)
-        for name, line_pattern in cues:
-            if name == "deadline" and (fact.field == "time" or "ngay lam viec" in form):
-                continue
-            if line_pattern.search(form):
-                found.append(fact)
-                break
-    return found
+    cues = _asked_cues(question)
+    return [fact for fact in facts if _cues_stated(fact, " ".join(words(fact.text).flat), cues)]
 
 
 def lead_facts(question: str, facts: List[Fact], names: Sequence[str], shown: str = "") -> List[Fact]:

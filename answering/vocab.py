@@ -16,7 +16,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Dict, FrozenSet, Iterable, List, Optional, Set
+from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set
 
 from knowledge.normalize import expand_abbreviations, normalize_text, strip_accents
 
@@ -47,6 +47,11 @@ TOPIC_SHIFT = re.compile(
     r"\b(phat|thue|khieu nai|to cao|khoi kien|toa an|boi thuong|tranh chap|vay von|hoa don|ly hon|visa|thi thuc|"
     r"hoc phi|luong|tien an|xu ly vi pham|nuoc ngoai|nguoi nuoc ngoai|trom|cuop)\b"
 )
+# the same, as typed with accents: "thuê" (rent) is not "thuế" (tax)
+TOPIC_SHIFT_TYPED = re.compile(
+    r"\b(phạt|thuế|khiếu nại|tố cáo|khởi kiện|tòa án|bồi thường|tranh chấp|vay vốn|hóa đơn|ly hôn|visa|thị thực|"
+    r"học phí|lương|tiền án|xử lý vi phạm|nước ngoài|người nước ngoài|trộm|cướp)\b"
+)
 
 
 def has_marks(text: str) -> bool:
@@ -74,26 +79,27 @@ class Words:
         return {f"{a}_{b}" for a, b in zip(self.flat, self.flat[1:])}
 
 
-# the same, as typed with accents: "thuê" (rent) is not "thuế" (tax)
-TOPIC_SHIFT_TYPED = re.compile(
-    r"\b(phạt|thuế|khiếu nại|tố cáo|khởi kiện|tòa án|bồi thường|tranh chấp|vay vốn|hóa đơn|ly hôn|visa|thị thực|"
-    r"học phí|lương|tiền án|xử lý vi phạm|nước ngoài|người nước ngoài|trộm|cướp)\b"
-)
-
-
 def shift_positions(question: "Words") -> Set[int]:
     """Positions of the words that change the subject ("phạt", "thuế", "người nước ngoài"),
     read with their accents where the citizen typed accents ("thuê" is not "thuế")."""
     found: Set[int] = set()
-    for pattern, seq, typed in ((TOPIC_SHIFT_TYPED, question.typed, True), (TOPIC_SHIFT, question.flat, False)):
-        text = " ".join(seq)
-        for match in pattern.finditer(text):
-            first = text[:match.start()].count(" ")
-            span = range(first, first + match.group(0).count(" ") + 1)
-            # accent-free, a word counts only where the citizen typed it without accents
-            if typed or not any(has_marks(question.typed[i]) for i in span):
-                found.update(span)
+    for span in pattern_spans(TOPIC_SHIFT_TYPED, question.typed):
+        found.update(span)
+    for span in pattern_spans(TOPIC_SHIFT, question.flat):
+        # accent-free, a word counts only where the citizen typed it without accents
+        if not any(has_marks(question.typed[i]) for i in span):
+            found.update(span)
     return found
+
+
+def pattern_spans(pattern: "re.Pattern", syllables: Sequence[str]) -> List[range]:
+    """The syllable positions of each match of `pattern` in the syllables joined by spaces."""
+    text = " ".join(syllables)
+    spans = []
+    for match in pattern.finditer(text):
+        first = text[:match.start()].count(" ")
+        spans.append(range(first, first + match.group(0).count(" ") + 1))
+    return spans
 
 
 def words(text: str) -> Words:
