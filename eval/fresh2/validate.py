@@ -27,13 +27,12 @@ import unicodedata
 from collections import Counter
 from pathlib import Path
 
-import yaml
 
 HERE = Path(__file__).resolve().parent
 EVAL = HERE.parent
 ROOT = EVAL.parent
 sys.path.insert(0, str(EVAL))
-from textkeys import has_diacritics, key  # noqa: E402
+from textkeys import has_diacritics, key, knowledge_texts, nfc_fold  # noqa: E402
 
 sys.path.insert(0, str(HERE))
 import split  # noqa: E402  (eval/fresh2/split.py)
@@ -60,26 +59,8 @@ errors: list[str] = []
 warnings: list[str] = []
 
 
-def nfc_fold(text: str) -> str:
-    return unicodedata.normalize("NFC", text).casefold()
-
-
 # ---------------------------------------------------------------- knowledge base
-record_text: dict[str, str] = {}
-titles: dict[str, str] = {}
-front_questions: dict[str, str] = {}
-for path in sorted((ROOT / "knowledge" / "docs").glob("*/*.md")):
-    _, front, body = path.read_text(encoding="utf-8").split("---", 2)
-    meta = yaml.safe_load(front)
-    record_text[meta["id"]] = nfc_fold(meta["title"] + "\n" + meta["summary"] + "\n" + body)
-    titles[meta["id"]] = meta["title"]
-    for q in meta.get("questions") or []:
-        front_questions[key(q)] = meta["id"]
-for path in sorted((ROOT / "knowledge" / "procedures").glob("*.yml")):
-    text = path.read_text(encoding="utf-8")
-    rec = yaml.safe_load(text)
-    record_text[rec["id"]] = nfc_fold(text)
-    titles[rec["id"]] = rec["name"]
+record_text, titles, front_questions = knowledge_texts(ROOT)
 kb_text = "\n".join(record_text.values())
 kb_phrases = {key(t) for t in titles.values()}
 
