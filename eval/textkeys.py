@@ -49,3 +49,21 @@ def knowledge_texts(root: Path) -> tuple[dict[str, str], dict[str, str], dict[st
         record_text[rec["id"]] = nfc_fold(text)
         titles[rec["id"]] = rec["name"]
     return record_text, titles, front_questions
+
+
+def closest(text: str, candidates, floor: float = 0.8):
+    """(candidate, ratio) of the candidate most like `text` (difflib ratio), when that ratio is at
+    least `floor`; else None. The cheap upper bounds (real_quick_ratio, quick_ratio) skip the
+    candidates that cannot reach the floor, so the answer is the same as comparing every one."""
+    import difflib
+
+    best, best_ratio = None, floor
+    matcher = difflib.SequenceMatcher(None, "", text)  # seq2 is cached: set the candidate as seq1
+    for candidate in candidates:
+        matcher.set_seq1(candidate)
+        if matcher.real_quick_ratio() < best_ratio or matcher.quick_ratio() < best_ratio:
+            continue
+        ratio = matcher.ratio()
+        if ratio >= best_ratio and (best is None or ratio > best_ratio):
+            best, best_ratio = candidate, ratio
+    return (best, best_ratio) if best is not None else None

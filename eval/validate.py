@@ -5,7 +5,6 @@ Exits 1 on any error; warnings are printed but do not fail.
 """
 from __future__ import annotations
 
-import difflib
 import json
 import re
 import sys
@@ -16,7 +15,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from textkeys import has_diacritics, key, strip_accents  # noqa: E402,F401
+from textkeys import closest, has_diacritics, key, strip_accents  # noqa: E402,F401
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "eval"
@@ -200,9 +199,8 @@ for row in retrieval + answers:
     if k in front_questions:
         errors.append(f"{row['_where']}: equals front-matter question of {front_questions[k][0]}: {row['question']}")
     else:
-        best = max(front_questions, key=lambda f: difflib.SequenceMatcher(None, k, f).ratio())
-        ratio = difflib.SequenceMatcher(None, k, best).ratio()
-        if ratio >= 0.8:
+        best, ratio = closest(k, front_questions) or (None, 0.0)
+        if best is not None:
             warnings.append(
                 f"{row['_where']}: close to front-matter question of {front_questions[best][0]} "
                 f"({ratio:.2f}): {front_questions[best][1]!r}"

@@ -7,7 +7,6 @@ never the held-out questions themselves.
 """
 from __future__ import annotations
 
-import difflib
 import json
 import re
 import sys
@@ -17,7 +16,7 @@ from pathlib import Path
 
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from textkeys import has_diacritics, key, knowledge_texts, nfc_fold, strip_accents  # noqa: E402,F401
+from textkeys import closest, has_diacritics, key, knowledge_texts, nfc_fold, strip_accents  # noqa: E402,F401
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "eval"
@@ -126,9 +125,8 @@ for r in rows:
     if len(turns) == 1 and last in front_questions:
         errors.append(f"{w}: equals a front-matter question of {front_questions[last]}")
     elif len(turns) == 1 and front_questions:
-        best = max(front_questions, key=lambda f: difflib.SequenceMatcher(None, last, f).ratio())
-        ratio = difflib.SequenceMatcher(None, last, best).ratio()
-        if ratio >= 0.8:
+        best, ratio = closest(last, front_questions) or (None, 0.0)
+        if best is not None:
             warnings.append(f"{w}: close to a front-matter question of {front_questions[best]} ({ratio:.2f})")
     if last in kb_phrases:
         errors.append(f"{w}: the question is a record's title or name")

@@ -9,8 +9,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_fresh_sets_validate():
-    done = subprocess.run([sys.executable, str(ROOT / "eval" / "validate_fresh.py")], capture_output=True, text=True)
-    assert done.returncode == 0, done.stdout[-2000:]
+    """Every fresh set's own validator (fields, record ids, expect_any verbatim, duplicates, split)."""
+    scripts = [ROOT / "eval" / "validate_fresh.py", ROOT / "eval" / "fresh2" / "validate.py", ROOT / "eval" / "fresh3" / "validate.py"]
+    running = [(script, subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+               for script in scripts]
+    for script, proc in running:
+        output, _ = proc.communicate(timeout=300)
+        assert proc.returncode == 0, f"{script.relative_to(ROOT)}:\n{output[-2000:]}"
 
 
 def item(expect, records=(), expect_any=()):

@@ -18,7 +18,6 @@ Differences from eval/validate_fresh.py:
 from __future__ import annotations
 
 import argparse
-import difflib
 import importlib.util
 import json
 import re
@@ -32,7 +31,7 @@ HERE = Path(__file__).resolve().parent
 EVAL = HERE.parent
 ROOT = EVAL.parent
 sys.path.insert(0, str(EVAL))
-from textkeys import has_diacritics, key, knowledge_texts, nfc_fold  # noqa: E402
+from textkeys import closest, has_diacritics, key, knowledge_texts, nfc_fold  # noqa: E402
 
 sys.path.insert(0, str(HERE))
 import split  # noqa: E402  (eval/fresh2/split.py)
@@ -165,9 +164,8 @@ for r in rows:
     if len(turns) == 1 and last in front_questions:
         errors.append(f"{w}: equals a front-matter question of {front_questions[last]}")
     elif len(turns) == 1 and front_questions:
-        best = max(front_questions, key=lambda f: difflib.SequenceMatcher(None, last, f).ratio())
-        ratio = difflib.SequenceMatcher(None, last, best).ratio()
-        if ratio >= 0.8:
+        best, ratio = closest(last, front_questions) or (None, 0.0)
+        if best is not None:
             warnings.append(f"{w}: close to a front-matter question of {front_questions[best]} ({ratio:.2f})")
     if last in kb_phrases:
         errors.append(f"{w}: the question is a record's title or name")
