@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.after_model import AfterModel, SharedStack
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # Every test run gets private data, model and index folders (set before any settings are read,
@@ -69,6 +71,8 @@ def pytest_sessionfinish(session, exitstatus):
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None and reporter.stats.get("skipped"):
             session.exitstatus = 1  # DVC_REQUIRE_SERVICES=1: every test must run
+    if _after.stack is not None:
+        _after.stack.stop()
     for proc, log in _background.values():  # background jobs no test waited for (a run stopped early)
         if proc.poll() is None:
             proc.kill()
@@ -126,6 +130,36 @@ def bot_env() -> dict:
     return dict(os.environ)
 
 
+_after = AfterModel()  # what starts the moment the model exists (tests/after_model.py)
+
+
+def _new_stack() -> SharedStack:
+    return SharedStack(dict(os.environ), _BASE / "shared-stack", free_port, Served)
+
+
+@pytest.fixture(scope="session")
+def shared_stack(trained_model, knowledge_index):
+    """The `dvc-bot serve` stack the end-to-end modules share, started right after training (its
+    first citizens already sent: `first_turns`); started now when a module runs alone. At the end
+    of the session it gets Ctrl-C, as an operator would: a non-zero exit, a missing "stopped" line
+    or a port left open is an error of the run (reported at the teardown of its last test)."""
+    if _after.started:
+        _after.done.wait(1200)
+    if _after.stack_error:
+        pytest.fail("the shared stack did not start: " + _after.stack_error, pytrace=False)
+    if _after.stack is None:
+        _after.stack = _new_stack()
+        _after.stack.start()
+    yield _after.stack
+    problems = _after.stack.ctrl_c_problems()
+    assert not problems, "Ctrl-C did not stop the shared stack: " + "; ".join(problems) + "\n" + _after.stack.served.output()[-3000:]
+
+
+def after_model_result(name: str) -> subprocess.CompletedProcess:
+    """The result of the command `name` from a module's AFTER_MODEL, run right after training."""
+    return _after.result(name, dict(os.environ), ROOT, Path(os.environ["DVC_MODEL_DIR"]))
+
+
 # The index and the model build in the background from the start of the session (`dvc-bot
 # index`, `dvc-bot train`, real subprocesses) while the tests that need neither run first.
 _background: dict = {}
@@ -148,7 +182,16 @@ def pytest_collection_modifyitems(session, config, items):
     middle = {_module(item) for item in items if _needs_index(item)} - later
     # whole modules move (module fixtures are set up once); the order inside a module is kept:
     # first what needs neither, then what needs the index, then what needs the model
-    items.sort(key=lambda item: 2 if _module(item) in later else 1 if _module(item) in middle else 0)
+    # among those that need the model, the modules that use what starts right after training (the
+    # shared stack, their AFTER_MODEL commands) come last: it has then had the most time
+    modules = {_module(item): item.module for item in items if _needs_model(item)}
+    for name, module in modules.items():
+        _after.jobs.update(getattr(module, "AFTER_MODEL", {}))
+    _after.want_stack = any("shared_stack" in getattr(item, "fixturenames", ()) for item in items)
+    background = {name for name, module in modules.items() if getattr(module, "AFTER_MODEL", None)}
+    background |= {_module(item) for item in items if "shared_stack" in getattr(item, "fixturenames", ())}
+    items.sort(key=lambda item: (3 if _module(item) in background else 2) if _module(item) in later
+               else 1 if _module(item) in middle else 0)
     if config.option.collectonly:
         return
     # the index (a minute or two of embedding) and the model build in the background meanwhile
@@ -157,6 +200,8 @@ def pytest_collection_modifyitems(session, config, items):
             log = open(_BASE / f"{name}.log", "w")
             _background[name] = (subprocess.Popen([DVC_BOT, command], env=dict(os.environ), cwd=ROOT, stdout=log,
                                                   stderr=subprocess.STDOUT, text=True), log)
+    if "training" in _background:
+        _after.launch(lambda: (_wait("index", 900), _wait("training", 900))[1], _new_stack, dict(os.environ), ROOT, Path(os.environ["DVC_MODEL_DIR"]))
 
 
 def _wait(name: str, timeout: float) -> tuple:

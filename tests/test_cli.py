@@ -4,9 +4,17 @@ import subprocess
 
 import pytest
 
-from tests.conftest import DVC_BOT, ROOT
+from tests.conftest import DVC_BOT, ROOT, after_model_result
 
 pytestmark = pytest.mark.slow
+# each loads the model in a fresh process (tens of seconds): they run right after training, in the
+# background, while other tests go on (tests/after_model.py)
+AFTER_MODEL = {
+    "cli-ask-json": {"argv": [DVC_BOT, "ask", "--json", "Làm thẻ căn cước mất bao lâu?"]},
+    "cli-ask-batch": {"argv": [DVC_BOT, "ask", "--json", "--batch", "/dev/stdin"],
+                      "input": "lam passport bao lau\n\nxin chào\nkhai sinh cho con mất bao lâu\n"},
+    "cli-shell": {"argv": [DVC_BOT, "shell"], "input": "làm căn cước bao lâu\n/info\nlam passport bao lau\n/thoat\n"},
+}
 
 KEYS = {"question", "text", "intent", "confidence", "sources", "latency_ms"}
 
@@ -15,8 +23,8 @@ def run(args, env, **kwargs):
     return subprocess.run([DVC_BOT, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=600, **kwargs)
 
 
-def test_ask_json_answers_the_processing_time_with_a_source(bot_env, trained_model):
-    result = run(["ask", "--json", "Làm thẻ căn cước mất bao lâu?"], bot_env)
+def test_ask_json_answers_the_processing_time_with_a_source(trained_model):
+    result = after_model_result("cli-ask-json")
     assert result.returncode == 0, result.stderr[-2000:]
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 1, result.stdout  # stdout carries the JSON only
@@ -30,10 +38,8 @@ def test_ask_json_answers_the_processing_time_with_a_source(bot_env, trained_mod
     assert "Nguồn:" in answer["text"] and "kiểm tra ngày" in answer["text"]
 
 
-def test_ask_batch_prints_jsonl(bot_env, trained_model, tmp_path):
-    questions = tmp_path / "q.txt"
-    questions.write_text("lam passport bao lau\n\nxin chào\nkhai sinh cho con mất bao lâu\n", encoding="utf-8")
-    result = run(["ask", "--json", "--batch", str(questions)], bot_env)
+def test_ask_batch_prints_jsonl(trained_model):
+    result = after_model_result("cli-ask-batch")  # a blank line is skipped
     assert result.returncode == 0, result.stderr[-2000:]
     answers = [json.loads(line) for line in result.stdout.strip().splitlines()]
     assert [a["question"] for a in answers] == ["lam passport bao lau", "xin chào", "khai sinh cho con mất bao lâu"]
@@ -48,9 +54,8 @@ def test_ask_without_a_question_is_a_usage_error(bot_env):
     assert "question" in result.stderr
 
 
-def test_shell_shows_intent_confidence_and_sources_on_request(bot_env, trained_model):
-    session = "làm căn cước bao lâu\n/info\nlam passport bao lau\n/thoat\n"
-    result = run(["shell"], bot_env, input=session)
+def test_shell_shows_intent_confidence_and_sources_on_request(trained_model):
+    result = after_model_result("cli-shell")
     assert result.returncode == 0, result.stderr[-2000:]
     first, _, second = result.stdout.partition("(chi tiết: bật)")
     assert "7 ngày làm việc" in first and "intent:" not in first

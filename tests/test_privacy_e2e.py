@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from server import texts
-from tests.conftest import DVC_BOT, ROOT, Served, free_port
+from tests.conftest import DVC_BOT, ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -38,21 +38,16 @@ def cli(env, *args):
 
 
 @pytest.fixture(scope="module")
-def conversation(bot_env, trained_model, tmp_path_factory):
-    var = tmp_path_factory.mktemp("privacy-var")
-    env = dict(bot_env, PORT=str(free_port()), RASA_PORT=str(free_port()), ACTIONS_PORT=str(free_port()), DVC_DATA_DIR=str(var))
-    serve = Served(env, tmp_path_factory.mktemp("privacy-log") / "serve.log")
-    try:
-        serve.wait_ready(timeout_s=300)
-        base = f"http://127.0.0.1:{env['PORT']}"
-        replies = {}
-        for sender, messages in ((X, CONVERSATION), (Y, ["Làm hộ chiếu mất bao lâu?", "/ask_human"])):
-            for text in messages:
-                response = httpx.post(f"{base}/webhooks/web", json={"sender": sender, "message": text}, timeout=30)
-                assert response.status_code == 200, response.text
-                replies.setdefault(sender, []).append([m["text"] for m in response.json()["messages"]])
-    finally:
-        assert serve.stop() == 0
+def conversation(shared_stack):
+    """Two citizens' conversations through the shared `dvc-bot serve` stack (tests/after_model.py);
+    its tables are read while it runs (through the WAL), as an operator's export would."""
+    env, var, base = shared_stack.env, shared_stack.var, shared_stack.base
+    replies = {}
+    for sender, messages in ((X, CONVERSATION), (Y, ["Làm hộ chiếu mất bao lâu?", "/ask_human"])):
+        for text in messages:
+            response = httpx.post(f"{base}/webhooks/web", json={"sender": sender, "message": text}, timeout=30)
+            assert response.status_code == 200, response.text
+            replies.setdefault(sender, []).append([m["text"] for m in response.json()["messages"]])
     return env, var, replies
 
 

@@ -1,12 +1,11 @@
 """The load-time patch (dvcbot.rasa_patches) must not change what the model predicts."""
 import asyncio
 import json
-import subprocess
 import sys
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import after_model_result
 
 pytestmark = pytest.mark.slow
 
@@ -24,6 +23,11 @@ print("RESULT" + json.dumps(asyncio.run(run())))
 """
 
 
+# the unpatched load takes about a minute: it runs right after training, in the background
+# (tests/after_model.py), while other tests go on
+AFTER_MODEL = {"unpatched-parse": {"argv": [sys.executable, "-c", UNPATCHED, "{model}", json.dumps(QUESTIONS)]}}
+
+
 def summary(parsed):
     return [
         (p["intent"]["name"], round(p["intent"]["confidence"], 4), [(e["entity"], e["value"], e["start"], e["end"]) for e in p["entities"]])
@@ -31,12 +35,9 @@ def summary(parsed):
     ]
 
 
-def test_patched_load_predicts_exactly_like_rasa(agent, trained_model, bot_env):
+def test_patched_load_predicts_exactly_like_rasa(agent, trained_model):
     patched = [asyncio.run(agent.parse_message(q)) for q in QUESTIONS]
-    result = subprocess.run(
-        [sys.executable, "-c", UNPATCHED, str(trained_model), json.dumps(QUESTIONS)],
-        cwd=ROOT, env=bot_env, capture_output=True, text=True, timeout=600,
-    )
+    result = after_model_result("unpatched-parse")
     assert result.returncode == 0, result.stderr[-3000:]
     line = next(l for l in result.stdout.splitlines() if l.startswith("RESULT"))
     assert summary(patched) == summary(json.loads(line[len("RESULT"):]))

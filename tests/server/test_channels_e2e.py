@@ -12,9 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import ROOT, Served, absent, free_port
-from tests.fakes import (GRAPH_VERSION, FakePlatform, ServerThread, facebook_sig, messenger_body,
-                         messenger_text, wait_for, zalo_mac, zalo_text_event)
+from tests.conftest import ROOT, absent
+from tests.fakes import facebook_sig, messenger_body, messenger_text, wait_for, zalo_mac, zalo_text_event
 
 pytestmark = pytest.mark.slow
 CHROMIUM = "/usr/bin/chromium"
@@ -22,34 +21,21 @@ PLAYWRIGHT = ROOT / "web" / "node_modules" / "playwright-core"
 
 
 @pytest.fixture(scope="module")
-def fake_platform():
-    fake = FakePlatform()
-    with ServerThread(fake.app) as server:
-        fake.base = server.base
-        yield fake
+def fake_platform(shared_stack):
+    """The fake Zalo OA and Graph API servers the shared stack talks to."""
+    return shared_stack.fake
 
 
 @pytest.fixture(scope="module")
-def e2e_var(tmp_path_factory):
+def e2e_var(shared_stack):
     """The served gateway's data folder (its inbox and outbox: gateway.db)."""
-    return tmp_path_factory.mktemp("e2e-var")
+    return shared_stack.var
 
 
 @pytest.fixture(scope="module")
-def served(bot_env, trained_model, fake_platform, e2e_var, tmp_path_factory):
-    env = dict(
-        bot_env, PORT=str(free_port()), RASA_PORT=str(free_port()), ACTIONS_PORT=str(free_port()),
-        DVC_DATA_DIR=str(e2e_var),
-        ZALO_APP_ID="app-1", ZALO_OA_SECRET_KEY="oa-secret-key", ZALO_APP_SECRET="zalo-app-secret",
-        ZALO_ACCESS_TOKEN="zalo-access-1", ZALO_REFRESH_TOKEN="zalo-refresh-1",
-        ZALO_API_BASE=fake_platform.base, ZALO_OAUTH_BASE=fake_platform.base,
-        FB_APP_SECRET="fb-app-secret", FB_VERIFY_TOKEN="verify-me", FB_PAGE_ACCESS_TOKEN="page-token",
-        FB_GRAPH_API_BASE=f"{fake_platform.base}/{GRAPH_VERSION}",
-    )
-    serve = Served(env, tmp_path_factory.mktemp("e2e-log") / "serve.log")
-    serve.wait_ready(timeout_s=300)
-    yield f"http://127.0.0.1:{env['PORT']}"
-    serve.stop()
+def served(shared_stack):
+    """The `dvc-bot serve` stack shared with other end-to-end modules (tests/after_model.py)."""
+    return shared_stack.base
 
 
 def post_zalo(base, body):

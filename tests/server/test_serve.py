@@ -1,34 +1,26 @@
-"""`dvc-bot serve`: real processes (action server, Rasa, gateway) on loopback, real HTTP."""
+"""`dvc-bot serve`: real processes (action server, Rasa, gateway) on loopback, real HTTP. The
+stack is the one the end-to-end modules share (tests/after_model.py): its first citizens were
+sent the moment /health said 200, and Ctrl-C stops it at the end of the session (tests/conftest.py)."""
 import socket
 import subprocess
-import time
 import unicodedata
-from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 
-from tests.conftest import DVC_BOT, ROOT, Served, free_port
+from tests.after_model import COLD_START_QUESTIONS, RASA_TOKEN
+from tests.conftest import DVC_BOT, ROOT, free_port
 from tests.fakes import is_apology
 
 pytestmark = pytest.mark.slow
 
-RASA_TOKEN = "test-rasa-token-0123456789"
-
-
-def serve_env(bot_env):
-    return dict(bot_env, PORT=str(free_port()), RASA_PORT=str(free_port()), ACTIONS_PORT=str(free_port()), RASA_TOKEN=RASA_TOKEN)
-
 
 @pytest.fixture(scope="module")
-def served(bot_env, trained_model, tmp_path_factory):
-    """One `dvc-bot serve` shared by the module's tests; none of them stops it (the Ctrl-C test
-    starts its own)."""
-    env = serve_env(bot_env)
-    serve = Served(env, tmp_path_factory.mktemp("serve-log") / "serve.log")
-    serve.wait_ready()
-    yield f"http://127.0.0.1:{env['PORT']}", serve, env
-    serve.stop()
+def served(shared_stack):
+    """The `dvc-bot serve` stack shared with other end-to-end modules (tests/after_model.py); none
+    of them stops it: the session's end stops it with Ctrl-C and checks that every child stopped
+    and every port is free (tests/conftest.py, `shared_stack`)."""
+    return shared_stack.base, shared_stack.served, shared_stack.env
 
 
 def web_turn(base, sender, message):
@@ -126,40 +118,14 @@ def test_a_taken_port_is_a_clear_error(bot_env, trained_model):
     assert f"gateway port {port} already in use" in result.stderr
 
 
-def test_a_fresh_start_answers_its_first_citizens_then_stops_on_ctrl_c(bot_env, trained_model, tmp_path):
-    """Ready means ready: the moment /health first says 200, three citizens writing at once each
-    get a real answer, not the apology (benchmarks/cold_start.py measures how fast). Then Ctrl-C
-    stops everything. Its own `dvc-bot serve`: the module's shared one is never stopped here."""
-    env = serve_env(bot_env)
-    serve = Served(env, tmp_path / "serve.log")
-    base = f"http://127.0.0.1:{env['PORT']}"
-    try:
-        deadline = time.monotonic() + 600
-        while True:
-            assert serve.proc.poll() is None and time.monotonic() < deadline, serve.output()[-4000:]
-            try:
-                health = httpx.get(f"{base}/health", timeout=5)
-            except httpx.HTTPError:
-                health = None
-            if health is not None and health.status_code == 200:
-                break
-            if health is not None:
-                assert health.json()["status"] in ("unavailable", "warming up")
-            time.sleep(0.2)
-        questions = {"cold-1": "Làm thẻ căn cước mất bao lâu?", "cold-2": "đăng nhập dịch vụ công bằng VNeID thế nào",
-                     "cold-3": "xin chào"}
-        with ThreadPoolExecutor(len(questions)) as pool:
-            answers = dict(zip(questions, pool.map(lambda item: web_turn(base, *item), questions.items())))
-        for sender, messages in answers.items():
-            assert messages and not any(is_apology(m) for m in messages), (sender, messages)
-            assert " ".join(m["text"] for m in messages).strip()
-        assert "7 ngày làm việc" in " ".join(m["text"] for m in answers["cold-1"])
-        serve.wait_ready(60)  # the supervisor says "ready" once /health does
-    finally:
-        returncode = serve.stop()
-    output = serve.output()
-    assert returncode == 0, output[-3000:]
-    assert "[dvc-bot] stopped" in output
-    for port in (env["PORT"], env["RASA_PORT"], env["ACTIONS_PORT"]):
-        with socket.socket() as sock:
-            assert sock.connect_ex(("127.0.0.1", int(port))) != 0, f"port {port} still open"
+def test_a_fresh_start_answers_its_first_citizens(shared_stack):
+    """Ready means ready: the moment /health first said 200, three citizens writing at once each
+    got a real answer, not the apology (benchmarks/cold_start.py measures how fast). The shared
+    stack sent them right after it started (tests/after_model.py); this reads what they got."""
+    assert set(shared_stack.health_seen) <= {"unavailable", "warming up"}
+    answers = shared_stack.first_turns
+    assert set(answers) == set(COLD_START_QUESTIONS)
+    for sender, messages in answers.items():
+        assert messages and not any(is_apology(m) for m in messages), (sender, messages)
+        assert " ".join(m["text"] for m in messages).strip()
+    assert "7 ngày làm việc" in " ".join(m["text"] for m in answers["cold-1"])
