@@ -13,7 +13,7 @@ ASPECTS = ("time", "fee", "documents", "where", "online", "steps")
 # Accent-free keyword patterns (after abbreviation expansion): the fallback when NLU did not
 # tag an aspect entity, and the way to find several aspects in one question.
 KEYWORDS = {
-    "time": r"bao lau|may ngay|bao nhieu ngay|mat bao|thoi gian|thoi han|bao gio (co|xong|nhan)|khi nao (co|xong|nhan)|nhanh khong|lau khong",
+    "time": r"bao lau|may ngay|bao nhieu ngay|may hom|bao nhieu hom|may tuan|mat bao|thoi gian|thoi han|bao gio (co|xong|nhan)|khi nao (co|xong|nhan)|nhanh khong|lau khong",
     "fee": r"le phi|phi\b|bao nhieu tien|het bao nhieu|mat bao nhieu|ton bao nhieu|chi phi|mien phi|tien\b|gia\b|\d+ ?k\b",
     "documents": r"giay to|ho so gom|gom (nhung )?gi|gom nhung|can (\w+ ){1,3}(loai )?gi\b|ho so can|can gi|can nhung gi|mang (theo )?gi|chuan bi|thanh phan|(mang|nop|dem|dua|xuat trinh) (theo )?nhung gi|giay gi|to khai|mau don|(can|phai) (mang|nop|dem|xuat trinh)\b",
     "where": r"o dau|co quan nao|noi nao|cho nao|nop o dau|lam o dau|dia chi|ai giai quyet|len dau|xa hay tinh",

@@ -156,8 +156,21 @@ def named(question: str, nlu: Nlu) -> Choice:
             if pid is None:
                 return Choice("ambiguous", candidates=candidates, confidence=0.5)
             return Choice("named", pid, "procedure", confidence=0.85)
-        return Choice("named", pids[0], "procedure", confidence=0.95)
+        return Choice("named", _foreign_twin(top_key, asked, question) or pids[0], "procedure", confidence=0.95)
     return Choice("ambiguous", candidates=pids[:4], confidence=0.5)
+
+
+def _foreign_twin(key: str, asked: Words, question: str) -> Optional[str]:
+    """The procedure of the same name with a foreign element, when the question has one ("kết hôn
+    với người Hàn Quốc" is "đăng ký kết hôn có yếu tố nước ngoài")."""
+    from knowledge.normalize import thesaurus_terms
+
+    if "nuoc ngoai" not in " ".join(asked.flat) and "người nước ngoài" not in thesaurus_terms(question):
+        return None
+    procs = default_matcher().procedures
+    twins = [pid for pid in _sharing(key)
+             if re.search(r"(yeu to|voi nguoi) nuoc ngoai", " ".join(" ".join(words(n).flat) for n in [procs[pid].name, *procs[pid].aliases]))]
+    return twins[0] if len(twins) == 1 else None
 
 
 def thesaurus_positions(question: Words) -> List[Tuple[Set[int], str]]:

@@ -22,7 +22,7 @@ CUES: Sequence[Tuple[str, str, str]] = (
     ("age", r"\btuoi\b", r"\btuoi\b"),
     ("eligible", r"dieu kien|ai (duoc|co the|thi duoc)|doi tuong|truong hop nao|nhung ai|nguoi nao|co duoc (huong|nhan|lam)|duoc huong khong",
      r"dieu kien|doi tuong|truong hop|duoc huong|chi (ap dung|danh)|nguoi (tu|du|duoi|tren|da|chua|khong)"),
-    ("deadline", r"(sau|trong|qua|tre) (khi )?(\w+ )?(bao lau|may ngay|bao nhieu ngay)|thoi han|han chot|qua han|muon nhat|cham nhat|tre nhat|tre han|bao lau (thi |la )?phai|trong vong",
+    ("deadline", r"(sau|trong|qua|tre) (khi )?(\w+ )?(bao lau|may ngay|bao nhieu ngay)|(co|duoc) (may|bao nhieu) ngay de|thoi han|han chot|qua han|muon nhat|cham nhat|tre nhat|tre han|bao lau (thi |la )?phai|trong vong",
      r"ke tu|trong vong|thoi han|qua han|het han|cham nhat|trong (thoi gian )?\d+ (ngay|thang)|\d+ (ngay|thang) (ke|sau|truoc)"),
     ("expiry", r"het han|co han|thoi han|dung duoc (bao lau|den)", r"thoi han|het han|co han|vinh vien"),
     ("health", r"suc khoe|kham", r"suc khoe|kham"),

@@ -211,6 +211,11 @@ THESAURUS = [
     (("phạt nguội", "nộp phạt", "vi phạm giao thông"), "nộp phạt giao thông"),
     (("mất điện thoại", "bị trộm điện thoại", "rơi điện thoại"), "mất điện thoại khóa tài khoản"),
     (("đất nông nghiệp", "đất vườn", "lên thổ cư", "lên đất ở"), "chuyển mục đích sử dụng đất"),
+    # a nationality is a foreign element ("kết hôn với người Hàn Quốc")
+    (("người hàn quốc", "người trung quốc", "người đài loan", "người nhật", "người nhật bản", "người mỹ", "người úc",
+      "người lào", "người campuchia", "người thái lan", "người pháp", "người đức", "người nga", "người singapore",
+      "người malaysia", "người indonesia", "người philippines", "người ấn độ", "người canada", "người hồng kông",
+      "việt kiều", "quốc tịch nước ngoài", "ngoại quốc", "người tây"), "người nước ngoài"),
 ]
 _BOUNDARY = r"(?<!\w){}(?!\w)"
 
