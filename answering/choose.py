@@ -135,7 +135,9 @@ def named(question: str, nlu: Nlu) -> Choice:
         if entry_len > best_len:
             record = getattr(entry, "record", "") or _catalog_twin(entry.name)
             if record in matcher.procedures:
-                return Choice("named", record, "procedure", confidence=0.95)
+                proc = matcher.procedures[record]
+                twin = _qualified_twin([" ".join(words(n).flat) for n in [proc.name, *proc.aliases]], question)
+                return Choice("named", twin or record, "procedure", confidence=0.95)
             return Choice("registry", entry.code or entry.name, "registry", confidence=0.9, entry=entry)
     if not spans:
         # NLU's entity, when it is a catalog id the text itself did not show (rare spellings)
@@ -156,21 +158,38 @@ def named(question: str, nlu: Nlu) -> Choice:
             if pid is None:
                 return Choice("ambiguous", candidates=candidates, confidence=0.5)
             return Choice("named", pid, "procedure", confidence=0.85)
-        return Choice("named", _foreign_twin(top_key, asked, question) or pids[0], "procedure", confidence=0.95)
+        twin = _qualified_twin([key for pid, key, _, _ in spans if pid == pids[0]], question)
+        return Choice("named", twin or pids[0], "procedure", confidence=0.95)
     return Choice("ambiguous", candidates=pids[:4], confidence=0.5)
 
 
-def _foreign_twin(key: str, asked: Words, question: str) -> Optional[str]:
-    """The procedure of the same name with a foreign element, when the question has one ("kết hôn
-    với người Hàn Quốc" is "đăng ký kết hôn có yếu tố nước ngoài")."""
+# what makes a procedure a narrower twin of another of the same name: (the question says it, accent-
+# free, after thesaurus terms; the twin's names say it); a "\\1" in the second refers to the first
+QUALIFIERS = (
+    (r"\bnuoc ngoai\b", r"(yeu to|voi nguoi) nuoc ngoai"),  # "kết hôn với người Hàn Quốc"
+    (r"\b(?:duoi|chua du|chua den) (\d+)\b", r"duoi \1 tuoi"),  # "căn cước cho bé dưới 14"
+)
+
+
+def _qualified_twin(keys: Sequence[str], question: str) -> Optional[str]:
+    """The procedure of the same name narrowed to the question's case (a foreign element, an age
+    under N), when exactly one such twin exists."""
     from knowledge.normalize import thesaurus_terms
 
-    if "nuoc ngoai" not in " ".join(asked.flat) and "người nước ngoài" not in thesaurus_terms(question):
-        return None
+    said = " ".join(words(" ".join([question, *thesaurus_terms(question)])).flat)
     procs = default_matcher().procedures
-    twins = [pid for pid in _sharing(key)
-             if re.search(r"(yeu to|voi nguoi) nuoc ngoai", " ".join(" ".join(words(n).flat) for n in [procs[pid].name, *procs[pid].aliases]))]
-    return twins[0] if len(twins) == 1 else None
+    sharing = {pid for key in keys for pid in _sharing(key)}
+    for asked_pattern, name_pattern in QUALIFIERS:
+        found = re.search(asked_pattern, said)
+        if not found:
+            continue
+        wanted = re.compile(found.expand(name_pattern) if found.groups() else name_pattern)
+        twins = [pid for pid in sorted(sharing)
+                 if wanted.search(" ".join(" ".join(words(n).flat) for n in [procs[pid].name, *procs[pid].aliases]))]
+        if len(twins) == 1:
+            return twins[0]
+    return None
+
 
 
 def thesaurus_positions(question: Words) -> List[Tuple[Set[int], str]]:

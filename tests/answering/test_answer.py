@@ -37,6 +37,7 @@ def test_a_named_procedure_gets_the_aspect_asked_with_source_and_date():
         ("bố em năm nay bao nhiêu tuổi thì được trợ cấp hưu trí xã hội", "tro-cap-huu-tri-xa-hoi", "75 tuổi"),
         ("tach ho thi dien to khai nao vay", "tach-ho", "CT01"),
         ("sinh con xong trong bao lâu thì phải đi đăng ký khai sinh", "dang-ky-khai-sinh", "60 ngày"),
+        ("con tôi chưa đủ 14 tuổi, làm thẻ căn cước thì cháu có phải đi cùng không", "cap-the-can-cuoc-duoi-14-tuoi", "đưa con"),
     ],
 )
 def test_the_line_that_answers_a_detail_leads_the_reply(question, record, expected):
@@ -44,6 +45,18 @@ def test_the_line_that_answers_a_detail_leads_the_reply(question, record, expect
     assert a.record_id == record
     first_lines = a.text.split("\n")[1:3]
     assert any(expected in line for line in first_lines), a.text
+
+
+def test_a_nationality_names_the_foreign_element_procedure_of_the_same_name():
+    assert answer("dang ky ket hon voi nguoi Trung Quoc lam o dau").record_id == "dang-ky-ket-hon-co-yeu-to-nuoc-ngoai"
+    assert answer("muốn kết hôn với người Nhật thì mất bao lâu").record_id == "dang-ky-ket-hon-co-yeu-to-nuoc-ngoai"
+    assert answer("đăng ký kết hôn cần giấy tờ gì").record_id == "dang-ky-ket-hon"  # no foreign element
+
+
+def test_how_many_days_one_has_to_register_is_a_deadline_not_the_processing_time():
+    a = answer("mua ô tô mới thì được mấy ngày để đi đăng ký xe")
+    assert a.kind == REFERRAL and "thời hạn phải làm" in a.text  # the record does not state it
+    assert "Thời gian giải quyết" not in a.text
 
 
 def test_a_deadline_question_is_not_answered_with_the_processing_time():
