@@ -129,6 +129,15 @@ def unknown_detail_text(proc, detail: str) -> str:
     )
 
 
+def not_for_text(proc, named: str, say: str) -> str:
+    settings = get_settings()
+    return (
+        f"📌 {proc.name}\n"
+        f"Hướng dẫn này không dành cho «{named}». {say} "
+        f"Bạn hỏi Bộ phận Một cửa của xã, phường hoặc tổng đài {settings.hotline_portal} để được chỉ đúng thủ tục."
+    )
+
+
 def ask_procedure_buttons(aspect: Optional[str], known) -> List[Dict[str, str]]:
     return [procedure_button(pid, title, aspect) for title, pid in COMMON if pid in known]
 

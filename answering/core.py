@@ -231,8 +231,24 @@ def _span(asked, positions: List[int]) -> List[str]:
     return [asked.typed[i] for i in sorted(positions)]
 
 
+def _not_for(proc, question: str) -> Optional[tuple]:
+    """(the words as the record lists them, what to say) when the question names a neighbour the
+    record says it is not for ("quán phở" asked of the agricultural food-safety certificate)."""
+    form = f" {search_form(question)} "
+    for item in proc.not_for:
+        for phrase in item.get("words") or []:
+            if f" {search_form(str(phrase))} " in form:
+                return str(phrase), str(item.get("say") or "")
+    return None
+
+
 def _procedure_answer(pid: str, question: str, aspects: List[str], choice: choose.Choice) -> Answer:
     proc = load_procedures()[pid]
+    excluded = _not_for(proc, question) if choice.via != "button" else None
+    if excluded:
+        return Answer(compose.not_for_text(proc, *excluded), REFERRAL, FALLBACK, 0.4, reason="no_answer", topic="procedure",
+                      buttons=[compose.HUMAN_BUTTON], considered=[{"id": proc.id, "via": choice.via, "not_for": excluded[0]}],
+                      context=Context(procedure=None, answer_id=None))
     unknown = _unknown_detail(proc, question, aspects) if choice.via != "button" else []
     if not unknown and choice.via != "button":
         unknown = _unanswered_cue(proc, question, aspects)

@@ -41,6 +41,9 @@ class Procedure:
     uncertain: bool = False
     uncertain_note: str = ""
     code: str = ""
+    # neighbours this record is NOT for: [{"words": [...], "say": "..."}] ("quán ăn" for the
+    # agricultural food-safety certificate): a question naming one gets `say` and a referral
+    not_for: List[Dict[str, object]] = field(default_factory=list)
 
     @classmethod
     def from_dict(cls, data: dict) -> "Procedure":

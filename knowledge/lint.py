@@ -249,6 +249,23 @@ class Checker:
             self.check_authorities(path, key, "\n".join(str(x) for x in data.get(key) or []), context=context)
         notes = "\n".join(str(n.get("text", "")) for n in data.get("fee_notes") or [] if isinstance(n, dict))
         self.check_authorities(path, "fee_notes", notes, context=context)
+        self.check_not_for(path, data.get("not_for"), context)
+
+    def check_not_for(self, path: Path, not_for, context: str) -> None:
+        """not_for: [{words: [phrases a citizen uses for the neighbour], say: "what to tell them"}]."""
+        if not_for is None:
+            return
+        if not isinstance(not_for, list):
+            self.error(path, "not_for must be a list of {words, say}")
+            return
+        for i, item in enumerate(not_for):
+            words = item.get("words") if isinstance(item, dict) else None
+            say = str(item.get("say") or "").strip() if isinstance(item, dict) else ""
+            if not isinstance(words, list) or not words or not all(isinstance(w, str) and w.strip() for w in words):
+                self.error(path, f"not_for[{i}].words must be a non-empty list of phrases")
+            if not say:
+                self.error(path, f"not_for[{i}].say is empty (tell the citizen where this belongs)")
+            self.check_authorities(path, f"not_for[{i}].say", say, context=context)
 
     def check_aliases(self, path: Path, data: dict) -> None:
         record_id = str(data.get("id", path.stem))

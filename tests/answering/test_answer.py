@@ -59,6 +59,14 @@ def test_how_many_days_one_has_to_register_is_a_deadline_not_the_processing_time
     assert "Thời gian giải quyết" not in a.text
 
 
+def test_a_neighbour_the_record_is_not_for_gets_where_it_belongs_not_the_card():
+    a = answer("mở quán bún ở nhà có cần giấy an toàn thực phẩm không")
+    assert a.kind == REFERRAL and a.outcome == FALLBACK and a.record_id is None
+    assert "không dành cho «quán bún»" in a.text and "ngành Y tế" in a.text
+    plain = answer("xin giấy chứng nhận an toàn thực phẩm cho cơ sở chế biến thủy sản mất bao lâu")
+    assert plain.kind == PROCEDURE and plain.record_id == "cap-giay-chung-nhan-an-toan-thuc-pham"
+
+
 def test_a_deadline_question_is_not_answered_with_the_processing_time():
     a = answer("sinh con xong trong bao lâu thì phải đi đăng ký khai sinh")
     assert "Thời gian giải quyết" not in a.text

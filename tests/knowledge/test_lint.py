@@ -137,6 +137,20 @@ def test_uncertain_without_a_note(kb):
 
 
 @pytest.mark.parametrize(
+    "not_for, message",
+    [
+        ([{"words": [], "say": "Việc khác."}], "not_for[0].words must be a non-empty list"),
+        ([{"words": ["quán ăn"], "say": " "}], "not_for[0].say is empty"),
+        ("quán ăn", "not_for must be a list"),
+        ([{"words": ["quán ăn"], "say": "Hỏi UBND cấp huyện nơi cư trú."}], "abolished authority"),
+    ],
+)
+def test_a_not_for_list_needs_words_and_what_to_say(kb, not_for, message):
+    write_proc(kb, dict(PROC, id="khong-danh-cho", aliases=["khong danh cho"], not_for=not_for))
+    assert any(message in e for e in errors(kb)), errors(kb)
+
+
+@pytest.mark.parametrize(
     "authority",
     ["UBND cấp huyện nơi cư trú", "Phòng Tư pháp huyện", "Ủy ban nhân dân quận", "UBND huyen noi thuong tru"],
 )
