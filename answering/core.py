@@ -71,6 +71,11 @@ def answer(question: str, context: Optional[Context] = None, nlu: Optional[Nlu] 
     if choose.follows_context(question, ctx) and (aspects or _has_detail(question)):
         choice = choose.Choice("context", ctx.procedure, "procedure", confidence=0.8)
         return _procedure_answer(ctx.procedure, question, aspects, choice)
+    if _sibling_for_a_short_follow_up(question, ctx, search):
+        # "có phải thi lại không?" after cấp lại bằng lái: still that procedure (what its record
+        # does not say is answered as such), not the exam procedure that shares the word
+        choice = choose.Choice("context", ctx.procedure, "procedure", confidence=0.6)
+        return _procedure_answer(ctx.procedure, question, aspects, choice)
 
     asked = words(question)
     if not asked.content and not _HOW_TO.search(search_form(question)):
@@ -113,6 +118,21 @@ def _guide_explaining_more(question: str, choice: choose.Choice, search) -> Opti
                              considered=[{"id": choice.record_id, "via": "named", "identity": round(own, 3)},
                                          {"id": top.id, "via": "search", "identity": round(theirs, 3)}])
     return None
+
+
+SHORT_SIBLING_FOLLOW_UP = 2  # subject words of a follow-up that names no procedure
+
+
+def _sibling_for_a_short_follow_up(question: str, ctx: Context, search) -> bool:
+    """A follow-up of one or two subject words that names no procedure, for which retrieval ranks
+    another procedure first: a neighbour found through a shared word, not a change of subject."""
+    if not ctx.procedure or ctx.procedure not in load_procedures():
+        return False
+    asked = words(question)
+    if not 0 < len(asked.content) <= SHORT_SIBLING_FOLLOW_UP or shift_positions(asked):
+        return False
+    results = _search(search, question)
+    return bool(results) and results[0].kind == "procedure" and results[0].id != ctx.procedure
 
 
 def _same_again(question: str, pid: str) -> bool:

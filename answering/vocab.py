@@ -33,6 +33,11 @@ nhieu nho nhu nhung noi nua o oi ong phai qua ra rang roi ru sao se sau sach tai
 thuc thuoc tien to toi tra trong tu tuc uh va vao van vay ve vi voi vui xem xin xong online phi ngay
 gio tuan thang nam buoc quy trinh dang ky cap giay nop tren duoi
 """.split())
+# Syllables that are generic without accents but, typed this way in a question that has accents,
+# are another word that carries a subject: "thi" (an exam, not "thì"), "chó" (a dog, not "cho")
+SUBJECT_AS_TYPED = frozenset("""
+thi chó chợ bò cá tù tủ mả đá lá cỏ cờ bể hổ sâu đau dầu bán bàn cân lãi
+""".split())
 # Pairs of syllables that are generic together although one of them alone is not ("hồ sơ":
 # "hồ"/"hộ", "sơ"/"sổ"; "mất bao lâu": "mất" as time or money, not "lose").
 GENERIC_PAIRS = frozenset("""
@@ -73,7 +78,9 @@ class Words:
         for i, pair in enumerate(zip(self.flat, self.flat[1:])):
             if "_".join(pair) in GENERIC_PAIRS:
                 paired.update((i, i + 1))
-        return [i for i, w in enumerate(self.flat) if w not in GENERIC and i not in paired and not w.isdigit()]
+        accented = any(has_marks(t) for t in self.typed)
+        return [i for i, w in enumerate(self.flat)
+                if (w not in GENERIC or (accented and self.typed[i] in SUBJECT_AS_TYPED)) and i not in paired and not w.isdigit()]
 
     def bigrams(self) -> Set[str]:
         return {f"{a}_{b}" for a, b in zip(self.flat, self.flat[1:])}

@@ -67,6 +67,20 @@ def test_a_neighbour_the_record_is_not_for_gets_where_it_belongs_not_the_card():
     assert plain.kind == PROCEDURE and plain.record_id == "cap-giay-chung-nhan-an-toan-thuc-pham"
 
 
+def test_a_short_follow_up_stays_with_its_procedure_rather_than_a_neighbour_sharing_a_word():
+    ctx = Context(procedure="cap-lai-giay-phep-lai-xe", answer_id="cap-lai-giay-phep-lai-xe")
+    a = answer("Vậy có phải thi lại không ạ?", ctx)  # "thi" typed so in an accented question: an exam
+    assert a.record_id == "cap-lai-giay-phep-lai-xe" and "sát hạch lại" in a.text
+
+
+@pytest.mark.parametrize("question", ["cho tôi hỏi chó ốm thì chữa thế nào", "nuôi chó có phải đăng ký không",
+                                      "đi chợ mua cá về có phải đăng ký không"])
+def test_a_word_typed_with_its_own_accents_is_not_the_generic_word(question):
+    # "chó" is not "cho", "chợ" not "cho", "cá" not "cả": no card about sick pay, adoption or cars
+    a = answer(question)
+    assert a.kind in (REFUSAL, REFERRAL) and a.record_id is None, (a.kind, a.record_id)
+
+
 def test_a_deadline_question_is_not_answered_with_the_processing_time():
     a = answer("sinh con xong trong bao lâu thì phải đi đăng ký khai sinh")
     assert "Thời gian giải quyết" not in a.text
