@@ -254,10 +254,10 @@ def _span(asked, positions: List[int]) -> List[str]:
 def _not_for(proc, question: str) -> Optional[tuple]:
     """(the words as the record lists them, what to say) when the question names a neighbour the
     record says it is not for ("quán phở" asked of the agricultural food-safety certificate)."""
-    form = f" {search_form(question)} "
+    form = f" {' '.join(words(question).flat)} "
     for item in proc.not_for:
         for phrase in item.get("words") or []:
-            if f" {search_form(str(phrase))} " in form:
+            if f" {' '.join(words(str(phrase)).flat)} " in form:
                 return str(phrase), str(item.get("say") or "")
     return None
 

@@ -63,6 +63,8 @@ def test_a_neighbour_the_record_is_not_for_gets_where_it_belongs_not_the_card():
     a = answer("mở quán bún ở nhà có cần giấy an toàn thực phẩm không")
     assert a.kind == REFERRAL and a.outcome == FALLBACK and a.record_id is None
     assert "không dành cho «quán bún»" in a.text and "ngành Y tế" in a.text
+    passed_on = answer("xe máy mua lại qua nhiều đời chủ, giờ muốn sang tên thì làm sao")  # punctuation after the words
+    assert passed_on.kind == REFERRAL and "không dành cho «qua nhiều đời chủ»" in passed_on.text
     plain = answer("xin giấy chứng nhận an toàn thực phẩm cho cơ sở chế biến thủy sản mất bao lâu")
     assert plain.kind == PROCEDURE and plain.record_id == "cap-giay-chung-nhan-an-toan-thuc-pham"
 
