@@ -20,7 +20,7 @@ from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 from answering.model import Context, Nlu
 from answering.vocab import Words, has_marks, shift_positions, vocabulary, words
 from knowledge.catalog import default_matcher
-from knowledge.normalize import THESAURUS, normalize_text, strip_accents
+from knowledge.normalize import THESAURUS, normalize_text, search_form, strip_accents
 
 # Names that several procedures share: the question's other words must say which one is meant.
 SHARED_NAMES = frozenset({
@@ -136,7 +136,7 @@ def named(question: str, nlu: Nlu) -> Choice:
             record = getattr(entry, "record", "") or _catalog_twin(entry.name)
             if record in matcher.procedures:
                 proc = matcher.procedures[record]
-                twin = _qualified_twin([" ".join(words(n).flat) for n in [proc.name, *proc.aliases]], question)
+                twin = _qualified_twin(record, [" ".join(words(n).flat) for n in [proc.name, *proc.aliases]], question)
                 return Choice("named", twin or record, "procedure", confidence=0.95)
             return Choice("registry", entry.code or entry.name, "registry", confidence=0.9, entry=entry)
     if not spans:
@@ -158,7 +158,7 @@ def named(question: str, nlu: Nlu) -> Choice:
             if pid is None:
                 return Choice("ambiguous", candidates=candidates, confidence=0.5)
             return Choice("named", pid, "procedure", confidence=0.85)
-        twin = _qualified_twin([key for pid, key, _, _ in spans if pid == pids[0]], question)
+        twin = _qualified_twin(pids[0], [key for pid, key, _, _ in spans if pid == pids[0]], question)
         return Choice("named", twin or pids[0], "procedure", confidence=0.95)
     return Choice("ambiguous", candidates=pids[:4], confidence=0.5)
 
@@ -168,28 +168,50 @@ def named(question: str, nlu: Nlu) -> Choice:
 QUALIFIERS = (
     (r"\bnuoc ngoai\b", r"(yeu to|voi nguoi) nuoc ngoai"),  # "kết hôn với người Hàn Quốc"
     (r"\b(?:duoi|chua du|chua den) (\d+)\b", r"duoi \1 tuoi"),  # "căn cước cho bé dưới 14"
+    (r"\b(sua chua|sua lai|sua nha|cai tao|nang (them )?tang|noi (them )?tang)\b", r"sua chua|cai tao"),  # "nâng thêm tầng"
+    (r"\bthay doi\b", r"\bthay doi\b"),  # "thay đổi ngành nghề" of a household business
 )
+# a first issue asked ("thi lấy bằng lần đầu") of a procedure that only renews or replaces
+FIRST_ISSUE = re.compile(r"\blan dau\b|\bthi lay\b")
+RENEWAL = re.compile(r"\b(doi|cap lai|cap doi|gia han|dang ky lai)\b")
 
 
-def _qualified_twin(keys: Sequence[str], question: str) -> Optional[str]:
+def renews_only(name: str) -> bool:
+    """The procedure only renews, replaces or re-registers (its name says so, and no first issue)."""
+    flat = search_form(name)  # with its commas: "Cấp, đổi, cấp lại" also issues
+    return bool(RENEWAL.search(flat)) and not re.search(r"\bcap\b(?! (lai|doi)\b)", flat)
+
+
+def _qualified_twin(picked: str, keys: Sequence[str], question: str) -> Optional[str]:
     """The procedure of the same name narrowed to the question's case (a foreign element, an age
-    under N), when exactly one such twin exists."""
+    under N, repairs, a change, a first issue), when exactly one such twin exists and the
+    procedure picked is not already that case."""
     from knowledge.normalize import thesaurus_terms
 
     said = " ".join(words(" ".join([question, *thesaurus_terms(question)])).flat)
     procs = default_matcher().procedures
-    sharing = {pid for key in keys for pid in _sharing(key)}
+    names = {pid: " ".join(" ".join(words(n).flat) for n in [procs[pid].name, *procs[pid].aliases]) for pid in procs}
+    sharing = sorted({pid for key in keys for pid in _sharing(key)} - {picked})
     for asked_pattern, name_pattern in QUALIFIERS:
         found = re.search(asked_pattern, said)
         if not found:
             continue
         wanted = re.compile(found.expand(name_pattern) if found.groups() else name_pattern)
-        twins = [pid for pid in sorted(sharing)
-                 if wanted.search(" ".join(" ".join(words(n).flat) for n in [procs[pid].name, *procs[pid].aliases]))]
+        if wanted.search(names[picked]):
+            return None
+        twins = [pid for pid in sharing if wanted.search(names[pid])]
         if len(twins) == 1:
             return twins[0]
+    if FIRST_ISSUE.search(said) and renews_only(procs[picked].name):
+        twins = [pid for pid in sharing if not RENEWAL.search(" ".join(words(procs[pid].name).flat))]
+        # several first issues (a licence, an international one): the one whose name shares most words
+        asked = set(said.split())
+        scores = {pid: len(asked & set(words(procs[pid].name).flat)) for pid in twins}
+        best = max(scores.values(), default=0)
+        winners = [pid for pid, score in scores.items() if score == best]
+        if len(winners) == 1:
+            return winners[0]
     return None
-
 
 
 def thesaurus_positions(question: Words) -> List[Tuple[Set[int], str]]:

@@ -161,7 +161,6 @@ def _search(search, question: str):
 
 # a first issue asked about a procedure that renews, replaces or re-registers something
 _FIRST_TIME = re.compile(r"\blan dau\b")
-_RENEWAL = re.compile(r"\b(doi|cap lai|cap doi|gia han|dang ky lai)\b")
 UNKNOWN_DETAIL = 0.5  # share of the detail words (beyond the procedure's name) the record must explain
 # words that turn a question about a procedure into another question (penalties, taxes, courts...)
 # provinces and cities (the 63 before the 2025 merger, as citizens still name them), accent-free
@@ -173,7 +172,7 @@ binh duong|dong nai|ba ria vung tau|vung tau|ho chi minh|sai gon|long an|tien gi
 dong thap|an giang|kien giang|can tho|hau giang|soc trang|bac lieu|ca mau""".replace("\n", "").split("|")
 # words that tell the citizen's situation, not what they ask: family, places, where it happened
 _SITUATION = re.compile(
-    r"\b(bo|me|ba|ong|con|trai|gai|vo|chong|chau|anh|chi|em|co|chu|bac|di|cau|thim|mo|ruot|noi|ngoai|"
+    r"\b(bo|me|cha|ba|ong|con|trai|gai|vo|chong|chau|anh|chi|em|co|chu|bac|di|cau|thim|mo|ruot|noi|ngoai|"
     r"benh vien|thanh pho|tp|hcm|que|nha|tinh|huyen|xa|phuong|thon|xom|ap|" + "|".join(PLACES) + r")\b"
 )
 
@@ -195,9 +194,7 @@ def _unknown_detail(proc, question: str, aspects: List[str]) -> List[str]:
     # what makes it another question: a word that changes the subject ("phạt", "thuế", "khiếu
     # nại"), or a phrase the knowledge never uses ("hóa đơn điện tử"); a lone unusual word
     # ("cháy", "nát", "chụp") describes the citizen's situation and is not what they ask
-    name = search_form(proc.name)
-    renewal_only = _RENEWAL.search(name) and not re.search(r"\bcap\b(?! (lai|doi)\b)", name)
-    if renewal_only and pattern_spans(_FIRST_TIME, asked.flat):
+    if choose.renews_only(proc.name) and pattern_spans(_FIRST_TIME, asked.flat):
         return ["lần đầu"]  # "thi lấy bằng lái lần đầu" is not "đổi bằng lái"
     shifted = shift_positions(asked) & set(missing)
     phrase = any(i + 1 in missing and not vocab.known(asked.flat[i]) and not vocab.known(asked.flat[i + 1]) for i in missing)

@@ -47,6 +47,19 @@ def test_the_line_that_answers_a_detail_leads_the_reply(question, record, expect
     assert any(expected in line for line in first_lines), a.text
 
 
+@pytest.mark.parametrize(
+    "question, record",
+    [
+        ("muốn cải tạo nhà, nâng thêm tầng thì xin giấy phép xây dựng ở đâu", "cap-giay-phep-xay-dung-sua-chua-cai-tao"),
+        ("giấy chứng nhận hộ kinh doanh muốn thay đổi ngành nghề thì làm sao", "thay-doi-noi-dung-ho-kinh-doanh"),
+        ("lần đầu làm giấy phép lái xe hạng B thì học ở đâu", "cap-giay-phep-lai-xe"),  # not đổi bằng lái
+        ("làm thẻ căn cước lần đầu cho con 15 tuổi mất bao lâu", "cap-the-can-cuoc"),  # "Cấp, đổi, cấp lại" issues too
+    ],
+)
+def test_the_narrower_procedure_of_the_same_name_that_the_question_describes(question, record):
+    assert answer(question).record_id == record
+
+
 def test_a_nationality_names_the_foreign_element_procedure_of_the_same_name():
     assert answer("dang ky ket hon voi nguoi Trung Quoc lam o dau").record_id == "dang-ky-ket-hon-co-yeu-to-nuoc-ngoai"
     assert answer("muốn kết hôn với người Nhật thì mất bao lâu").record_id == "dang-ky-ket-hon-co-yeu-to-nuoc-ngoai"
