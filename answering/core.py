@@ -124,15 +124,15 @@ SHORT_SIBLING_FOLLOW_UP = 2  # subject words of a follow-up that names no proced
 
 
 def _sibling_for_a_short_follow_up(question: str, ctx: Context, search) -> bool:
-    """A follow-up of one or two subject words that names no procedure, for which retrieval ranks
-    another procedure first: a neighbour found through a shared word, not a change of subject."""
+    """A follow-up of one or two subject words that names no procedure, that retrieval would answer
+    with another procedure: a neighbour found through a shared word, not a change of subject."""
     if not ctx.procedure or ctx.procedure not in load_procedures():
         return False
     asked = words(question)
     if not 0 < len(asked.content) <= SHORT_SIBLING_FOLLOW_UP or shift_positions(asked):
         return False
-    results = _search(search, question)
-    return bool(results) and results[0].kind == "procedure" and results[0].id != ctx.procedure
+    sibling = choose.from_search(question, _search(search, question))  # what would be answered instead
+    return sibling.kind == "procedure" and sibling.record_id != ctx.procedure
 
 
 def _same_again(question: str, pid: str) -> bool:

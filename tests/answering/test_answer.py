@@ -88,6 +88,12 @@ def test_a_short_follow_up_stays_with_its_procedure_rather_than_a_neighbour_shar
     assert a.record_id == "cap-lai-giay-phep-lai-xe" and "sát hạch lại" in a.text
 
 
+def test_an_unrelated_question_after_a_procedure_is_not_kept_in_its_context():
+    ctx = Context(procedure="cap-the-can-cuoc", answer_id="cap-the-can-cuoc")
+    a = answer("dự báo thời tiết Hà Nội ngày mai thế nào", ctx, Nlu(intent="out_of_scope", confidence=0.9))
+    assert a.kind == REFUSAL and a.reason == "out_of_scope"
+
+
 @pytest.mark.parametrize("question", ["cho tôi hỏi chó ốm thì chữa thế nào", "nuôi chó có phải đăng ký không",
                                       "đi chợ mua cá về có phải đăng ký không"])
 def test_a_word_typed_with_its_own_accents_is_not_the_generic_word(question):
