@@ -13,6 +13,7 @@ In order of evidence:
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
@@ -50,6 +51,13 @@ def _registry_matcher():
     except ImportError:  # no registry shipped
         return None
     return default_registry_matcher()
+
+
+@functools.lru_cache(maxsize=None)
+def _name_keys(pid: str) -> Tuple[str, ...]:
+    """A procedure's name and aliases, each as its accent-free syllables joined by spaces."""
+    proc = default_matcher().procedures[pid]
+    return tuple(" ".join(words(n).flat) for n in [proc.name, *proc.aliases])
 
 
 def _alias_tokens(pid: str) -> Set[str]:
@@ -135,8 +143,7 @@ def named(question: str, nlu: Nlu) -> Choice:
         if entry_len > best_len:
             record = getattr(entry, "record", "") or _catalog_twin(entry.name)
             if record in matcher.procedures:
-                proc = matcher.procedures[record]
-                twin = _qualified_twin(record, [" ".join(words(n).flat) for n in [proc.name, *proc.aliases]], question)
+                twin = _qualified_twin(record, _name_keys(record), question)
                 return Choice("named", twin or record, "procedure", confidence=0.95)
             return Choice("registry", entry.code or entry.name, "registry", confidence=0.9, entry=entry)
     if not spans:
@@ -190,8 +197,8 @@ def _qualified_twin(picked: str, keys: Sequence[str], question: str) -> Optional
 
     said = " ".join(words(" ".join([question, *thesaurus_terms(question)])).flat)
     procs = default_matcher().procedures
-    names = {pid: " ".join(" ".join(words(n).flat) for n in [procs[pid].name, *procs[pid].aliases]) for pid in procs}
     sharing = sorted({pid for key in keys for pid in _sharing(key)} - {picked})
+    names = {pid: " ".join(_name_keys(pid)) for pid in [picked, *sharing]}
     for asked_pattern, name_pattern in QUALIFIERS:
         found = re.search(asked_pattern, said)
         if not found:

@@ -47,6 +47,7 @@ def answer(question: str, context: Optional[Context] = None, nlu: Optional[Nlu] 
     nlu = nlu or Nlu()
     question = normalize_text(question or "")
     aspects = aspects_in(question, nlu.aspects)
+    results = _once(search, question)
     if deadline_asked(question) and aspects == ["time"]:
         aspects = []  # "sau khi sinh bao lâu phải đi khai sinh": a deadline, not the processing time
 
@@ -61,7 +62,7 @@ def answer(question: str, context: Optional[Context] = None, nlu: Optional[Nlu] 
     if choice.via in ("button", "named"):
         if not aspects and ctx.aspect and (nlu.from_button or ctx.awaiting == "procedure" or _same_again(question, choice.record_id)):
             aspects = [ctx.aspect]  # "còn khai sinh thì sao?" keeps the aspect asked before
-        guide = _guide_explaining_more(question, choice, search) if choice.via == "named" else None
+        guide = _guide_explaining_more(question, choice, results) if choice.via == "named" else None
         if guide is not None:  # "ảnh làm hộ chiếu bị báo không hợp lệ": the guide on that, not the card
             return _document_answer(guide.record_id, question, guide)
         return _procedure_answer(choice.record_id, question, aspects, choice)
@@ -71,7 +72,7 @@ def answer(question: str, context: Optional[Context] = None, nlu: Optional[Nlu] 
     if choose.follows_context(question, ctx) and (aspects or _has_detail(question)):
         choice = choose.Choice("context", ctx.procedure, "procedure", confidence=0.8)
         return _procedure_answer(ctx.procedure, question, aspects, choice)
-    if _sibling_for_a_short_follow_up(question, ctx, search):
+    if _sibling_for_a_short_follow_up(question, ctx, results):
         # "có phải thi lại không?" after cấp lại bằng lái: still that procedure (what its record
         # does not say is answered as such), not the exam procedure that shares the word
         choice = choose.Choice("context", ctx.procedure, "procedure", confidence=0.6)
@@ -88,8 +89,7 @@ def answer(question: str, context: Optional[Context] = None, nlu: Optional[Nlu] 
 
     if not asked.flat:  # nothing to read (an empty message, a bare intent button)
         return _no_record(question, nlu, choose.Choice("none"))
-    results = _search(search, question)
-    choice = choose.from_search(question, results, INTENT_TOPICS.get(nlu.intent))
+    choice = choose.from_search(question, results(), INTENT_TOPICS.get(nlu.intent))
     if choice.kind == "procedure":
         return _procedure_answer(choice.record_id, question, aspects, choice)
     if choice.kind == "doc":
@@ -97,7 +97,7 @@ def answer(question: str, context: Optional[Context] = None, nlu: Optional[Nlu] 
     return _no_record(question, nlu, choice)
 
 
-def _guide_explaining_more(question: str, choice: choose.Choice, search) -> Optional[choose.Choice]:
+def _guide_explaining_more(question: str, choice: choose.Choice, results) -> Optional[choose.Choice]:
     """The guidance document retrieval ranks first, when what names it (title, summary, example
     questions) explains the question much better than the names of the procedure it mentions:
     "ảnh làm hộ chiếu bị báo không hợp lệ" is the guide on rejected photos, not the passport card."""
@@ -108,10 +108,10 @@ def _guide_explaining_more(question: str, choice: choose.Choice, search) -> Opti
     own = vocab.coverage(asked, choice.record_id, identity=True)
     if own >= 0.99:
         return None
-    results = _search(search, question)
-    if not results or results[0].kind == "procedure":
+    found = results()
+    if not found or found[0].kind == "procedure":
         return None
-    top = results[0]
+    top = found[0]
     theirs = vocab.coverage(asked, top.id, identity=True)
     if theirs >= max(own + 0.25, choose.IDENTITY) and vocab.coverage(asked, top.id) >= choose.IDENTITY:
         return choose.Choice("search", top.id, "doc", confidence=round(0.5 + 0.4 * theirs, 3),
@@ -123,7 +123,7 @@ def _guide_explaining_more(question: str, choice: choose.Choice, search) -> Opti
 SHORT_SIBLING_FOLLOW_UP = 2  # subject words of a follow-up that names no procedure
 
 
-def _sibling_for_a_short_follow_up(question: str, ctx: Context, search) -> bool:
+def _sibling_for_a_short_follow_up(question: str, ctx: Context, results) -> bool:
     """A follow-up of one or two subject words that names no procedure, that retrieval would answer
     with another procedure: a neighbour found through a shared word, not a change of subject."""
     if not ctx.procedure or ctx.procedure not in load_procedures():
@@ -131,7 +131,7 @@ def _sibling_for_a_short_follow_up(question: str, ctx: Context, search) -> bool:
     asked = words(question)
     if not 0 < len(asked.content) <= SHORT_SIBLING_FOLLOW_UP or shift_positions(asked):
         return False
-    sibling = choose.from_search(question, _search(search, question))  # what would be answered instead
+    sibling = choose.from_search(question, results())  # what would be answered instead
     return sibling.kind == "procedure" and sibling.record_id != ctx.procedure
 
 
@@ -149,6 +149,18 @@ def _same_again(question: str, pid: str) -> bool:
 
 def _has_detail(question: str) -> bool:
     return bool(words(question).content)
+
+
+def _once(search, question: str):
+    """The question's retrieval results, searched at most once however many steps ask for them."""
+    found = []
+
+    def results():
+        if not found:
+            found.append(_search(search, question))
+        return found[0]
+
+    return results
 
 
 def _search(search, question: str):
