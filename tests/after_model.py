@@ -108,7 +108,8 @@ class AfterModel:
         self.stack: Optional[SharedStack] = None
         self.stack_error: Optional[str] = None
         self.want_stack = False
-        self.done = threading.Event()
+        self.stack_ready = threading.Event()  # the stack has started (or failed to): no need to wait for the jobs
+        self.done = threading.Event()  # everything has run (or training failed)
         self.started = False
 
     def launch(self, wait_training: Callable[[], tuple], make_stack: Callable[[], SharedStack], env: dict, cwd: Path,
@@ -128,9 +129,11 @@ class AfterModel:
                         self.stack.start()
                     except Exception as exc:  # noqa: BLE001 -- reported by the tests that use it
                         self.stack_error = f"{type(exc).__name__}: {exc}"
+                self.stack_ready.set()
                 for name, job in self.jobs.items():
                     self.results[name] = run_job(job, env, cwd, model_dir)
             finally:
+                self.stack_ready.set()
                 self.done.set()
 
         threading.Thread(target=run, name="after-model", daemon=True).start()

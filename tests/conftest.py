@@ -144,7 +144,7 @@ def shared_stack(trained_model, knowledge_index):
     of the session it gets Ctrl-C, as an operator would: a non-zero exit, a missing "stopped" line
     or a port left open is an error of the run (reported at the teardown of its last test)."""
     if _after.started:
-        _after.done.wait(1200)
+        _after.stack_ready.wait(1200)
     if _after.stack_error:
         pytest.fail("the shared stack did not start: " + _after.stack_error, pytrace=False)
     if _after.stack is None:
