@@ -31,7 +31,7 @@ from knowledge.chunks import Chunk, all_chunks
 from knowledge.documents import DOCS_DIR, load_documents
 from knowledge.embeddings import Encoder, model_fingerprint
 
-INDEX_VERSION = 1
+INDEX_VERSION = 2  # 2: alias and question lists embedded item by item only
 
 
 def knowledge_hashes(docs_dir: Path = DOCS_DIR, procedures_dir: Path = PROCEDURES_DIR) -> Dict[str, str]:
@@ -81,14 +81,22 @@ def _records(documents, procedures) -> Dict[str, dict]:
 
 def _vector_texts(chunks: List[Chunk], documents, procedures) -> Tuple[List[str], List[int]]:
     """Texts to embed and the chunk each one points to: every chunk, plus every example
-    question of a document and every alias of a procedure (what citizens' questions look like)."""
+    question of a document and every alias of a procedure (what citizens' questions look like).
+    The chunk that lists a record's questions or aliases is embedded through them, one by one (a
+    document's title and summary as one more passage), not as one long passage of the whole list:
+    that was a quarter of the index's tokens to embed."""
     texts, owners = [], []
     probe_chunk = {}
     for i, chunk in enumerate(chunks):
-        texts.append(chunk.search_text)
-        owners.append(i)
         if chunk.section in ("questions", "aliases"):
             probe_chunk[chunk.record_id] = i
+            if chunk.kind == "doc":  # the title and summary, without the questions
+                doc = documents[chunk.record_id]
+                texts.append(f"{doc.title}\n{doc.summary}")
+                owners.append(i)
+            continue
+        texts.append(chunk.search_text)
+        owners.append(i)
     for doc in documents.values():
         for question in doc.questions:
             texts.append(question)
