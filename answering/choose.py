@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from answering.model import Context, Nlu
-from answering.vocab import Words, has_marks, shift_positions, vocabulary, words
+from answering.vocab import Words, has_marks, shift_positions, vocabulary, who_and_where, words
 from knowledge.catalog import default_matcher
 from knowledge.normalize import THESAURUS, normalize_text, search_form, strip_accents
 
@@ -240,7 +240,10 @@ def thesaurus_positions(question: Words) -> List[Tuple[Set[int], str]]:
 def coverage(question: Words, record_id: str, phrases: Sequence[Tuple[Set[int], str]]) -> Tuple[float, float]:
     """(share of the subject words the record explains, share its identity explains)."""
     vocab = vocabulary()
-    extra: Set[int] = set()
+    # who the question is for and where they live explain nothing and count against no record
+    # ("nhờ con gái ở Sài Gòn đóng lệ phí giùm"), unless they are all the question says
+    situation = who_and_where(question)
+    extra: Set[int] = situation if set(question.content) - situation else set()
     for positions, canonical in phrases:  # an everyday phrase is explained for the record it names
         canon = words(canonical)
         if canon.content and vocab.coverage(canon, record_id, identity=True) >= 0.8:

@@ -11,7 +11,7 @@ from answering.citations import source_dicts
 from answering.facts import deadline_asked, document_facts, lead_facts, procedure_facts
 from answering.model import (ASK_PROCEDURE, CLARIFY, DOCUMENT, PROCEDURE, REFERRAL, REFUSAL, REGISTRY, Answer,
                              Context, Nlu)
-from answering.vocab import pattern_spans, shift_positions, words
+from answering.vocab import FAMILY, PLACES, pattern_spans, shift_positions, words
 from knowledge.catalog import load_procedures
 from knowledge.documents import load_documents
 from knowledge.normalize import normalize_text, search_form
@@ -80,8 +80,9 @@ def answer(question: str, context: Optional[Context] = None, nlu: Optional[Nlu] 
 
     asked = words(question)
     if not asked.content and not _HOW_TO.search(search_form(question)):
-        # no subject at all: an aspect of "a procedure" with nothing in context
-        if aspects:
+        # no subject at all: an aspect of "a procedure", or its state ("hết hạn rồi thì sao"), with
+        # nothing in context
+        if aspects or (asked.flat and not ctx.procedure):
             aspect = aspects[0] if aspects else None
             return Answer(compose.ASK_PROCEDURE, ASK_PROCEDURE, FALLBACK, 0.6, reason="ask_procedure",
                           buttons=compose.ask_procedure_buttons(aspect, load_procedures()), aspects=aspects,
@@ -175,17 +176,9 @@ def _search(search, question: str):
 _FIRST_TIME = re.compile(r"\blan dau\b")
 UNKNOWN_DETAIL = 0.5  # share of the detail words (beyond the procedure's name) the record must explain
 # words that turn a question about a procedure into another question (penalties, taxes, courts...)
-# provinces and cities (the 63 before the 2025 merger, as citizens still name them), accent-free
-PLACES = """ha noi|ha giang|cao bang|bac kan|tuyen quang|lao cai|dien bien|lai chau|son la|yen bai|hoa binh|
-thai nguyen|lang son|quang ninh|bac giang|phu tho|vinh phuc|bac ninh|hai duong|hai phong|hung yen|thai binh|ha nam|
-nam dinh|ninh binh|thanh hoa|nghe an|ha tinh|quang binh|quang tri|thua thien hue|hue|da nang|quang nam|quang ngai|
-binh dinh|phu yen|khanh hoa|ninh thuan|binh thuan|kon tum|gia lai|dak lak|dak nong|lam dong|binh phuoc|tay ninh|
-binh duong|dong nai|ba ria vung tau|vung tau|ho chi minh|sai gon|long an|tien giang|ben tre|tra vinh|vinh long|
-dong thap|an giang|kien giang|can tho|hau giang|soc trang|bac lieu|ca mau""".replace("\n", "").split("|")
 # words that tell the citizen's situation, not what they ask: family, places, where it happened
 _SITUATION = re.compile(
-    r"\b(bo|me|cha|ba|ong|con|trai|gai|vo|chong|chau|anh|chi|em|co|chu|bac|di|cau|thim|mo|ruot|noi|ngoai|"
-    r"benh vien|thanh pho|tp|hcm|que|nha|tinh|huyen|xa|phuong|thon|xom|ap|" + "|".join(PLACES) + r")\b"
+    r"\b(" + FAMILY + r"|mo|noi|ngoai|benh vien|thanh pho|tp|hcm|que|nha|tinh|huyen|xa|phuong|thon|xom|ap|" + "|".join(PLACES) + r")\b"
 )
 
 

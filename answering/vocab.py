@@ -31,19 +31,22 @@ cua cung da dang day de den di dieu do du duoc em gan gap gi gio giup hay het hi
 huong k khi khong kia ko la lai lam lau len ma may minh moi mot muon nao nay ne neu nghe nhe nhi
 nhieu nho nhu nhung noi nua o oi ong phai qua ra rang roi ru sao se sau sach tai tham the thi thoi
 thuc thuoc tien to toi tra trong tu tuc uh va vao van vay ve vi voi vui xem xin xong online phi ngay
-gio tuan thang nam buoc quy trinh dang ky cap giay nop tren duoi
+gio tuan thang nam buoc quy trinh dang ky cap giay nop tren duoi khoang khoan lay sap nen theo them vua gium alo chao hoac xiu ro
 """.split())
 # Syllables that are generic without accents but, typed this way in a question that has accents,
 # are another word that carries a subject: "thi" (an exam, not "thì"), "chó" (a dog, not "cho")
 SUBJECT_AS_TYPED = frozenset("""
-thi chó chợ bò cá tù tủ mả đá lá cỏ cờ bể hổ sâu đau dầu bán bàn cân lãi
+thi chó chợ bò cá tù tủ mả đá lá cỏ cờ bể hổ sâu đau dầu bán bàn cân lãi nền
 """.split())
+# ... and the reverse: syllables that carry a subject without accents ("doi": đổi, to change) but,
+# typed this way, are generic ("đợi": to wait)
+GENERIC_AS_TYPED = frozenset("đợi".split())
 # Pairs of syllables that are generic together although one of them alone is not ("hồ sơ":
 # "hồ"/"hộ", "sơ"/"sổ"; "mất bao lâu": "mất" as time or money, not "lose").
 GENERIC_PAIRS = frozenset("""
 ho_so giay_to thu_tuc bao_lau bao_nhieu le_phi chi_phi thoi_gian truc_tuyen huong_dan the_nao lam_sao
 nhu_the o_dau dang_ky co_quan xu_ly giai_quyet toi_dau mat_bao mat_may mat_phi mat_tien het_bao ton_bao so_tien can_gi
-ket_qua
+ket_qua het_han
 """.split())
 
 
@@ -57,6 +60,18 @@ TOPIC_SHIFT_TYPED = re.compile(
     r"\b(phạt|thuế|khiếu nại|tố cáo|khởi kiện|tòa án|bồi thường|tranh chấp|vay vốn|hóa đơn|ly hôn|visa|thị thực|"
     r"học phí|lương|tiền án|xử lý vi phạm|nước ngoài|người nước ngoài|trộm|cướp)\b"
 )
+
+
+# family words, accent-free: who the question is for ("mẹ tôi", "con gái tôi")
+FAMILY = "bo|me|cha|ba|ong|con|trai|gai|vo|chong|chau|anh|chi|em|co|chu|bac|di|cau|thim|ruot"
+# provinces and cities (the 63 before the 2025 merger, as citizens still name them), accent-free
+PLACES = """ha noi|ha giang|cao bang|bac kan|tuyen quang|lao cai|dien bien|lai chau|son la|yen bai|hoa binh|
+thai nguyen|lang son|quang ninh|bac giang|phu tho|vinh phuc|bac ninh|hai duong|hai phong|hung yen|thai binh|ha nam|
+nam dinh|ninh binh|thanh hoa|nghe an|ha tinh|quang binh|quang tri|thua thien hue|hue|da nang|quang nam|quang ngai|
+binh dinh|phu yen|khanh hoa|ninh thuan|binh thuan|kon tum|gia lai|dak lak|dak nong|lam dong|binh phuoc|tay ninh|
+binh duong|dong nai|ba ria vung tau|vung tau|ho chi minh|sai gon|long an|tien giang|ben tre|tra vinh|vinh long|
+dong thap|an giang|kien giang|can tho|hau giang|soc trang|bac lieu|ca mau""".replace("\n", "").split("|")
+_WHO_AND_WHERE = re.compile(r"\b(" + FAMILY + r"|thanh pho|tp|hcm|" + "|".join(PLACES) + r")\b")
 
 
 def has_marks(text: str) -> bool:
@@ -80,7 +95,8 @@ class Words:
                 paired.update((i, i + 1))
         accented = any(has_marks(t) for t in self.typed)
         return [i for i, w in enumerate(self.flat)
-                if (w not in GENERIC or (accented and self.typed[i] in SUBJECT_AS_TYPED)) and i not in paired and not w.isdigit()]
+                if (w not in GENERIC or (accented and self.typed[i] in SUBJECT_AS_TYPED)) and i not in paired and not w.isdigit()
+                and self.typed[i] not in GENERIC_AS_TYPED]
 
     def bigrams(self) -> Set[str]:
         return {f"{a}_{b}" for a, b in zip(self.flat, self.flat[1:])}
@@ -236,3 +252,9 @@ def _registry_names() -> List[str]:
     except ImportError:  # no registry shipped
         return []
     return [text for entry in load_registry() for text in [entry.name, *entry.aliases]]
+
+
+def who_and_where(question: Words) -> Set[int]:
+    """Positions of the words that say who the question is for or where they live ("mẹ tôi",
+    "con gái ở Sài Gòn"): the citizen's situation, not the subject asked about."""
+    return {i for span in pattern_spans(_WHO_AND_WHERE, question.flat) for i in span}

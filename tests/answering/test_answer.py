@@ -127,6 +127,14 @@ def test_a_procedure_less_aspect_question_with_nothing_in_context_asks_which_pro
     assert a.context.awaiting == "procedure" and a.context.aspect == "time"
 
 
+@pytest.mark.parametrize("question", ["Đợi khoảng mấy hôm thì lấy được giấy?", "khoản lệ phí phải đóng là bao nhiêu vậy",
+                                      "hết hạn rồi thì có phải làm lại không"])
+def test_filler_words_are_not_a_subject_with_nothing_in_context(question):
+    # "khoảng", "khoản", "lấy", "hết hạn", "đợi" (typed with its accents) name no procedure
+    a = answer(question)
+    assert a.kind == ASK_PROCEDURE and "thủ tục nào" in a.text, (a.kind, a.record_id, a.considered)
+
+
 def test_after_asking_which_procedure_the_name_alone_gets_the_aspect_asked():
     a = answer("hộ chiếu", Context(aspect="time", awaiting="procedure"))
     assert a.record_id == "cap-ho-chieu" and "8 ngày làm việc" in a.text
@@ -219,6 +227,10 @@ def test_what_is_not_a_public_service_is_refused():
         ("tài khoản dvc cũ của tôi còn đăng nhập được không", "tai-khoan-dich-vu-cong-cu"),
         # "rành" names nothing in the knowledge: it describes the citizen, it is not a subject
         ("mình ko rành mấy cái này, gửi hồ sơ qua bưu điện được không", "gui-ho-so-qua-buu-dien"),
+        # who it is for and where they live are the citizen's situation, not what is asked
+        ("Mẹ tôi ở Cần Thơ, tôi chuyển khoản đóng lệ phí hồ sơ giùm mẹ được không?", "chuyen-khoan-va-nop-phi-ho"),
+        ("bị phạt lỗi đi sai làn, muốn đóng tiền phạt online trên dvc", "nop-phat-giao-thong-truc-tuyen"),
+        ("xe oto nha toi co bi phat nguoi khong, tra o dau", "tra-cuu-phat-nguoi"),
     ],
 )
 def test_general_questions_about_the_portal_are_answered_from_the_guidance(question, record):
