@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from answering.model import Context, Nlu
-from answering.vocab import Words, has_marks, shift_positions, vocabulary, who_and_where, words
+from answering.vocab import Words, shift_positions, vocabulary, who_and_where, words
 from knowledge.catalog import default_matcher
 from knowledge.normalize import THESAURUS, normalize_text, search_form, strip_accents
 
@@ -223,7 +223,7 @@ def _qualified_twin(picked: str, keys: Sequence[str], question: str) -> Optional
 
 def thesaurus_positions(question: Words) -> List[Tuple[Set[int], str]]:
     """(positions of an everyday phrase in the question, the knowledge's words for it)."""
-    accented = any(has_marks(t) for t in question.typed)
+    accented = question.accented
     seq = question.typed if accented else question.flat
     found = []
     for variants, canonical in THESAURUS:
@@ -270,7 +270,7 @@ def _enough_explained(asked: Words, record_id: str) -> bool:
     profile = vocabulary().profiles.get(record_id)
     if profile is None:
         return False
-    accented = any(has_marks(t) for t in asked.typed)
+    accented = asked.accented
     explained = sum(1 for i in content if profile.explains(asked.flat[i], asked.typed[i], accented))
     return explained >= min(2, len(content))
 
@@ -288,7 +288,7 @@ def _retrieved_closely(result) -> bool:
 
 def _shift_unexplained(asked: Words, record_id: str) -> bool:
     profile = vocabulary().profiles.get(record_id)
-    accented = any(has_marks(t) for t in asked.typed)
+    accented = asked.accented
     return profile is None or any(not profile.explains(asked.flat[i], asked.typed[i], accented) for i in shift_positions(asked))
 
 

@@ -85,6 +85,13 @@ class Words:
 
     flat: tuple
     typed: tuple
+    marked: Optional[bool] = None  # the citizen typed accents (None: read them from `typed`)
+
+    @property
+    def accented(self) -> bool:
+        """The citizen typed accents: an abbreviation expanded with accents ("hong" -> "không")
+        does not make an accent-free question accented."""
+        return self.marked if self.marked is not None else any(has_marks(t) for t in self.typed)
 
     @property
     def content(self) -> List[int]:
@@ -93,7 +100,7 @@ class Words:
         for i, pair in enumerate(zip(self.flat, self.flat[1:])):
             if "_".join(pair) in GENERIC_PAIRS:
                 paired.update((i, i + 1))
-        accented = any(has_marks(t) for t in self.typed)
+        accented = self.accented
         return [i for i, w in enumerate(self.flat)
                 if (w not in GENERIC or (accented and self.typed[i] in SUBJECT_AS_TYPED)) and i not in paired and not w.isdigit()
                 and self.typed[i] not in GENERIC_AS_TYPED]
@@ -129,7 +136,7 @@ def words(text: str) -> Words:
     """Syllables of `text` after normalisation and abbreviation expansion (cccd, gplx, dk...)."""
     expanded = expand_abbreviations(normalize_text(text or "")).lower()
     typed = tuple(_SYLLABLE.findall(expanded))
-    return Words(tuple(strip_accents(w) for w in typed), typed)
+    return Words(tuple(strip_accents(w) for w in typed), typed, has_marks(normalize_text(text or "")))
 
 
 @dataclass
@@ -194,7 +201,7 @@ class Vocabulary:
             return 1.0
         if profile is None:
             return 0.0
-        accented = any(has_marks(t) for t in question.typed)
+        accented = question.accented
         extra = set(extra_explained)
         missing = {i for i in content if i not in extra and not profile.explains(question.flat[i], question.typed[i], accented)}
         total = explained = 0.0

@@ -34,15 +34,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:
-    """Poll until predicate() is truthy (background work); fail after a generous bound."""
+def wait_for(predicate: Callable[[], Any], timeout: float = 20.0, what: str = "condition",
+             explain: Optional[Callable[[], str]] = None) -> Any:
+    """Poll until predicate() is truthy (background work); fail after a generous bound, saying
+    what was seen instead (`explain`) when the caller can tell."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
         time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
+    raise AssertionError(f"timed out waiting for {what}" + (f"; seen: {explain()}" if explain else ""))
 
 
 class ServerThread:

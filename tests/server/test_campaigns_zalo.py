@@ -190,7 +190,14 @@ def test_the_window_counts_from_the_citizens_latest_message_not_the_opt_in(platf
     zalo_says(client, zalo_gateway, user, "đăng ký nhận tin", at_ms=int((now - 20 * 3600) * 1000))  # 20 hours ago
     wait_for(lambda: zalo_texts(platform, user), what="the confirmation")
     zalo_says(client, zalo_gateway, user, "Làm hộ chiếu mất bao lâu?")  # now
-    wait_for(lambda: len(zalo_texts(platform, user)) == 2, what="the answer")
+
+    def seen() -> str:
+        outbox = sqlite3.connect(zalo_gateway.settings.data_dir / "gateway.db").execute(
+            "SELECT status, attempts, last_error FROM outbox").fetchall()
+        return f"sent {zalo_texts(platform, user)}, {len(platform.calls('rasa'))} Rasa calls, outbox {outbox}"
+
+    wait_for(lambda: len(zalo_texts(platform, user)) >= 2, what="the answer", explain=seen)
+    assert zalo_texts(platform, user)[1].startswith("Trả lời: Làm hộ chiếu"), seen()
     wait_for(lambda: shared_db(zalo_gateway).execute("SELECT last_citizen_at FROM campaign_contacts").fetchone()[0] >= now,
              what="the latest message noted")
     gateway_of(zalo_gateway).campaigns.clock = lambda: now + 30 * 3600  # 50 h after the opt-in, 30 h after the question

@@ -1,0 +1,30 @@
+"""Which words of a question carry its subject (answering.vocab), without an index."""
+from answering.vocab import who_and_where, words
+
+
+def subject(question: str) -> list:
+    asked = words(question)
+    return [asked.flat[i] for i in asked.content]
+
+
+def test_an_abbreviation_expanded_with_accents_leaves_an_accent_free_question_accent_free():
+    # "hong" is teen code for "không": expanding it must not make "thi" (thì) read as "thi" (an exam)
+    asked = words("xe bi hong phanh sau thi sua o dau")
+    assert not asked.accented
+    assert "thi" not in subject("xe bi hong phanh sau thi sua o dau")
+    assert words("xe bị hỏng phanh").accented
+
+
+def test_a_word_typed_with_accents_that_make_it_generic_is_not_a_subject():
+    assert subject("Đợi mấy hôm thì có kết quả?") == []
+    assert subject("doi bang lai mat bao lau") == ["doi", "bang"]  # accent-free "doi" may be "đổi"
+
+
+def test_filler_words_carry_no_subject():
+    assert subject("khoảng mấy ngày thì lấy được, hết hạn rồi có sao không") == []
+
+
+def test_who_and_where_are_the_situation():
+    asked = words("Mẹ tôi ở Cần Thơ muốn làm sổ hộ nghèo")
+    situation = {asked.flat[i] for i in who_and_where(asked)}
+    assert situation == {"me", "can", "tho"}
