@@ -260,7 +260,7 @@ def follows_context(question: str, ctx: Context) -> bool:
     coverage = vocabulary().coverage(asked, ctx.procedure)
     # a short follow-up that mostly fits ("có cần mang sổ bảo hiểm không?"): still this procedure,
     # and what its record does not say is answered as such, not from another record
-    return coverage >= 0.99 or (len(asked.content) <= SHORT_FOLLOW_UP and coverage >= 0.6)
+    return coverage >= 0.99 or (len(asked.content) <= SHORT_FOLLOW_UP and coverage >= 0.5)
 
 
 def _enough_explained(asked: Words, record_id: str) -> bool:

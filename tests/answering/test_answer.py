@@ -88,6 +88,12 @@ def test_a_short_follow_up_stays_with_its_procedure_rather_than_a_neighbour_shar
     assert a.record_id == "cap-lai-giay-phep-lai-xe" and "sát hạch lại" in a.text
 
 
+def test_a_short_follow_up_mostly_explained_by_the_procedure_in_context_stays_with_it():
+    # "tỉnh khác" also names a guide on filing outside one's commune: half the words fit the context
+    ctx = Context(procedure="sang-ten-xe", aspect="documents")
+    assert answer("nguoi ban o tinh khac co can ho di cung ko", ctx).record_id == "sang-ten-xe"
+
+
 def test_an_unrelated_question_after_a_procedure_is_not_kept_in_its_context():
     ctx = Context(procedure="cap-the-can-cuoc", answer_id="cap-the-can-cuoc")
     a = answer("dự báo thời tiết Hà Nội ngày mai thế nào", ctx, Nlu(intent="out_of_scope", confidence=0.9))
