@@ -85,13 +85,9 @@ class Words:
 
     flat: tuple
     typed: tuple
-    marked: Optional[bool] = None  # the citizen typed accents (None: read them from `typed`)
-
-    @property
-    def accented(self) -> bool:
-        """The citizen typed accents: an abbreviation expanded with accents ("hong" -> "không")
-        does not make an accent-free question accented."""
-        return self.marked if self.marked is not None else any(has_marks(t) for t in self.typed)
+    # the citizen typed accents, read before abbreviations are expanded: "hong" -> "không" does
+    # not make an accent-free question accented
+    accented: bool
 
     @property
     def content(self) -> List[int]:
@@ -134,9 +130,9 @@ def pattern_spans(pattern: "re.Pattern", syllables: Sequence[str]) -> List[range
 
 def words(text: str) -> Words:
     """Syllables of `text` after normalisation and abbreviation expansion (cccd, gplx, dk...)."""
-    expanded = expand_abbreviations(normalize_text(text or "")).lower()
-    typed = tuple(_SYLLABLE.findall(expanded))
-    return Words(tuple(strip_accents(w) for w in typed), typed, has_marks(normalize_text(text or "")))
+    normalized = normalize_text(text or "")
+    typed = tuple(_SYLLABLE.findall(expand_abbreviations(normalized).lower()))
+    return Words(tuple(strip_accents(w) for w in typed), typed, has_marks(normalized))
 
 
 @dataclass

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import sqlite3
 import time
+from contextlib import closing
 
 import pytest
 
@@ -192,8 +193,8 @@ def test_the_window_counts_from_the_citizens_latest_message_not_the_opt_in(platf
     zalo_says(client, zalo_gateway, user, "Làm hộ chiếu mất bao lâu?")  # now
 
     def seen() -> str:
-        outbox = sqlite3.connect(zalo_gateway.settings.data_dir / "gateway.db").execute(
-            "SELECT status, attempts, last_error FROM outbox").fetchall()
+        with closing(sqlite3.connect(zalo_gateway.settings.data_dir / "gateway.db")) as db:
+            outbox = db.execute("SELECT status, attempts, last_error FROM outbox").fetchall()
         return f"sent {zalo_texts(platform, user)}, {len(platform.calls('rasa'))} Rasa calls, outbox {outbox}"
 
     wait_for(lambda: len(zalo_texts(platform, user)) >= 2, what="the answer", explain=seen)
