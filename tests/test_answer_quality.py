@@ -10,7 +10,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_fresh_sets_validate():
     """Every fresh set's own validator (fields, record ids, expect_any verbatim, duplicates, split)."""
-    scripts = [ROOT / "eval" / "validate_fresh.py", ROOT / "eval" / "fresh2" / "validate.py", ROOT / "eval" / "fresh3" / "validate.py"]
+    scripts = [ROOT / "eval" / "validate_fresh.py", ROOT / "eval" / "fresh2" / "validate.py", ROOT / "eval" / "fresh3" / "validate.py",
+               ROOT / "eval" / "fresh4" / "validate.py"]
     running = [(script, subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
                for script in scripts]
     for script, proc in running:
