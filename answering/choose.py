@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from answering.model import Context, Nlu
-from answering.vocab import Words, shift_positions, vocabulary, who_and_where, words
+from answering.vocab import Profile, Words, shift_positions, vocabulary, who_and_where, words
 from knowledge.catalog import default_matcher
 from knowledge.normalize import THESAURUS, normalize_text, search_form, strip_accents
 
@@ -27,11 +27,13 @@ from knowledge.normalize import THESAURUS, normalize_text, search_form, strip_ac
 SHARED_NAMES = frozenset({
     "so do", "so hong", "gcn", "giay chung nhan", "giay chung nhan quyen su dung dat", "chuyen muc dich su dung dat",
     "so do so hong", "giay do", "bia do", "bia hong",
+    "tien mai tang", "mai tang phi", "tro cap mai tang",  # five procedures pay funeral costs, each to its own group
 })
 COVERAGE = 0.7  # share of the subject words a record must explain to be answered from
 TOP_COVERAGE = 0.5  # ... or this share, for the record retrieval ranks first
 SHORT_FOLLOW_UP = 3  # subject words in a follow-up that may keep the context when most are explained
 IDENTITY = 0.5  # ... and the share its name, aliases or example questions must explain
+SETTLING_MARGIN = 1.0  # IDF weight by which the other words must favour one procedure of a shared name
 
 
 @dataclass
@@ -78,19 +80,30 @@ def _sharing(key: str) -> List[str]:
 
 
 def _settle_shared(key: str, question: Words, first: str) -> Tuple[Optional[str], List[str]]:
-    """A generic name: the procedure whose other alias words the question uses, if one does."""
+    """A generic name: the procedure whose other alias words the question uses, if one does
+    (read with the accents typed: "ở đâu" is not "lần đầu")."""
     candidates = _sharing(key)
     if len(candidates) < 2:
         return first, []
     key_words = set(key.split())
-    asked = {question.flat[i] for i in question.content} - key_words
-    asked |= {w for w in question.flat if w in ("lai", "doi", "dau", "tach", "hop", "ban", "mua", "tang")} - key_words
-    scores = {pid: len(asked & (_alias_tokens(pid) - key_words)) for pid in candidates}
-    best = max(scores.values())
-    winners = [pid for pid, s in scores.items() if s == best]
-    if best > 0 and len(winners) == 1:
-        return winners[0], []
+    positions = set(question.content) | {i for i, w in enumerate(question.flat) if w in ("lai", "doi", "dau", "tach", "hop", "ban", "mua", "tang")}
+    asked = {(question.flat[i], question.typed[i]) for i in positions if question.flat[i] not in key_words}
+    vocab = vocabulary()  # rare words weigh more: "khuyết tật" says more than "nhận"
+    scores = {}
+    for pid in candidates:
+        profile = _alias_profile(pid)
+        scores[pid] = sum(vocab.weight(flat) for flat, typed in asked
+                          if flat not in key_words and profile.explains(flat, typed, question.accented))
+    ranked = sorted(scores.values(), reverse=True)
+    if ranked[0] - ranked[1] >= SETTLING_MARGIN:
+        return max(scores, key=scores.get), []
     return None, candidates
+
+
+@functools.lru_cache(maxsize=None)
+def _alias_profile(pid: str) -> Profile:
+    proc = default_matcher().procedures[pid]
+    return Profile.of(pid, [proc.name, *proc.aliases])
 
 
 def _catalog_twin(name: str) -> str:

@@ -31,7 +31,7 @@ cua cung da dang day de den di dieu do du duoc em gan gap gi gio giup hay het hi
 huong k khi khong kia ko la lai lam lau len ma may minh moi mot muon nao nay ne neu nghe nhe nhi
 nhieu nho nhu nhung noi nua o oi ong phai qua ra rang roi ru sao se sau sach tai tham the thi thoi
 thuc thuoc tien to toi tra trong tu tuc uh va vao van vay ve vi voi vui xem xin xong online phi ngay
-gio tuan thang nam buoc quy trinh dang ky cap giay nop tren duoi khoang khoan lay sap nen theo them vua gium alo chao hoac xiu ro
+gio tuan thang nam buoc quy trinh dang ky cap giay nop tren duoi khoang khoan lay sap nen theo them vua gium alo chao hoac xiu ro bat
 """.split())
 # Syllables that are generic without accents but, typed this way in a question that has accents,
 # are another word that carries a subject: "thi" (an exam, not "thì"), "chó" (a dog, not "cho")
@@ -40,15 +40,18 @@ thi chó chợ bò cá tù tủ mả đá lá cỏ cờ bể hổ sâu đau dầ
 """.split())
 # ... and the reverse: syllables that carry a subject without accents ("doi": đổi, to change) but,
 # typed this way, are generic ("đợi": to wait)
-GENERIC_AS_TYPED = frozenset("đợi".split())
+GENERIC_AS_TYPED = frozenset("đợi sẵn".split())
 # Pairs of syllables that are generic together although one of them alone is not ("hồ sơ":
 # "hồ"/"hộ", "sơ"/"sổ"; "mất bao lâu": "mất" as time or money, not "lose").
 GENERIC_PAIRS = frozenset("""
 ho_so giay_to thu_tuc bao_lau bao_nhieu le_phi chi_phi thoi_gian truc_tuyen huong_dan the_nao lam_sao
 nhu_the o_dau dang_ky co_quan xu_ly giai_quyet toi_dau mat_bao mat_may mat_phi mat_tien het_bao ton_bao so_tien can_gi
-ket_qua het_han
+ket_qua het_han chuan_bi dung_ra khac_nhau
 """.split())
 
+# where the citizen does it from: the online aspect of any procedure, not its subject
+DOING_IT_FROM = re.compile(r"\b(lam|nop|dang ky|khai) (tren|qua|bang) (dien thoai|app|ung dung|mang|may tinh|laptop)\b|"
+                           r"\b(ngoi|o|tai) nha (lam|nop|dang ky|khai)\b")
 
 # words that turn a question into another subject (penalties, taxes, courts, foreigners...)
 TOPIC_SHIFT = re.compile(
@@ -96,6 +99,8 @@ class Words:
         for i, pair in enumerate(zip(self.flat, self.flat[1:])):
             if "_".join(pair) in GENERIC_PAIRS:
                 paired.update((i, i + 1))
+        for span in pattern_spans(DOING_IT_FROM, self.flat):  # "làm trên điện thoại": the online aspect
+            paired.update(span)
         accented = self.accented
         return [i for i, w in enumerate(self.flat)
                 if (w not in GENERIC or (accented and self.typed[i] in SUBJECT_AS_TYPED)) and i not in paired and not w.isdigit()

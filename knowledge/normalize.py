@@ -128,6 +128,7 @@ ABBREVIATIONS = {
     "xd": "xây dựng",
     "oto": "ô tô",
     "cq": "cơ quan",
+    "gđ": "gia đình",  # "mua bhyt theo hộ gđ"
 }
 _ABBREV_KEYS = {strip_accents(k): v for k, v in ABBREVIATIONS.items()}
 _TOKEN = re.compile(r"\w+", re.UNICODE)

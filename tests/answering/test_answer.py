@@ -126,6 +126,20 @@ def test_the_other_words_settle_a_shared_name():
     assert answer("so do cu bi rach muon doi so moi").record_id == "cap-doi-giay-chung-nhan-quyen-su-dung-dat"
 
 
+def test_funeral_support_is_settled_by_who_died_or_asked_with_buttons():
+    # five procedures pay funeral costs, each to its own group: the words about the deceased decide
+    assert answer("bà nội tôi là người khuyết tật hưởng trợ cấp hằng tháng, vừa mất, xin tiền mai táng ở đâu").record_id \
+        == "ho-tro-mai-tang-bao-tro-xa-hoi"
+    a = answer("tiền mai táng phí nhận ở đâu")
+    assert a.kind == CLARIFY and len(a.buttons) >= 3
+
+
+def test_a_bare_subject_word_does_not_name_one_of_its_procedures():
+    # "bhyt" is the subject of several procedures, not a name of the re-issue of a lost card
+    a = answer("mua bhyt theo hộ gđ thì người thứ hai được giảm bao nhiêu")
+    assert a.record_id != "cap-lai-the-bhyt"
+
+
 def test_a_procedure_less_aspect_question_with_nothing_in_context_asks_which_procedure():
     a = answer("Thủ tục này mất bao lâu?")
     assert a.kind == ASK_PROCEDURE and "thủ tục nào" in a.text

@@ -28,3 +28,20 @@ def test_who_and_where_are_the_situation():
     asked = words("Mẹ tôi ở Cần Thơ muốn làm sổ hộ nghèo")
     situation = {asked.flat[i] for i in who_and_where(asked)}
     assert situation == {"me", "can", "tho"}
+
+
+def test_where_the_citizen_does_it_from_is_the_online_aspect_not_a_subject():
+    assert subject("cai nay ngoi nha lam tren mang duoc khong ad") == []
+    assert subject("làm trên điện thoại được không hay phải lên sở") == ["so"]
+    # a phone that is itself the subject stays one
+    assert "dien" in subject("mất điện thoại thì khóa tài khoản thế nào")
+
+
+def test_preparing_and_standing_in_for_are_not_subjects():
+    assert subject("Người đứng ra làm cần chuẩn bị sẵn giấy tờ nào?") == []
+    assert subject("vợ chồng ở hai xã khác nhau") == ["vo", "chong", "hai", "xa"]
+    assert "san" in subject("nghi thai san duoc bao lau")  # accent-free "san" may be "sản"
+
+
+def test_gd_is_gia_dinh():
+    assert subject("mua bhyt theo hộ gđ") == ["mua", "hiem", "y", "te", "ho", "gia", "dinh"]
