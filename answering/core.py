@@ -65,6 +65,10 @@ def answer(question: str, context: Optional[Context] = None, nlu: Optional[Nlu] 
         guide = _guide_explaining_more(question, choice, results) if choice.via == "named" else None
         if guide is not None:  # "ảnh làm hộ chiếu bị báo không hợp lệ": the guide on that, not the card
             return _document_answer(guide.record_id, question, guide)
+        if choice.via == "named":
+            elsewhere = _mostly_about_something_else(question, choice.record_id)
+            if elsewhere:  # "sổ bảo hiểm ghi sai năm sinh so với thẻ căn cước": not the ID card's card
+                return _named_in_passing(choice.record_id, elsewhere, aspects)
         return _procedure_answer(choice.record_id, question, aspects, choice)
     if choice.via == "registry":
         return _registry_answer(choice)
@@ -119,6 +123,34 @@ def _guide_explaining_more(question: str, choice: choose.Choice, results) -> Opt
                              considered=[{"id": choice.record_id, "via": "named", "identity": round(own, 3)},
                                          {"id": top.id, "via": "search", "identity": round(theirs, 3)}])
     return None
+
+
+NAMED_COVERAGE = 0.25  # share of a question's subject words the record it names must explain
+
+
+def _mostly_about_something_else(question: str, pid: str) -> List[str]:
+    """The words of a question that names a procedure in passing but asks about something its
+    record never mentions (three quarters of its subject words): those words, else []."""
+    asked = words(question)
+    covered, _ = choose.coverage(asked, pid, choose.thesaurus_positions(asked))
+    if covered >= NAMED_COVERAGE:
+        return []
+    from answering.facts import naming_positions
+    from answering.vocab import vocabulary
+
+    profile = vocabulary().profiles[pid]
+    named = naming_positions(asked, [load_procedures()[pid].name, *load_procedures()[pid].aliases])
+    missing = [i for i in asked.content if i not in named and not profile.explains(asked.flat[i], asked.typed[i], asked.accented)]
+    return [asked.typed[i] for i in missing]
+
+
+def _named_in_passing(pid: str, unexplained: List[str], aspects: List[str]) -> Answer:
+    proc = load_procedures()[pid]
+    subject = " ".join(unexplained) if len(unexplained) <= 4 else ""  # a scatter of words reads worse than none
+    return Answer(compose.referral_text(subject), REFERRAL, FALLBACK, 0.3, reason="no_answer",
+                  buttons=[compose.procedure_button(pid, proc.name, aspects[0] if aspects else None),
+                           compose.HUMAN_BUTTON],
+                  considered=[{"id": pid, "via": "named", "unexplained": unexplained}], context=Context())
 
 
 SHORT_SIBLING_FOLLOW_UP = 2  # subject words of a follow-up that names no procedure

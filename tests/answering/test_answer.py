@@ -321,3 +321,11 @@ def test_a_stolen_vehicle_is_not_answered_with_the_sale_procedure():
 def test_shared_syllables_without_retrieval_evidence_are_not_an_answer():
     a = answer("cach tri mun trung ca")  # "trị mụn trứng cá", not "bảo trì"
     assert a.kind in (REFUSAL, REFERRAL), (a.kind, a.record_id, a.considered)
+
+
+def test_a_procedure_named_in_passing_is_not_the_answer_to_a_question_about_something_else():
+    # the ID card is only what the insurance book is compared with: refer, and offer the card as a button
+    a = answer("Trên sổ BHXH tên tôi bị sai một chữ so với căn cước, sửa sổ ở đâu")
+    assert a.kind == REFERRAL and a.outcome == FALLBACK and a.record_id is None
+    assert any("cap-the-can-cuoc" in b["payload"] for b in a.buttons)
+    assert answer("căn cước của tôi bị sai một chữ trong tên, sửa ở đâu").record_id is not None
