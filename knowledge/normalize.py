@@ -129,6 +129,7 @@ ABBREVIATIONS = {
     "oto": "ô tô",
     "cq": "cơ quan",
     "gđ": "gia đình",  # "mua bhyt theo hộ gđ"
+    "gp": "giấy phép",  # "xin gp bán rượu"
 }
 _ABBREV_KEYS = {strip_accents(k): v for k, v in ABBREVIATIONS.items()}
 _TOKEN = re.compile(r"\w+", re.UNICODE)

@@ -329,3 +329,11 @@ def test_a_procedure_named_in_passing_is_not_the_answer_to_a_question_about_some
     assert a.kind == REFERRAL and a.outcome == FALLBACK and a.record_id is None
     assert any("cap-the-can-cuoc" in b["payload"] for b in a.buttons)
     assert answer("căn cước của tôi bị sai một chữ trong tên, sửa ở đâu").record_id is not None
+
+
+@pytest.mark.parametrize("question", ["muốn đào vỉa hè trước nhà để lắp ống nước thì xin phép ai",
+                                      "vườn cam nhà tôi mất trắng vì lũ, nhà nước có hỗ trợ không",
+                                      "mở quán nhậu có phải xin gp gì không"])
+def test_asking_permission_or_state_support_is_a_public_service_question_not_refused(question):
+    a = answer(question)
+    assert a.kind != REFUSAL, a.text
