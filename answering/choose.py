@@ -92,8 +92,7 @@ def _settle_shared(key: str, question: Words, first: str) -> Tuple[Optional[str]
     scores = {}
     for pid in candidates:
         profile = _alias_profile(pid)
-        scores[pid] = sum(vocab.weight(flat) for flat, typed in asked
-                          if flat not in key_words and profile.explains(flat, typed, question.accented))
+        scores[pid] = sum(vocab.weight(flat) for flat, typed in asked if profile.explains(flat, typed, question.accented))
     ranked = sorted(scores.values(), reverse=True)
     if ranked[0] - ranked[1] >= SETTLING_MARGIN:
         return max(scores, key=scores.get), []

@@ -139,8 +139,9 @@ def _mostly_about_something_else(question: str, pid: str) -> List[str]:
     from answering.facts import naming_positions
     from answering.vocab import vocabulary
 
+    proc = load_procedures()[pid]
     profile = vocabulary().profiles[pid]
-    named = naming_positions(asked, [load_procedures()[pid].name, *load_procedures()[pid].aliases])
+    named = naming_positions(asked, [proc.name, *proc.aliases])
     missing = [i for i in asked.content if i not in named and not profile.explains(asked.flat[i], asked.typed[i], asked.accented)]
     return [asked.typed[i] for i in missing]
 

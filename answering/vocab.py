@@ -16,7 +16,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set
+from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 from knowledge.normalize import expand_abbreviations, normalize_text, strip_accents
 
@@ -92,8 +92,8 @@ class Words:
     # not make an accent-free question accented
     accented: bool
 
-    @property
-    def content(self) -> List[int]:
+    @functools.cached_property  # a Words never changes, and every record's coverage reads it
+    def content(self) -> Tuple[int, ...]:
         """Positions of the syllables that are not generic."""
         paired = set()
         for i, pair in enumerate(zip(self.flat, self.flat[1:])):
@@ -102,9 +102,9 @@ class Words:
         for span in pattern_spans(DOING_IT_FROM, self.flat):  # "làm trên điện thoại": the online aspect
             paired.update(span)
         accented = self.accented
-        return [i for i, w in enumerate(self.flat)
-                if (w not in GENERIC or (accented and self.typed[i] in SUBJECT_AS_TYPED)) and i not in paired and not w.isdigit()
-                and self.typed[i] not in GENERIC_AS_TYPED]
+        return tuple(i for i, w in enumerate(self.flat)
+                     if (w not in GENERIC or (accented and self.typed[i] in SUBJECT_AS_TYPED)) and i not in paired and not w.isdigit()
+                     and self.typed[i] not in GENERIC_AS_TYPED)
 
     def bigrams(self) -> Set[str]:
         return {f"{a}_{b}" for a, b in zip(self.flat, self.flat[1:])}
