@@ -126,7 +126,8 @@ class Served:
 
 @pytest.fixture(scope="session")
 def bot_env() -> dict:
-    """Environment for subprocesses (the private folders above, quick training)."""
+    """Environment for subprocesses: the private folders above, and the production training config
+    (bot/config.yml as `make run` trains it; only a developer's DVC_TEST_EPOCHS lowers the epochs)."""
     return dict(os.environ)
 
 

@@ -102,6 +102,27 @@ def test_low_nlu_confidence_gets_a_clarification_with_likely_topics(chat):
     assert "/ask_human" in payloads and len(payloads) >= 2
 
 
+def test_the_production_fallback_threshold_sends_unreadable_text_to_the_clarification(agent, chat):
+    """Real text through the trained pipeline's FallbackClassifier (bot/config.yml), not the
+    /nlu_fallback shortcut: its rule holds on every parse, and text with nothing to read in it
+    reaches the clarification."""
+    from pathlib import Path
+
+    from common import yamlio
+
+    with open(Path(__file__).resolve().parent.parent / "bot" / "config.yml", encoding="utf-8") as fh:
+        config = yamlio.load(fh)
+    [fallback] = [c for c in config["pipeline"] if c["name"] == "FallbackClassifier"]
+    for text in ["???", "qwerty uiop", "abc xyz", "hmm", "làm căn cước mất bao lâu", "cảm ơn nhé"]:
+        parsed = asyncio.run(agent.parse_message(normalize_text(text)))
+        ranking = [r["confidence"] for r in parsed["intent_ranking"] if r["name"] != "nlu_fallback"]
+        top, second = (ranking + [0.0, 0.0])[:2]
+        below = top < fallback["threshold"] or top - second < fallback["ambiguity_threshold"]
+        assert (parsed["intent"]["name"] == "nlu_fallback") == below, (text, parsed["intent"], ranking[:2])
+    text = chat.say("???")
+    assert "chưa chắc" in text and any(b.payload == "/ask_human" for b in chat.buttons)
+
+
 def test_a_public_service_we_hold_nothing_on_gets_an_honest_referral(chat):
     text = chat.say("cho em hỏi khai thuế thu nhập cá nhân trên mạng thì làm thế nào")
     assert "chưa có hướng dẫn" in text and "18001096" in text

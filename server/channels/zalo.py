@@ -69,9 +69,10 @@ def parse_event(body: Dict[str, Any]) -> Optional[Tuple[Inbound, str]]:
     user = str(sender.get("id") or "")
     msg_id = str(message.get("msg_id") or "")
     if name == "user_send_text":
-        if not user or not msg_id:
+        text = message.get("text")
+        if not user or not msg_id or not isinstance(text, str):  # Zalo's text is always a string
             return None
-        return Inbound("zalo", user, TEXT, text=str(message.get("text") or ""), at=at), msg_id
+        return Inbound("zalo", user, TEXT, text=text, at=at), msg_id
     if name in NON_TEXT:
         if not user:
             return None

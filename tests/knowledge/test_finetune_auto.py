@@ -83,6 +83,9 @@ def test_a_model_without_manifest_is_rebuilt(tmp_path, fake_training):
     out.mkdir()
     (out / "modules.json").write_text("[]", encoding="utf-8")  # e.g. an interrupted save
     assert ft.staleness(out, "base") == "fine-tuned model has no manifest"
+    assert ft.ensure_finetuned("base", out, log=lambda m: None) is True  # rebuilt ...
+    assert fake_training == ["base"] and (out / ft.MANIFEST).is_file()
+    assert ft.staleness(out, "base") is None  # ... and now current
 
 
 def test_configured_model_or_auto_off_never_trains(tmp_path, fake_training):

@@ -171,10 +171,14 @@ def test_default_search_does_not_load_torch(built):
 
 
 def test_results_carry_source_and_checked_date(retriever):
+    from knowledge.catalog import load_procedures
+
     result = retriever.search("lệ phí làm hộ chiếu", k=1)[0]
     data = result.as_json()
     assert set(data) == {"id", "title", "text", "score", "source", "checked"}
-    assert data["source"]["url"].startswith("http") and data["checked"]
+    proc = load_procedures()["cap-ho-chieu"]  # the passport record, with its own first source and date
+    assert data["id"] == "cap-ho-chieu" and data["title"] == proc.name
+    assert data["source"]["url"] == proc.sources[0].url and data["checked"] == proc.checked.isoformat()
 
 
 def test_lexical_tokens_are_syllables_and_bigrams():

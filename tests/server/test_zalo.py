@@ -158,15 +158,10 @@ def test_signed_but_malformed_events_are_acknowledged_not_processed(platform, ga
     """Correctly signed, but not an event the bot can act on: 200 (Zalo would redeliver on an
     error) and no turn, never a 5xx."""
     body = {"app_id": "app-1", "event_name": "user_send_text", "timestamp": str(int(time.time() * 1000)), **malformed}
-    raw = json.dumps(body, ensure_ascii=False).encode()
-    assert zalo_mac("app-1", raw, str(body["timestamp"]), SECRET)  # signed as Zalo signs it
-    response = send(client, gateway, body)
-    assert response.status_code < 500
-    if response.status_code == 200:
-        assert response.json()["status"] in ("ignored", "accepted", "stale")
+    response = send(client, gateway, body)  # signed as Zalo signs it (send's default)
+    assert response.status_code == 200 and response.json() == {"status": "ignored"}
     sentinel(platform, gateway, client, "8418")
-    assert [c["json"]["message"] for c in platform.calls("rasa")][-1] == "tin cuối"
-    assert all(c["json"]["message"] in ("x", "{'nested': 1}", "tin cuối") for c in platform.calls("rasa"))
+    assert [c["json"]["message"] for c in platform.calls("rasa")] == ["tin cuối"]  # no turn for the malformed event
 
 
 def test_buttons_become_numbers_and_a_number_picks_the_payload(platform, gateway, client):
