@@ -119,6 +119,16 @@ def referral_text(subject: str) -> str:
     )
 
 
+def doubt_text(title: str) -> str:
+    """A card the verifier doubts: offer the record, and where to ask if it is not what was meant."""
+    settings = get_settings()
+    return (
+        f"Mình chưa chắc bạn hỏi về «{title}», nên chưa trả lời ngay để tránh sai.\n"
+        "• Nếu đúng vậy, bấm nút bên dưới.\n"
+        f"• Nếu không, bạn hỏi Bộ phận Một cửa UBND xã/phường hoặc gọi tổng đài {settings.hotline_portal}."
+    )
+
+
 def unknown_detail_text(proc, detail: str) -> str:
     settings = get_settings()
     return (

@@ -41,14 +41,59 @@ _SERVICE = re.compile(
 )
 
 
-def answer(question: str, context: Optional[Context] = None, nlu: Optional[Nlu] = None, search=None) -> Answer:
+def answer(question: str, context: Optional[Context] = None, nlu: Optional[Nlu] = None, search=None,
+           verify: bool = True) -> Answer:
     """The answer to `question`. `search(query, k)` returns retrieval results (default: the
-    shared retriever); pass a stub only to test without an index."""
+    shared retriever); pass a stub only to test without an index. With `verify`, a card the
+    verifier doubts (answering.verify) becomes a referral that offers the record as a button."""
     ctx = context or Context()
     nlu = nlu or Nlu()
     question = normalize_text(question or "")
-    aspects = aspects_in(question, nlu.aspects)
     results = _once(search, question)
+    card = _answer(question, ctx, nlu, results)
+    if verify and _verifiable(card, nlu):
+        from answering import verify as verifier
+
+        values = verifier.features(question, card, ctx, results())
+        chance = verifier.doubt(values)
+        if chance >= verifier.threshold():
+            return _in_doubt(card, ctx, chance)
+    return card
+
+
+def _verifiable(card: Answer, nlu: Nlu) -> bool:
+    """A card chosen by reading the question (not one the citizen picked with a button)."""
+    via = card.considered[0].get("via") if card.considered else None
+    return card.outcome == ANSWERED and card.kind in (PROCEDURE, DOCUMENT) and not nlu.from_button and via not in ("button", "title")
+
+
+def _titled_document(question: str) -> Optional[str]:
+    """The guide whose title is the whole message, if any."""
+    from knowledge.documents import document_titles
+
+    return document_titles().get(search_form(question).strip(" ?.!"))
+
+
+def _in_doubt(card: Answer, ctx: Context, chance: float) -> Answer:
+    """The card's record offered as a button, with where to ask if it is not what was meant; the
+    conversation keeps the context it had."""
+    if card.kind == PROCEDURE:
+        title = load_procedures()[card.record_id].name
+        button = compose.procedure_button(card.record_id, title, card.aspects[0] if card.aspects else None)
+    else:
+        title = load_documents()[card.record_id].title
+        button = {"title": title, "payload": title}  # its title, asked as a question, finds it
+    considered = [*card.considered, {"id": card.record_id, "via": "verifier", "doubt": round(chance, 3)}]
+    return Answer(compose.doubt_text(title), REFERRAL, FALLBACK, round(1 - chance, 3), topic=card.topic, reason="no_answer",
+                  buttons=[button, compose.HUMAN_BUTTON], considered=considered, context=ctx)
+
+
+def _answer(question: str, ctx: Context, nlu: Nlu, results) -> Answer:
+    titled = _titled_document(question)
+    if titled:  # a guide's title, as the button of a doubted guide sends it
+        return _document_answer(titled, question, choose.Choice("title", titled, "doc", confidence=1.0,
+                                                                considered=[{"id": titled, "via": "title"}]))
+    aspects = aspects_in(question, nlu.aspects)
     if deadline_asked(question) and aspects == ["time"]:
         aspects = []  # "sau khi sinh bao lâu phải đi khai sinh": a deadline, not the processing time
 

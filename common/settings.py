@@ -115,6 +115,9 @@ class Settings(BaseSettings):
     # multilingual-e5 puts any two Vietnamese texts at cosine 0.8-0.95, so its threshold is higher
     retrieval_min_dense: float = 0.0  # 0: DENSE_THRESHOLDS of the encoder in use
     retrieval_min_lexical: float = 9.0
+    # a card the answer verifier doubts this much becomes a referral offering the record (answering/verify.py);
+    # 0: the threshold fitted with the model (answering/verifier.json); 1: never doubt
+    answer_doubt_threshold: float = 0.0
     feedback_every: int = 3  # ask "was this useful?" after the 1st factual answer, then every Nth
 
     index_dir: Path = ROOT / "models" / "index"
@@ -280,6 +283,12 @@ class Settings(BaseSettings):
         if normalised not in ("text", "json"):
             raise ValueError(f"must be 'text' or 'json', not {value!r}")
         return normalised
+
+    @validator("answer_doubt_threshold")
+    def _doubt_threshold(cls, value: float) -> float:  # noqa: N805
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"must be a probability from 0 (the fitted threshold) to 1 (never doubt), not {value}")
+        return value
 
     @validator("data_retention_days")
     def _retention(cls, value: int) -> int:  # noqa: N805

@@ -82,3 +82,11 @@ def document_files(directory: Path = DOCS_DIR) -> List[Path]:
 @functools.lru_cache(maxsize=4)
 def load_documents(directory: Path = DOCS_DIR) -> Dict[str, Document]:
     return {doc.id: doc for doc in (Document.from_file(p) for p in document_files(directory))}
+
+
+@functools.lru_cache(maxsize=1)
+def document_titles() -> Dict[str, str]:
+    """Each guide's id by its title in search form (accent-free, lower case)."""
+    from knowledge.normalize import search_form
+
+    return {search_form(doc.title).strip(" ?.!"): doc.id for doc in load_documents().values()}

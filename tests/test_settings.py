@@ -15,6 +15,7 @@ from tests.conftest import DVC_BOT, ROOT
     ("REDIS_KEY_PREFIX", "dvc:bot", "letters and digits only"),
     ("REDIS_KEY_PREFIX", "", "letters and digits only"),
     ("LOG_FORMAT", "xml", "'text' or 'json'"),
+    ("ANSWER_DOUBT_THRESHOLD", "1.5", "a probability"),
     ("WORKERS", "0", "from 1 to 64"),
     ("WORKERS", "-2", "from 1 to 64"),
     ("WORKERS", "two", "not a valid integer"),

@@ -249,7 +249,10 @@ def test_what_is_not_a_public_service_is_refused():
         ("mình ko rành mấy cái này, gửi hồ sơ qua bưu điện được không", "gui-ho-so-qua-buu-dien"),
         # who it is for and where they live are the citizen's situation, not what is asked
         ("Mẹ tôi ở Cần Thơ, tôi chuyển khoản đóng lệ phí hồ sơ giùm mẹ được không?", "chuyen-khoan-va-nop-phi-ho"),
-        ("bị phạt lỗi đi sai làn, muốn đóng tiền phạt online trên dvc", "nop-phat-giao-thong-truc-tuyen"),
+        # the verifier doubts this right pick (two payment guides score alike): the cost of the
+        # wrong cards it prevents (eval/README.md, round 9); strict, so a better verifier says so
+        pytest.param("bị phạt lỗi đi sai làn, muốn đóng tiền phạt online trên dvc", "nop-phat-giao-thong-truc-tuyen",
+                     marks=pytest.mark.xfail(strict=True, reason="doubted by the verifier; offered as a button")),
         ("xe oto nha toi co bi phat nguoi khong, tra o dau", "tra-cuu-phat-nguoi"),
     ],
 )

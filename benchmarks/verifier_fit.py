@@ -1,0 +1,136 @@
+"""Fit the answer verifier (answering/verify.py) and write answering/verifier.json.
+
+Every answer card the answering layer gives on the training questions is a row: the evidence
+behind the card (`verify.features`) and whether the card was about another record than the
+question's labelled records (the benchmark's "wrong card"). A logistic regression, with balanced
+classes, turns the evidence into a doubt score.
+
+The threshold is chosen by leave-one-set-out: each training set is scored by a model fitted on
+the others. A card in doubt becomes a referral, so a doubted card passes only where the question
+expected a referral. The threshold is the lowest of a grid at which this costs no passes, over all
+training questions.
+
+Training sets: fresh, fresh2 and fresh3 (dev and held-out halves) and fresh4/dev. fresh4's
+held-out half is never read here: it is the test of the verifier (eval/README.md, round 9).
+
+    .venv/bin/python benchmarks/verifier_fit.py [--dry-run]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Dict, List
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+TRAIN = [("fresh", "dev"), ("fresh", "heldout"), ("fresh2", "dev"), ("fresh2", "heldout"),
+         ("fresh3", "dev"), ("fresh3", "heldout"), ("fresh4", "dev")]
+GRID = (0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
+C = 1.0  # inverse regularisation of the logistic regression
+
+
+def rows() -> List[Dict]:
+    """One row per training question whose last reply (without the verifier) is a card."""
+    from answer_quality import score
+
+    from answering import Context, answer
+    from answering.core import _once, _search  # the retrieval the layer itself runs
+    from answering import verify
+
+    out = []
+    for name, split in TRAIN:
+        path = ROOT / "eval" / name / f"{split}.jsonl"
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            item = json.loads(line)
+            ctx = before = Context()
+            for text in item["turns"]:
+                before = ctx
+                card = answer(text, ctx, verify=False)
+                ctx = card.context
+            if card.kind not in ("procedure", "document") or card.outcome != "answered":
+                continue
+            if card.considered and card.considered[0].get("via") == "button":
+                continue
+            from knowledge.normalize import normalize_text
+
+            question = normalize_text(item["turns"][-1])
+            results = _once(None, question)()
+            marker = card.payload()["dvc"]
+            judged = score(item, card.text, marker.get("answer_id"), marker)
+            out.append({"set": name, "split": split, "id": item["id"], "expect": item["expect"],
+                        "wrong": bool(judged["wrong_card"]), "pass": bool(judged["pass"]),
+                        "x": verify.features(question, card, before, results)})
+    return out
+
+
+def fit(X: np.ndarray, y: np.ndarray):
+    from sklearn.linear_model import LogisticRegression
+
+    mean = X.mean(axis=0)
+    scale = X.std(axis=0)
+    scale[scale == 0] = 1.0
+    model = LogisticRegression(C=C, max_iter=5000, class_weight="balanced").fit(standard(X, mean, scale), y)
+    return mean, scale, model
+
+
+def standard(X: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    from answering.verify import CLIP
+
+    return np.clip((X - mean) / scale, -CLIP, CLIP)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--dry-run", action="store_true", help="report, do not write verifier.json")
+    args = parser.parse_args()
+    from sklearn.metrics import roc_auc_score
+
+    from answering import verify
+
+    data = rows()
+    X = np.array([[r["x"][f] for f in verify.FEATURES] for r in data])
+    y = np.array([r["wrong"] for r in data], dtype=int)
+    sets = np.array([r["set"] for r in data])
+    held = np.zeros(len(data))
+    for name in sorted(set(sets)):
+        mask = sets == name
+        mean, scale, model = fit(X[~mask], y[~mask])
+        held[mask] = model.predict_proba(standard(X[mask], mean, scale))[:, 1]
+    print(f"cards {len(data)}, wrong {int(y.sum())}; leave-one-set-out AUC {roc_auc_score(y, held):.3f}")
+    chosen = GRID[-1]
+    measured = []
+    for t in GRID:
+        flagged = held >= t
+        passes = sum(int(r["expect"] == "referral") - int(r["pass"]) for r, f in zip(data, flagged) if f)
+        wrong = int(sum(y[flagged]))
+        line = f"threshold {t:.2f}: {int(flagged.sum())} cards doubted, wrong cards -{wrong}, passes {passes:+d}"
+        print(line)
+        measured.append(line)
+        if passes >= 0 and chosen == GRID[-1] and t < chosen:
+            chosen = t
+    mean, scale, model = fit(X, y)
+    out = {"features": list(verify.FEATURES), "weights": [round(float(w), 6) for w in model.coef_[0]],
+           "intercept": round(float(model.intercept_[0]), 6), "mean": [round(float(m), 6) for m in mean],
+           "scale": [round(float(s), 6) for s in scale], "threshold": chosen,
+           "trained_on": [f"eval/{n}/{s}.jsonl" for n, s in TRAIN],
+           "measured": [f"leave-one-set-out AUC {roc_auc_score(y, held):.3f} on {len(data)} cards ({int(y.sum())} wrong)",
+                        *measured]}
+    print(f"chosen threshold {chosen}")
+    for name, weight in sorted(zip(verify.FEATURES, out["weights"]), key=lambda p: -abs(p[1])):
+        print(f"  {name:14s} {weight:+.3f}")
+    if not args.dry_run:
+        verify.WEIGHTS.write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {verify.WEIGHTS.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

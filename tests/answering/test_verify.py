@@ -1,0 +1,108 @@
+"""The verifier (answering/verify.py): a card it doubts becomes a referral offering the record.
+
+The questions are written for these tests; the answers come from the real index and the committed
+verifier.json (the model `make run` ships)."""
+import json
+
+import pytest
+
+from answering import Context, answer, verify
+from answering.core import _once
+from answering.model import PROCEDURE, REFERRAL
+from store.outcomes import ANSWERED, FALLBACK
+
+LANDSLIDE = "nhà tôi bị sạt lở, xã có hỗ trợ làm lại nhà không"  # no record covers rebuilding after a landslide
+
+
+def test_the_committed_model_fits_the_features_it_is_read_with():
+    model = json.loads(verify.WEIGHTS.read_text(encoding="utf-8"))
+    assert tuple(model["features"]) == verify.FEATURES
+    assert len(model["weights"]) == len(model["mean"]) == len(model["scale"]) == len(verify.FEATURES)
+    assert 0.5 <= model["threshold"] < 1.0 and model["measured"]
+    assert not any("fresh4/heldout" in path for path in model["trained_on"])  # the verifier's test set
+
+
+def test_a_card_about_another_subject_becomes_a_referral_that_offers_the_record():
+    card = answer(LANDSLIDE, verify=False)
+    assert card.kind == PROCEDURE and card.outcome == ANSWERED  # what the rules alone would say
+    before = Context(procedure="dang-ky-khai-sinh", aspect="time", answer_id="dang-ky-khai-sinh")
+    doubted = answer(LANDSLIDE, before)
+    assert doubted.kind == REFERRAL and doubted.outcome == FALLBACK and doubted.reason == "no_answer"
+    assert doubted.record_id is None and not doubted.sources  # no card, no source for a fact not given
+    assert "chưa chắc" in doubted.text and "18001096" in doubted.text
+    assert card.record_id in doubted.buttons[0]["payload"] and doubted.buttons[-1]["payload"] == "/ask_human"
+    assert doubted.considered[-1]["via"] == "verifier" and doubted.considered[-1]["doubt"] >= verify.threshold()
+    assert doubted.context == before  # the conversation is still where it was
+
+
+def test_a_threshold_of_one_turns_the_verifier_off(monkeypatch):
+    from common.settings import get_settings
+
+    monkeypatch.setenv("ANSWER_DOUBT_THRESHOLD", "1")
+    get_settings.cache_clear()
+    try:
+        assert verify.threshold() == 1.0
+        assert answer(LANDSLIDE).kind == PROCEDURE
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    assert verify.threshold() < 1.0 and answer(LANDSLIDE).kind == REFERRAL
+
+
+def test_a_clear_question_keeps_its_card_with_little_doubt():
+    question = "làm thẻ căn cước mất bao lâu"
+    card = answer(question, verify=False)
+    values = verify.features(question, card, Context(), _once(None, question)())
+    assert values["via_named"] == 1.0 and values["rank"] == 0.0 and values["coverage"] == 1.0
+    assert verify.doubt(values) < 0.5
+    assert answer(question).record_id == "cap-the-can-cuoc"
+
+
+def test_a_button_is_never_second_guessed():
+    from answering import Nlu
+
+    a = answer("/ask_procedure", nlu=Nlu(intent="ask_procedure", procedures=["ho-tro-mai-tang-bao-tro-xa-hoi"], from_button=True))
+    assert a.kind == PROCEDURE and a.record_id == "ho-tro-mai-tang-bao-tro-xa-hoi"
+
+
+def test_a_value_far_outside_the_fitted_range_counts_as_three_deviations():
+    assert verify.standard(0.0, 0.9, 0.02) == -verify.CLIP
+    assert verify.standard(100.0, 1.0, 1.0) == verify.CLIP
+    assert verify.standard(1.5, 1.0, 0.5) == pytest.approx(1.0)
+
+
+def test_a_model_fitted_on_other_features_is_refused(tmp_path, monkeypatch):
+    stale = tmp_path / "verifier.json"
+    stale.write_text(json.dumps({"features": ["rank"], "weights": [1.0], "mean": [0.0], "scale": [1.0],
+                                 "intercept": 0.0, "threshold": 0.8}), encoding="utf-8")
+    monkeypatch.setattr(verify, "WEIGHTS", stale)
+    verify._model.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="verifier_fit"):
+            verify.doubt({name: 0.0 for name in verify.FEATURES})
+    finally:
+        monkeypatch.undo()
+        verify._model.cache_clear()
+
+
+def test_without_a_fitted_model_nothing_is_doubted(tmp_path, monkeypatch):
+    monkeypatch.setattr(verify, "WEIGHTS", tmp_path / "absent.json")
+    verify._model.cache_clear()
+    try:
+        assert verify.doubt({name: 0.0 for name in verify.FEATURES}) == 0.0 and verify.threshold() == 1.0
+    finally:
+        monkeypatch.undo()
+        verify._model.cache_clear()
+
+
+def test_a_doubted_guide_is_offered_by_its_title_and_the_title_brings_it():
+    from answering import Nlu
+    from answering.model import DOCUMENT
+    from knowledge.documents import load_documents
+
+    a = answer("bị phạt lỗi đi sai làn, muốn đóng tiền phạt online trên dvc", nlu=Nlu(intent="ask_procedure"))
+    assert a.kind == REFERRAL and a.considered[-1]["id"] == "nop-phat-giao-thong-truc-tuyen"
+    pressed = answer(a.buttons[0]["payload"])
+    assert pressed.kind == DOCUMENT and pressed.record_id == "nop-phat-giao-thong-truc-tuyen"
+    for doc in load_documents().values():  # every guide's title, as a button sends it, brings that guide
+        assert answer(doc.title).record_id == doc.id, doc.id
