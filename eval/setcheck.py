@@ -70,7 +70,7 @@ class SetSpec:
     sources_unique: bool = False # portal_faq pages not cited by earlier sets, nor twice in this set
     blind_commit: str = ""       # commit hash, or "grep:<message>" to find it by its commit message
     records_twice: bool = False  # error when a record is listed twice
-    skip_tbd: bool = False       # expect == "TBD" (questions being written) skips the expectation checks
+    skip_tbd: bool = False       # expect "TBD" or null (questions being written) skips the expectation checks
     sorted_notes: bool = False   # NOTE lines list ids sorted
     header_sources: bool = False # the first report line also counts earlier portal_faq sources
     extra: dict = field(default_factory=dict)
@@ -147,6 +147,8 @@ def run(spec: SetSpec) -> int:
                 errors.append(f"{where}: not JSON ({exc})")
                 continue
             for fld, typ in REQUIRED.items():
+                if fld == "expect" and spec.skip_tbd and row.get(fld) is None:
+                    continue  # unlabelled (questions being written blind)
                 if not isinstance(row.get(fld), typ):
                     errors.append(f"{where}: field {fld!r} missing or not {typ.__name__}")
             extra = set(row) - set(REQUIRED) - set(OPTIONAL)
@@ -177,6 +179,7 @@ def run(spec: SetSpec) -> int:
     for r in rows:
         w = r["_where"]
         cls, form, expect = r.get("class"), r.get("form"), r.get("expect")
+        unlabelled = spec.skip_tbd and expect in ("TBD", None)
         if cls not in classes:
             errors.append(f"{w}: bad class {cls!r}")
             continue
@@ -184,7 +187,9 @@ def run(spec: SetSpec) -> int:
             errors.append(f"{w}: id should be {spec.id_prefix}-{spec.prefix[cls]}-NNN")
         if form not in FORMS:
             errors.append(f"{w}: bad form {form!r}")
-        if expect not in EXPECTS or expect not in class_expect[cls]:
+        if unlabelled:
+            pass
+        elif expect not in EXPECTS or expect not in class_expect[cls]:
             errors.append(f"{w}: expect {expect!r} does not fit class {cls}")
         elif cls in usual and expect != usual[cls]:
             unusual.setdefault(f"{cls} -> {expect}", []).append(r["id"])
@@ -238,9 +243,12 @@ def run(spec: SetSpec) -> int:
         if not all(isinstance(s, str) and s.strip() for s in exp):
             errors.append(f"{w}: expect_any must hold non-empty strings")
             continue
-        if spec.skip_tbd and expect == "TBD":
+        if unlabelled and expect == "TBD":
             continue
-        if expect == "answer":
+        if unlabelled:
+            if records or exp:
+                errors.append(f"{w}: an unlabelled line takes no records and no expect_any")
+        elif expect == "answer":
             if not records or not exp:
                 errors.append(f"{w}: expect=answer needs records and expect_any")
                 continue
