@@ -119,12 +119,14 @@ def referral_text(subject: str) -> str:
     )
 
 
-def doubt_text(title: str) -> str:
-    """A card the verifier doubts: offer the record, and where to ask if it is not what was meant."""
+def doubt_text(title: str, other: str = "") -> str:
+    """A card the verifier doubts: offer the record (or two), and where to ask if neither is meant."""
     settings = get_settings()
+    about = f"«{title}» hay «{other}»" if other else f"«{title}»"
+    pick = "Nếu là một trong hai việc đó, bấm nút bên dưới." if other else "Nếu đúng vậy, bấm nút bên dưới."
     return (
-        f"Mình chưa chắc bạn hỏi về «{title}», nên chưa trả lời ngay để tránh sai.\n"
-        "• Nếu đúng vậy, bấm nút bên dưới.\n"
+        f"Mình chưa chắc bạn hỏi về {about}, nên chưa trả lời ngay để tránh sai.\n"
+        f"• {pick}\n"
         f"• Nếu không, bạn hỏi Bộ phận Một cửa UBND xã/phường hoặc gọi tổng đài {settings.hotline_portal}."
     )
 

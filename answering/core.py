@@ -57,7 +57,7 @@ def answer(question: str, context: Optional[Context] = None, nlu: Optional[Nlu] 
         values = verifier.features(question, card, ctx, results())
         chance = verifier.doubt(values)
         if chance >= verifier.threshold():
-            return _in_doubt(card, ctx, chance)
+            return _in_doubt(card, ctx, chance, _runner_up(question, card, results()))
     return card
 
 
@@ -74,18 +74,45 @@ def _titled_document(question: str) -> Optional[str]:
     return document_titles().get(search_form(question).strip(" ?.!"))
 
 
-def _in_doubt(card: Answer, ctx: Context, chance: float) -> Answer:
-    """The card's record offered as a button, with where to ask if it is not what was meant; the
+def _in_doubt(card: Answer, ctx: Context, chance: float, runner_up: Optional[str]) -> Answer:
+    """The card's record (and the next record retrieval found for the question, when it explains
+    the question as well) offered as buttons, with where to ask if neither is what was meant; the
     conversation keeps the context it had."""
-    if card.kind == PROCEDURE:
-        title = load_procedures()[card.record_id].name
-        button = compose.procedure_button(card.record_id, title, card.aspects[0] if card.aspects else None)
-    else:
-        title = load_documents()[card.record_id].title
-        button = {"title": title, "payload": title}  # its title, asked as a question, finds it
-    considered = [*card.considered, {"id": card.record_id, "via": "verifier", "doubt": round(chance, 3)}]
-    return Answer(compose.doubt_text(title), REFERRAL, FALLBACK, round(1 - chance, 3), topic=card.topic, reason="no_answer",
-                  buttons=[button, compose.HUMAN_BUTTON], considered=considered, context=ctx)
+    aspect = card.aspects[0] if card.aspects else None
+    offered = [_offer(card.record_id, aspect)] + ([_offer(runner_up, aspect)] if runner_up else [])
+    titles = [title for title, _ in offered]
+    considered = [*card.considered, {"id": card.record_id, "via": "verifier", "doubt": round(chance, 3),
+                                     "runner_up": runner_up}]
+    return Answer(compose.doubt_text(*titles), REFERRAL, FALLBACK, round(1 - chance, 3), topic=card.topic,
+                  reason="no_answer", buttons=[button for _, button in offered] + [compose.HUMAN_BUTTON],
+                  considered=considered, context=ctx)
+
+
+def _offer(record_id: str, aspect: Optional[str]) -> tuple:
+    """(title, button) for a record: a procedure's button asks it (with the aspect asked), a guide's
+    sends its title, which brings it (_titled_document)."""
+    procedures = load_procedures()
+    if record_id in procedures:
+        title = procedures[record_id].name
+        return title, compose.procedure_button(record_id, title, aspect)
+    title = load_documents()[record_id].title
+    return title, {"title": title, "payload": title}
+
+
+def _runner_up(question: str, card: Answer, results) -> Optional[str]:
+    """The next retrieved record, when it explains the question's subject words at least as the
+    first pick would have to (choose.TOP_COVERAGE, choose.IDENTITY)."""
+    asked = words(question)
+    phrases = choose.thesaurus_positions(asked)
+    for result in results[:3]:
+        if result.id == card.record_id or result.kind not in ("procedure", "doc", "document"):
+            continue
+        if result.id not in load_procedures() and result.id not in load_documents():
+            continue
+        cov, ident = choose.coverage(asked, result.id, phrases)
+        if cov >= choose.TOP_COVERAGE and ident >= choose.IDENTITY:
+            return result.id
+    return None
 
 
 def _answer(question: str, ctx: Context, nlu: Nlu, results) -> Answer:

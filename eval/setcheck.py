@@ -86,7 +86,7 @@ def _load_split(folder: str) -> ModuleType:
 def _blind_commit(spec: SetSpec) -> str:
     if not spec.blind_commit.startswith("grep:"):
         return spec.blind_commit
-    out = subprocess.run(["git", "-C", str(ROOT), "log", "--format=%h", "-F", f"--grep={spec.blind_commit[5:]}",
+    out = subprocess.run(["git", "-C", str(ROOT), "log", "--full-history", "--format=%h", "-F", f"--grep={spec.blind_commit[5:]}",
                           "--", f"eval/{spec.name}/items.jsonl"],
                          capture_output=True, text=True, check=True, encoding="utf-8").stdout.split()
     if not out:
