@@ -72,6 +72,9 @@ class Report:
     registry: int = 0
     errors: List[Finding] = field(default_factory=list)
     warnings: List[Finding] = field(default_factory=list)
+    # citations whose address is a site's home page: valid, but a citizen who clicks lands nowhere
+    # near the fact (issue 14); listed to be improved, not counted as warnings
+    home_pages: List[Finding] = field(default_factory=list)
 
     def as_json(self) -> Dict[str, Any]:
         return {
@@ -80,6 +83,7 @@ class Report:
             "registry": self.registry,
             "errors": [asdict(f) for f in self.errors],
             "warnings": [asdict(f) for f in self.warnings],
+            "home_pages": [asdict(f) for f in self.home_pages],
         }
 
 
@@ -143,6 +147,8 @@ class Checker:
                 self.error(path, f"source #{i + 1} needs a title and a url")
             elif not re.match(r"^https?://[^\s/]+\.[^\s]+$", str(source["url"])):
                 self.error(path, f"source #{i + 1} url is not an http(s) address: {source['url']!r}")
+            elif _home_page(str(source["url"])):
+                self.report.home_pages.append(Finding(self._rel(path), f"{source['title']} ({source['url']})"))
 
     def check_checked(self, path: Path, checked: Any) -> None:
         if checked in (None, ""):
@@ -360,6 +366,17 @@ class Checker:
         return self.report
 
 
+# portals whose home page is itself the place a usage fact is shown ("log in on the portal")
+PORTAL_HOMES = {"dichvucong.gov.vn", "vneid.gov.vn"}
+
+
+def _home_page(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return parts.path in ("", "/") and not parts.query and parts.netloc.lower().removeprefix("www.") not in PORTAL_HOMES
+
+
 def check(root: Path = KNOWLEDGE_DIR, today: Optional[dt.date] = None) -> Report:
     return Checker(Path(root), today or dt.date.today()).run()
 
@@ -371,3 +388,6 @@ def format_text(report: Report) -> Iterable[str]:
     for finding in report.warnings:
         yield f"warning {finding.file}: {finding.message}"
     yield f"{len(report.errors)} errors, {len(report.warnings)} warnings"
+    if report.home_pages:
+        yield (f"{len(report.home_pages)} citations give a site's home page, not the page that states the fact "
+               "(listed by --json under home_pages)")
