@@ -106,3 +106,18 @@ def test_a_doubted_guide_is_offered_by_its_title_and_the_title_brings_it():
     assert pressed.kind == DOCUMENT and pressed.record_id == "nop-phat-giao-thong-truc-tuyen"
     for doc in load_documents().values():  # every guide's title, as a button sends it, brings that guide
         assert answer(doc.title).record_id == doc.id, doc.id
+
+
+def test_when_the_next_record_explains_the_question_as_well_both_are_offered():
+    doubted = answer(LANDSLIDE)
+    runner_up = doubted.considered[-1]["runner_up"]
+    assert runner_up and runner_up != doubted.considered[-1]["id"]
+    assert [b["payload"] for b in doubted.buttons][1].endswith(f'"{runner_up}"}}')
+    assert len(doubted.buttons) == 3 and "» hay «" in doubted.text.split("\n")[0]
+
+
+def test_a_doubt_with_no_close_second_offers_one_record():
+    from answering import Nlu
+
+    a = answer("bị phạt lỗi đi sai làn, muốn đóng tiền phạt online trên dvc", nlu=Nlu(intent="ask_procedure"))
+    assert a.considered[-1]["runner_up"] is None and len(a.buttons) == 2 and " hay " not in a.text.split("\n")[0]

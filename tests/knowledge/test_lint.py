@@ -225,3 +225,17 @@ def test_a_legal_basis_split_by_a_comma_inside_brackets_is_an_error(tmp_path):
     path.write_text(text, encoding="utf-8")
     report = lint.check(root)
     assert any("unbalanced brackets" in issue.message for issue in report.errors), [i.message for i in report.errors]
+
+
+def test_a_citation_of_a_sites_home_page_is_listed_but_not_a_warning(tmp_path):
+    write_doc(tmp_path, {**DOC, "sources": [{"title": "Báo X – bài 123", "url": "https://baox.vn/"},
+                                            {"title": "Báo X – bài 124", "url": "https://baox.vn/bai-124.html"},
+                                            {"title": "Cổng DVC", "url": "https://www.dichvucong.gov.vn/"}]})
+    write_proc(tmp_path, PROC)
+    report = check(tmp_path, today=TODAY)
+    assert not report.errors and not report.warnings
+    assert [f.message for f in report.home_pages] == ["Báo X – bài 123 (https://baox.vn/)"]
+    assert report.as_json()["home_pages"][0]["file"].endswith(".md")
+    from knowledge.lint import format_text
+
+    assert "1 citations give a site's home page" in list(format_text(report))[-1]
