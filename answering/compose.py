@@ -119,6 +119,15 @@ def referral_text(subject: str) -> str:
     )
 
 
+SUGGESTIONS = "\nCó thể bạn cần một trong các thủ tục dưới đây (bấm để xem ai giải quyết và mã thủ tục):"
+SUGGESTIONS_TOO = "\n• Hoặc có thể bạn cần thủ tục ở nút tiếp theo (bấm để xem ai giải quyết và mã thủ tục)."
+
+
+def registry_button(entry) -> Dict[str, str]:
+    """A registry procedure's button: its national code, which brings what the registry says."""
+    return {"title": entry.name, "payload": f"Thủ tục mã {entry.code}"}
+
+
 def doubt_text(title: str, other: str = "") -> str:
     """A card the verifier doubts: offer the record (or two), and where to ask if neither is meant."""
     settings = get_settings()

@@ -57,14 +57,29 @@ def answer(question: str, context: Optional[Context] = None, nlu: Optional[Nlu] 
         values = verifier.features(question, card, ctx, results())
         chance = verifier.doubt(values)
         if chance >= verifier.threshold():
-            return _in_doubt(card, ctx, chance, _runner_up(question, card, results()))
+            return _in_doubt(question, card, ctx, chance, _runner_up(question, card, results()))
     return card
 
 
 def _verifiable(card: Answer, nlu: Nlu) -> bool:
     """A card chosen by reading the question (not one the citizen picked with a button)."""
     via = card.considered[0].get("via") if card.considered else None
-    return card.outcome == ANSWERED and card.kind in (PROCEDURE, DOCUMENT) and not nlu.from_button and via not in ("button", "title")
+    return card.outcome == ANSWERED and card.kind in (PROCEDURE, DOCUMENT) and not nlu.from_button and via not in ("button", "title", "code")
+
+
+def _coded_answer(question: str) -> Optional[Answer]:
+    """The procedure whose national code the message names: its full record when we hold one
+    (with the aspects asked), else what the registry says."""
+    from knowledge.registry import entry_in
+
+    entry = entry_in(question)
+    if entry is None:
+        return None
+    if entry.record and entry.record in load_procedures():
+        choice = choose.Choice("code", entry.record, "procedure", confidence=1.0,
+                               considered=[{"id": entry.record, "via": "code", "code": entry.code}])
+        return _procedure_answer(entry.record, question, aspects_in(question, []), choice)
+    return _registry_answer(choose.Choice("registry", entry.code, "registry", confidence=1.0, entry=entry))
 
 
 def _titled_document(question: str) -> Optional[str]:
@@ -74,18 +89,21 @@ def _titled_document(question: str) -> Optional[str]:
     return document_titles().get(search_form(question).strip(" ?.!"))
 
 
-def _in_doubt(card: Answer, ctx: Context, chance: float, runner_up: Optional[str]) -> Answer:
+def _in_doubt(question: str, card: Answer, ctx: Context, chance: float, runner_up: Optional[str]) -> Answer:
     """The card's record (and the next record retrieval found for the question, when it explains
     the question as well) offered as buttons, with where to ask if neither is what was meant; the
     conversation keeps the context it had."""
     aspect = card.aspects[0] if card.aspects else None
     offered = [_offer(card.record_id, aspect)] + ([_offer(runner_up, aspect)] if runner_up else [])
     titles = [title for title, _ in offered]
+    suggested = _registry_suggestions(question)[:1]  # a registry procedure the encoder puts close, as a third choice
     considered = [*card.considered, {"id": card.record_id, "via": "verifier", "doubt": round(chance, 3),
                                      "runner_up": runner_up}]
-    return Answer(compose.doubt_text(*titles), REFERRAL, FALLBACK, round(1 - chance, 3), topic=card.topic,
-                  reason="no_answer", buttons=[button for _, button in offered] + [compose.HUMAN_BUTTON],
-                  considered=considered, context=ctx)
+    considered += [{"id": entry.code, "via": "registry suggestion", "similarity": round(sim, 3)} for entry, sim in suggested]
+    return Answer(compose.doubt_text(*titles) + (compose.SUGGESTIONS_TOO if suggested else ""), REFERRAL, FALLBACK,
+                  round(1 - chance, 3), topic=card.topic, reason="no_answer",
+                  buttons=[button for _, button in offered] + [compose.registry_button(e) for e, _ in suggested]
+                  + [compose.HUMAN_BUTTON], considered=considered, context=ctx)
 
 
 def _offer(record_id: str, aspect: Optional[str]) -> tuple:
@@ -116,6 +134,9 @@ def _runner_up(question: str, card: Answer, results) -> Optional[str]:
 
 
 def _answer(question: str, ctx: Context, nlu: Nlu, results) -> Answer:
+    coded = _coded_answer(question)
+    if coded is not None:  # a national code, as typed from the portal or sent by a suggestion's button
+        return coded
     titled = _titled_document(question)
     if titled:  # a guide's title, as the button of a doubted guide sends it
         return _document_answer(titled, question, choose.Choice("title", titled, "doc", confidence=1.0,
@@ -427,6 +448,23 @@ def _registry_answer(choice: choose.Choice) -> Answer:
     )
 
 
+SUGGEST_MIN = 0.84  # e5 cosine under which a registry procedure is not worth suggesting (any two texts score ~0.8)
+
+
+def _registry_suggestions(question: str) -> list:
+    """Up to two registry-only procedures the encoder puts closest to a question no record
+    answers: offered as buttons, never answered as if sure."""
+    from answering.search import get_retriever
+    from knowledge.registry import entries_by_code
+
+    try:
+        nearest = get_retriever().registry_nearest(question, k=2)
+    except (OSError, ValueError, RuntimeError):
+        return []
+    codes = entries_by_code()
+    return [(codes[code], sim) for code, sim in nearest if sim >= SUGGEST_MIN and code in codes]
+
+
 SERVICE_INTENTS = {"ask_procedure", "ask_access", "ask_security", "troubleshoot", "ask_benefits", "ask_support"}
 
 
@@ -435,8 +473,12 @@ def _no_record(question: str, nlu: Nlu, choice: choose.Choice) -> Answer:
     what is not a public service, and ask again what we could not read."""
     service = bool(_SERVICE.search(search_form(question))) or (nlu.intent in SERVICE_INTENTS and nlu.confidence >= 0.6)
     if service:
-        return Answer(compose.referral_text(choose.subject_of(question)), REFERRAL, FALLBACK, 0.3, reason="no_answer",
-                      buttons=[compose.HUMAN_BUTTON], considered=choice.considered)
+        suggested = _registry_suggestions(question)
+        text = compose.referral_text(choose.subject_of(question)) + (compose.SUGGESTIONS if suggested else "")
+        return Answer(text, REFERRAL, FALLBACK, 0.3, reason="no_answer",
+                      buttons=[compose.registry_button(entry) for entry, _ in suggested] + [compose.HUMAN_BUTTON],
+                      considered=[*choice.considered, *({"id": entry.code, "via": "registry suggestion", "similarity": round(sim, 3)}
+                                                        for entry, sim in suggested)])
     if nlu.intent == "out_of_scope" or words(question).content:
         return Answer(compose.REFUSAL, REFUSAL, FALLBACK, 0.3, reason="out_of_scope", considered=choice.considered)
     return Answer(compose.CLARIFY, CLARIFY, FALLBACK, 0.2, reason="clarify", buttons=compose.intent_buttons([nlu.intent]),

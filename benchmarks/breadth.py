@@ -1,11 +1,11 @@
 """Issue 14's second bar on eval/breadth/: questions about procedures outside the first 31.
 
-Each item names one target procedure (a full record, a registry entry's national code, or both). A
-reply passes when it names the target (a card whose record is the target record, or a registry
+Each item names one target procedure (a full record, a registry entry's national code, or both).
+A reply passes when it names the target (a card whose record is the target record, or a registry
 reply whose code is the target's code) and says who handles it (a "Nơi giải quyết", "Cơ quan giải
-quyết" or "Nơi nộp" line, or the target's authority). A card about any other record is a wrong card. A reply that offers the target
-as a button without answering (the verifier's doubt, a clarification) is counted as "offered"; it
-does not pass.
+quyết" or "Nơi nộp" line, or the target's authority). A card about any other record, or a registry
+reply about another procedure, is a wrong card. A reply that offers the target as a button without
+answering (the verifier's doubt, a clarification) is counted as "offered"; it does not pass.
 
 Bars: pass ≥ 60%, wrong cards ≤ 5%.
 
@@ -41,9 +41,10 @@ def score(item: Dict[str, Any], text: str, marker: Dict[str, Any], buttons: List
     named = (card and bool(record) and answer_id == record) or (registry and bool(code) and answer_id == code)
     says_who = any(label in text for label in ("Nơi giải quyết", "Cơ quan giải quyết", "Nơi nộp")) or _authority(item) in text
     payloads = " ".join(b.get("payload", "") for b in buttons or [])
-    offered = not answered and bool(record) and f'"{record}"' in payloads
+    offered = not answered and ((bool(record) and f'"{record}"' in payloads) or (bool(code) and f"mã {code}" in payloads))
     kind = "card" if card else "registry" if registry else (marker.get("reason") or marker.get("outcome") or "other")
-    return {"named": named, "says_who": says_who, "pass": named and says_who, "wrong_card": card and answer_id != record,
+    wrong = (card and answer_id != record) or (registry and answer_id != code)  # a registry reply names a procedure too
+    return {"named": named, "says_who": says_who, "pass": named and says_who, "wrong_card": wrong,
             "offered": offered, "kind": kind}
 
 

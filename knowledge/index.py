@@ -9,6 +9,8 @@ Artifacts in the index folder (default models/index/):
   vector_chunk.npy  which chunk each vector stands for (a chunk, an example question or an alias)
   vector_keys.json  a hash of the text each vector embeds: a rebuild after a knowledge edit
                   re-embeds only new or changed texts when the encoder is the same
+  registry.npy    a vector per registry-only procedure (name and summary), and registry.json
+                  its national codes and text keys: what a referral can suggest
 
 Exact inner-product search (IndexFlatIP) is right for thousands of vectors. Past ~100k chunks,
 switch to faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT) (no training, ~1 ms) or
@@ -31,11 +33,15 @@ from knowledge.chunks import Chunk, all_chunks
 from knowledge.documents import DOCS_DIR, load_documents
 from knowledge.embeddings import Encoder, model_fingerprint
 
-INDEX_VERSION = 2  # 2: alias and question lists embedded item by item only
+INDEX_VERSION = 3  # 2: alias and question lists embedded item by item only; 3: registry vectors
 
 
-def knowledge_hashes(docs_dir: Path = DOCS_DIR, procedures_dir: Path = PROCEDURES_DIR) -> Dict[str, str]:
-    files = sorted(docs_dir.glob("*/*.md")) + sorted(procedures_dir.glob("*.yml"))
+def knowledge_hashes(docs_dir: Path = DOCS_DIR, procedures_dir: Path = PROCEDURES_DIR,
+                     registry_dir: Optional[Path] = None) -> Dict[str, str]:
+    from knowledge.registry import REGISTRY_DIR
+
+    registry_dir = REGISTRY_DIR if registry_dir is None else registry_dir
+    files = sorted(docs_dir.glob("*/*.md")) + sorted(procedures_dir.glob("*.yml")) + sorted(registry_dir.glob("*.yml"))
     return {f"{f.parent.name}/{f.name}": hashlib.sha256(f.read_bytes()).hexdigest()[:16] for f in files}
 
 
@@ -57,7 +63,8 @@ def staleness(index_dir: Path, model_path: str) -> Optional[str]:
         return "embedding model changed"
     if manifest.get("files") != knowledge_hashes():
         return "knowledge changed"
-    if not all((index_dir / name).exists() for name in ("chunks.jsonl", "records.json", "dense.faiss", "vector_chunk.npy")):
+    if not all((index_dir / name).exists() for name in ("chunks.jsonl", "records.json", "dense.faiss", "vector_chunk.npy",
+                                                         "registry.npy", "registry.json")):
         return "index files missing"
     return None
 
@@ -108,6 +115,32 @@ def _vector_texts(chunks: List[Chunk], documents, procedures) -> Tuple[List[str]
     return texts, owners
 
 
+def _registry_texts() -> Tuple[List[str], List[str]]:
+    """(codes, passages) of the registry entries with a national code and no full record: what a
+    referral can suggest when a question describes a situation without naming a procedure."""
+    from knowledge.registry import load_registry
+
+    load_registry.cache_clear()
+    codes, texts = [], []
+    for entry in load_registry():
+        if entry.code and not entry.record and entry.code not in codes:
+            codes.append(entry.code)
+            texts.append(f"{entry.name}. {entry.summary}" if entry.summary else entry.name)
+    return codes, texts
+
+
+def _previous_registry(index_dir: Path, fingerprint: str) -> Dict[str, np.ndarray]:
+    manifest = read_manifest(index_dir)
+    if not manifest or manifest.get("model_fingerprint") != fingerprint:
+        return {}
+    try:
+        keys = json.loads((index_dir / "registry.json").read_text(encoding="utf-8"))["keys"]
+        vectors = np.load(index_dir / "registry.npy")
+    except (OSError, ValueError, KeyError):
+        return {}
+    return dict(zip(keys, vectors)) if len(keys) == len(vectors) else {}
+
+
 def _text_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
 
@@ -155,11 +188,15 @@ def build(index_dir: Path, model_path: str, force: bool = False, progress: bool 
     encoder = encoder or Encoder(model_path)
     keys = [_text_key(t) for t in texts]
     previous = {} if force else _previous_vectors(index_dir, model_fingerprint(model_path))
-    todo = {k: t for t, k in zip(texts, keys) if k not in previous}  # new or changed texts, once each
+    if not force:
+        previous.update(_previous_registry(index_dir, model_fingerprint(model_path)))
+    registry_codes, registry_texts = _registry_texts()
+    registry_keys = [_text_key(t) for t in registry_texts]
+    todo = {k: t for t, k in zip(texts + registry_texts, keys + registry_keys) if k not in previous}  # new or changed, once each
     if todo:
         previous.update(zip(todo, encoder.encode(list(todo.values()), progress=progress)))
     vectors = np.stack([previous[k] for k in keys]).astype(np.float32)
-    reused = sum(1 for k in keys if k not in todo)
+    reused = sum(1 for k in keys + registry_keys if k not in todo)
     dense = faiss.IndexFlatIP(vectors.shape[1])
     dense.add(vectors)
 
@@ -168,6 +205,10 @@ def build(index_dir: Path, model_path: str, force: bool = False, progress: bool 
     tmp.mkdir(exist_ok=True)
     faiss.write_index(dense, str(tmp / "dense.faiss"))
     np.save(tmp / "vector_chunk.npy", np.asarray(owners, dtype=np.int32))
+    dim = vectors.shape[1]
+    registry_vectors = np.stack([previous[k] for k in registry_keys]).astype(np.float32) if registry_keys else np.zeros((0, dim), np.float32)
+    np.save(tmp / "registry.npy", registry_vectors)
+    (tmp / "registry.json").write_text(json.dumps({"codes": registry_codes, "keys": registry_keys}), encoding="utf-8")
     (tmp / "vector_keys.json").write_text(json.dumps(keys), encoding="utf-8")
     with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as fh:
         for chunk in chunks:

