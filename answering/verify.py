@@ -12,11 +12,10 @@ with a source and a date.
 from __future__ import annotations
 
 import functools
-import json
-import math
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
+from answering.logistic import CLIP, load, probability, standard  # noqa: F401 (CLIP, standard: the scale)
 from answering.model import Answer, Context
 from answering.vocab import vocabulary, who_and_where, words
 
@@ -60,30 +59,13 @@ def features(question: str, card: Answer, before: Context, results: Sequence) ->
 
 @functools.lru_cache(maxsize=1)
 def _model() -> Optional[dict]:
-    if not WEIGHTS.exists():
-        return None
-    model = json.loads(WEIGHTS.read_text(encoding="utf-8"))
-    if tuple(model["features"]) != FEATURES:
-        raise ValueError(f"{WEIGHTS} was fitted on other features; run benchmarks/verifier_fit.py")
-    return model
+    return load(WEIGHTS, FEATURES, "benchmarks/verifier_fit.py")
 
 
 def doubt(values: Dict[str, float]) -> float:
     """The probability that the card is about another record (0 when no model is fitted)."""
     model = _model()
-    if model is None:
-        return 0.0
-    z = model["intercept"]
-    for name, weight, mean, scale in zip(FEATURES, model["weights"], model["mean"], model["scale"]):
-        z += weight * standard(values[name], mean, scale)
-    return 1.0 / (1.0 + math.exp(-z))
-
-
-CLIP = 3.0  # a value far outside what the model was fitted on counts as at most 3 deviations
-
-
-def standard(value: float, mean: float, scale: float) -> float:
-    return max(-CLIP, min(CLIP, (value - mean) / scale))
+    return 0.0 if model is None else probability(model, FEATURES, values)
 
 
 def threshold() -> float:
