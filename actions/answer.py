@@ -12,7 +12,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import after_answer, intent_of, user_question
-from answering import Context, Nlu, answer
+from answering import Answer, Context, Nlu, answer
 from store.outcomes import ANSWERED
 
 
@@ -41,17 +41,27 @@ class ActionAnswer(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         question = user_question(tracker)
-        ctx, nlu = context_of(tracker), nlu_of(tracker)
-        loop = asyncio.get_running_loop()
-        result = await loop.run_in_executor(None, lambda: answer(question, ctx, nlu))
-        dispatcher.utter_message(text=result.text, buttons=result.buttons, json_message=result.payload())
-        new = result.context
-        events = [
-            SlotSet("procedure", new.procedure if result.outcome == ANSWERED or new.awaiting else ctx.procedure),
-            SlotSet("last_aspect", new.aspect),
-            SlotSet("awaiting", new.awaiting),
-            SlotSet("last_question", question),
-        ]
-        if result.outcome == ANSWERED:
-            events += after_answer(tracker, dispatcher, result.record_id, result.topic or "", question)
-        return events
+        ctx = context_of(tracker)
+        result = await answer_off_loop(question, ctx, nlu_of(tracker))
+        return send(dispatcher, tracker, question, ctx, result)
+
+
+async def answer_off_loop(question: str, ctx: Context, nlu: Nlu) -> Answer:
+    """The answering layer's Answer, computed off the event loop (it embeds and searches)."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(None, lambda: answer(question, ctx, nlu))
+
+
+def send(dispatcher: CollectingDispatcher, tracker: Tracker, question: str, ctx: Context, result: Answer) -> List[Dict[Text, Any]]:
+    """Send an Answer (text, buttons, the `dvc` payload) and return the slots of the new context."""
+    dispatcher.utter_message(text=result.text, buttons=result.buttons, json_message=result.payload())
+    new = result.context
+    events = [
+        SlotSet("procedure", new.procedure if result.outcome == ANSWERED or new.awaiting else ctx.procedure),
+        SlotSet("last_aspect", new.aspect),
+        SlotSet("awaiting", new.awaiting),
+        SlotSet("last_question", question),
+    ]
+    if result.outcome == ANSWERED:
+        events += after_answer(tracker, dispatcher, result.record_id, result.topic or "", question)
+    return events

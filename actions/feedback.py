@@ -2,6 +2,7 @@
 Everything is stored durably (store.records) with the question, the answer's id and the channel."""
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -11,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from answering.citations import outcome_payload
 from actions.common import channel_of
 from store import records
-from store.outcomes import FEEDBACK
+from store.outcomes import ANSWERED, FEEDBACK
 
 
 class ActionRecordRating(Action):
@@ -53,16 +54,37 @@ class ActionSaveFeedbackComment(Action):
 
 
 class ActionSaveFeedback(Action):
-    """A citizen's own comment or complaint, typed at any time."""
+    """A citizen's own comment or complaint, typed at any time. When the comment also asks
+    something we hold an answer to ("cán bộ hẹn mãi, làm căn cước mất bao lâu vậy?"), the answer
+    comes first: the comment is stored either way."""
 
     def name(self) -> Text:
         return "action_save_feedback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        from actions.answer import answer_off_loop, context_of, nlu_of, send
+
+        text = tracker.latest_message.get("text") or ""
         records.add_feedback(
-            conversation_id=tracker.sender_id, channel=channel_of(tracker), comment=tracker.latest_message.get("text") or "",
+            conversation_id=tracker.sender_id, channel=channel_of(tracker), comment=text,
             question=tracker.get_slot("last_question"), answer_id=tracker.get_slot("last_answer_id"),
             topic=tracker.get_slot("last_topic"),
         )
+        events: List[Dict[Text, Any]] = []
+        if asks_something(text):
+            ctx = context_of(tracker)
+            result = await answer_off_loop(text, ctx, nlu_of(tracker))
+            if result.outcome == ANSWERED:  # we know the answer: give it (a referral would repeat the thanks)
+                events = send(dispatcher, tracker, text, ctx, result)
         dispatcher.utter_message(response="utter_feedback_saved")
-        return []
+        return events
+
+
+# a question inside a comment: a question mark, or how Vietnamese questions end
+_ASKS = re.compile(r"\?|\b(khong|ko|hok|chua|the nao|ntn|nhu nao|o dau|bao nhieu|bao lau|lam sao|ra sao|gi|nao|duoc khong|sao)\s*(a|ad|vay|v|nhi|nhe|ha|em|anh|chi|ban)?\s*$")
+
+
+def asks_something(text: str) -> bool:
+    from knowledge.normalize import search_form
+
+    return bool(_ASKS.search(text or "")) or bool(_ASKS.search(search_form(text or "")))
