@@ -53,13 +53,15 @@ def procedure_citation(proc) -> str:
 
 def procedure_text(proc, aspects: List[str], facts: List[Fact], today: Optional[dt.date] = None) -> str:
     """Name; the facts that answer the detail asked; the aspects asked (or a short card when
-    neither); the caveat of an uncertain record; the source."""
+    neither); who handles it; the caveat of an uncertain record; the source."""
     lines = [f"📌 {proc.name}"]
     lines += [f"👉 {f.text}" for f in facts]
     if aspects:
         lines += [answer_aspect(proc, a, today) for a in aspects]
     elif not facts:
         lines.append(card(proc, today))
+    if (aspects or facts) and "where" not in aspects and proc.authority:
+        lines.append(f"🏢 Cơ quan giải quyết: {proc.authority}.")  # who handles it, whatever was asked
     if proc.uncertain:
         note = proc.uncertain_note if proc.uncertain_note and len(proc.uncertain_note) < 200 else ""
         lines.append(CAVEAT + (f" ({note})" if note else ""))

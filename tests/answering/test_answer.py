@@ -340,3 +340,11 @@ def test_a_procedure_named_in_passing_is_not_the_answer_to_a_question_about_some
 def test_asking_permission_or_state_support_is_a_public_service_question_not_refused(question):
     a = answer(question)
     assert a.kind != REFUSAL, a.text
+
+
+def test_a_procedure_answer_says_who_handles_it_whatever_was_asked():
+    fee = answer("lệ phí đăng ký kết hôn bao nhiêu")
+    assert fee.record_id == "dang-ky-ket-hon" and "Lệ phí" in fee.text
+    assert fee.text.count("Cơ quan giải quyết: UBND cấp xã") == 1
+    where = answer("đăng ký kết hôn nộp ở đâu")
+    assert where.record_id == "dang-ky-ket-hon" and where.text.count("Cơ quan giải quyết") == 1
