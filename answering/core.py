@@ -162,7 +162,7 @@ def _answer(question: str, ctx: Context, nlu: Nlu, results) -> Answer:
         if choice.via == "named":
             elsewhere = _mostly_about_something_else(question, choice.record_id)
             if elsewhere:  # "sổ bảo hiểm ghi sai năm sinh so với thẻ căn cước": not the ID card's card
-                return _named_in_passing(choice.record_id, elsewhere, aspects)
+                return _registry_match(question) or _named_in_passing(choice.record_id, elsewhere, aspects)
         return _procedure_answer(choice.record_id, question, aspects, choice)
     if choice.via == "registry":
         return _registry_answer(choice)
@@ -465,6 +465,26 @@ def _registry_suggestions(question: str) -> list:
     return [(codes[code], sim) for code, sim in nearest if sim >= SUGGEST_MIN and code in codes]
 
 
+def _registry_match(question: str) -> Optional[Answer]:
+    """A brief registry answer when the question describes one registry-only procedure clearly
+    (answering.registry_match), else None."""
+    from answering import registry_match
+    from answering.search import get_retriever
+    from knowledge.registry import entries_by_code
+
+    try:
+        nearest = get_retriever().registry_nearest(question, k=registry_match.DENSE_CANDIDATES)
+    except (OSError, ValueError, RuntimeError):
+        return None
+    top, read = registry_match.best(question, nearest)
+    entry = entries_by_code().get(top.code) if top else None
+    if entry is None:
+        return None
+    found = _registry_answer(choose.Choice("registry", entry.code, "registry", confidence=0.6, entry=entry))
+    found.considered = [c.as_dict() for c in read]
+    return found
+
+
 SERVICE_INTENTS = {"ask_procedure", "ask_access", "ask_security", "troubleshoot", "ask_benefits", "ask_support"}
 
 
@@ -473,6 +493,9 @@ def _no_record(question: str, nlu: Nlu, choice: choose.Choice) -> Answer:
     what is not a public service, and ask again what we could not read."""
     service = bool(_SERVICE.search(search_form(question))) or (nlu.intent in SERVICE_INTENTS and nlu.confidence >= 0.6)
     if service:
+        matched = _registry_match(question)
+        if matched is not None:  # the registry procedure its words and the encoder both point at
+            return matched
         suggested = _registry_suggestions(question)
         text = compose.referral_text(choose.subject_of(question)) + (compose.SUGGESTIONS if suggested else "")
         return Answer(text, REFERRAL, FALLBACK, 0.3, reason="no_answer",
