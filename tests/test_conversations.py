@@ -43,7 +43,7 @@ def chat(agent, request):
 
 
 def test_processing_time_answer_with_source_and_follow_ups(chat):
-    text = chat.say("Làm thẻ căn cước mất bao lâu?")
+    text = chat.say("Làm thẻ căn cước thì chờ mấy hôm mới có thẻ?")
     assert "7 ngày làm việc" in text
     assert "Nguồn:" in text and "kiểm tra ngày" in text
     assert chat.sources and chat.sources[0].checked
@@ -53,8 +53,8 @@ def test_processing_time_answer_with_source_and_follow_ups(chat):
 
 
 def test_context_carries_over_to_the_next_aspect(chat):
-    chat.say("làm căn cước mất bao lâu")
-    text = chat.say("còn lệ phí thì sao?")
+    chat.say("cho hỏi làm căn cước bao lâu thì xong")
+    text = chat.say("thế còn phí thì thế nào?")
     assert "căn cước" in text.lower() and "Lệ phí" in text
     assert "7 ngày" not in text  # a fee is not a processing time
 
@@ -63,12 +63,12 @@ def test_a_procedure_less_question_asks_which_procedure_then_answers(chat):
     text = chat.say("thủ tục này mất bao lâu vậy")
     assert "thủ tục nào" in text
     assert {"Căn cước", "Hộ chiếu"} <= {b.title for b in chat.buttons}
-    text = chat.say("hộ chiếu")
+    text = chat.say("dạ, hộ chiếu ạ")
     assert "8 ngày làm việc" in text
 
 
 def test_a_follow_up_button_answers_that_aspect(chat):
-    chat.say("làm hộ chiếu mất bao lâu")
+    chat.say("xin hộ chiếu thì đợi mấy ngày mới có")
     payload = next(b.payload for b in chat.buttons if "Giấy tờ" in b.title)
     text = chat.say(payload)
     assert "Giấy tờ cần chuẩn bị" in text and "4x6" in text
@@ -131,7 +131,7 @@ def test_a_public_service_we_hold_nothing_on_gets_an_honest_referral(chat):
 
 
 def test_an_aspect_follow_up_keeps_the_procedure(chat):
-    chat.say("làm hộ chiếu mất bao lâu")
+    chat.say("xin hộ chiếu thì đợi mấy ngày mới có")
     text = chat.say("làm online được không?")
     assert "hộ chiếu" in text.lower() and "💻" in text
 
@@ -144,7 +144,7 @@ def test_a_new_procedure_keeps_the_aspect_asked_before(chat):
 
 def test_handoff_records_a_request_with_redacted_transcript(chat):
     chat.say("số điện thoại của tôi là 0912345678, cccd 001203004567")
-    text = chat.say("cho tôi gặp cán bộ")
+    text = chat.say("tôi muốn nói chuyện trực tiếp với người của xã")
     assert "18001096" in text and "1900 0368" in text and "YC-" in text
     request = [h for h in records.list_handoffs() if h["conversation_id"] == chat.sender][-1]
     dumped = json.dumps(request["transcript"], ensure_ascii=False)
@@ -172,6 +172,6 @@ def test_feedback_is_not_asked_after_every_answer(chat):
 
 
 def test_thumbs_up_is_stored(chat):
-    chat.say("làm hộ chiếu mất bao lâu")
+    chat.say("xin hộ chiếu thì đợi mấy ngày mới có")
     assert "Cảm ơn" in chat.say("/rate_good")
     assert [r for r in records.list_feedback() if r["conversation_id"] == chat.sender][-1]["rating"] == "up"
