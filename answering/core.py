@@ -51,7 +51,7 @@ def answer(question: str, context: Optional[Context] = None, nlu: Optional[Nlu] 
     question = normalize_text(question or "")
     results = _once(search, question)
     card = _answer(question, ctx, nlu, results)
-    if verify and _verifiable(card, nlu):
+    if verify and _verifiable(card, nlu) and not _picked(card, ctx):
         from answering import verify as verifier
 
         values = verifier.features(question, card, ctx, results())
@@ -65,6 +65,12 @@ def _verifiable(card: Answer, nlu: Nlu) -> bool:
     """A card chosen by reading the question (not one the citizen picked with a button)."""
     via = card.considered[0].get("via") if card.considered else None
     return card.outcome == ANSWERED and card.kind in (PROCEDURE, DOCUMENT) and not nlu.from_button and via not in ("button", "title", "code")
+
+
+def _picked(card: Answer, ctx: Context) -> bool:
+    """The card answers "which procedure?" with the procedure the reply named."""
+    via = card.considered[0].get("via") if card.considered else None
+    return ctx.awaiting == "procedure" and card.kind == PROCEDURE and via == "named"
 
 
 def _coded_answer(question: str) -> Optional[Answer]:
@@ -163,7 +169,8 @@ def _answer(question: str, ctx: Context, nlu: Nlu, results) -> Answer:
             elsewhere = _mostly_about_something_else(question, choice.record_id)
             if elsewhere:  # "sổ bảo hiểm ghi sai năm sinh so với thẻ căn cước": not the ID card's card
                 return _registry_match(question) or _named_in_passing(choice.record_id, elsewhere, aspects)
-        return _procedure_answer(choice.record_id, question, aspects, choice)
+        # the reply to "which procedure?": its other words describe the procedure, they ask nothing else
+        return _procedure_answer(choice.record_id, question, aspects, choice, chosen=ctx.awaiting == "procedure")
     if choice.via == "registry":
         return _registry_answer(choice)
 
@@ -391,15 +398,18 @@ def _not_for(proc, question: str) -> Optional[tuple]:
     return None
 
 
-def _procedure_answer(pid: str, question: str, aspects: List[str], choice: choose.Choice) -> Answer:
+def _procedure_answer(pid: str, question: str, aspects: List[str], choice: choose.Choice, chosen: bool = False) -> Answer:
+    """The card of `pid`. `chosen`: the citizen picked it (a button, or the reply to "which
+    procedure?"), so words the record does not explain are not another question."""
+    chosen = chosen or choice.via == "button"
     proc = load_procedures()[pid]
-    excluded = _not_for(proc, question) if choice.via != "button" else None
+    excluded = _not_for(proc, question) if not chosen else None
     if excluded:
         return Answer(compose.not_for_text(proc, *excluded), REFERRAL, FALLBACK, 0.4, reason="no_answer", topic="procedure",
                       buttons=[compose.HUMAN_BUTTON], considered=[{"id": proc.id, "via": choice.via, "not_for": excluded[0]}],
                       context=Context(procedure=None, answer_id=None))
-    unknown = _unknown_detail(proc, question, aspects) if choice.via != "button" else []
-    if not unknown and choice.via != "button":
+    unknown = _unknown_detail(proc, question, aspects) if not chosen else []
+    if not unknown and not chosen:
         unknown = _unanswered_cue(proc, question, aspects)
     if unknown:
         text = compose.unknown_detail_text(proc, " ".join(unknown[:6]))

@@ -348,3 +348,15 @@ def test_a_procedure_answer_says_who_handles_it_whatever_was_asked():
     assert fee.text.count("Cơ quan giải quyết: UBND cấp xã") == 1
     where = answer("đăng ký kết hôn nộp ở đâu")
     assert where.record_id == "dang-ky-ket-hon" and where.text.count("Cơ quan giải quyết") == 1
+
+
+def test_the_reply_to_which_procedure_is_that_procedure_whatever_words_describe_it():
+    # "đi nước ngoài" would read as another question (a foreigner) in a first message; as the
+    # reply to "which procedure?" it only describes the passport the citizen means
+    asked = answer("thủ tục này mất bao lâu vậy")
+    assert asked.kind == ASK_PROCEDURE and asked.context.awaiting == "procedure"
+    a = answer("cái hộ chiếu để đi nước ngoài", asked.context)
+    assert a.kind == PROCEDURE and a.record_id == "cap-ho-chieu" and a.aspects == ["time"], (a.kind, a.considered)
+    assert "8 ngày làm việc" in a.text
+    # asked first, the same words are not answered with the card
+    assert answer("người nước ngoài xin hộ chiếu được không").kind == REFERRAL
