@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import List, Optional
 
-from answering import choose, compose
+from answering import choose, compose, registry_match
 from answering.aspects import aspects_in
 from answering.citations import source_dicts
 from answering.facts import deadline_asked, document_facts, lead_facts, procedure_facts
@@ -458,36 +458,16 @@ def _registry_answer(choice: choose.Choice) -> Answer:
     )
 
 
-SUGGEST_MIN = 0.84  # e5 cosine under which a registry procedure is not worth suggesting (any two texts score ~0.8)
-
-
 def _registry_suggestions(question: str) -> list:
     """Up to two registry-only procedures the encoder puts closest to a question no record
     answers: offered as buttons, never answered as if sure."""
-    from answering.search import get_retriever
-    from knowledge.registry import entries_by_code
-
-    try:
-        nearest = get_retriever().registry_nearest(question, k=2)
-    except (OSError, ValueError, RuntimeError):
-        return []
-    codes = entries_by_code()
-    return [(codes[code], sim) for code, sim in nearest if sim >= SUGGEST_MIN and code in codes]
+    return registry_match.suggestions(question)
 
 
 def _registry_match(question: str) -> Optional[Answer]:
     """A brief registry answer when the question describes one registry-only procedure clearly
     (answering.registry_match), else None."""
-    from answering import registry_match
-    from answering.search import get_retriever
-    from knowledge.registry import entries_by_code
-
-    try:
-        nearest = get_retriever().registry_nearest(question, k=registry_match.DENSE_CANDIDATES)
-    except (OSError, ValueError, RuntimeError):
-        return None
-    top, read = registry_match.best(question, nearest)
-    entry = entries_by_code().get(top.code) if top else None
+    entry, read = registry_match.match(question)
     if entry is None:
         return None
     found = _registry_answer(choose.Choice("registry", entry.code, "registry", confidence=0.6, entry=entry))

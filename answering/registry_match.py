@@ -13,15 +13,18 @@ read side by side:
 An entry is answered only when both point at it: it is the encoder's nearest, and it explains
 the question's words clearly better than any other entry. A registry reply that names the wrong procedure is a
 wrong answer. Otherwise the caller offers the
-encoder's nearest entries as buttons (answering.core._registry_suggestions).
+encoder's nearest entries as buttons (`suggestions`).
 """
 from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
 from answering.vocab import Profile, Vocabulary, vocabulary, who_and_where, words
+
+if TYPE_CHECKING:
+    from knowledge.registry import RegistryEntry
 
 # the bars an entry must clear; chosen on eval/breadth/dev.jsonl and the fresh*/dev out-of-catalog
 # items (never on a held-out file)
@@ -97,3 +100,32 @@ def best(question: str, nearest: Sequence[Tuple[str, float]]) -> Tuple[Optional[
     ok = (top.dense_rank == 0 and top.coverage >= MIN_COVERAGE and top.identity >= MIN_IDENTITY
           and top.words_score >= MIN_WORDS and top.words_score - runner >= WORD_MARGIN)
     return (top if ok else None), found[:3]
+
+
+SUGGEST_MIN = 0.84  # e5 cosine under which a registry procedure is not worth suggesting (any two texts score ~0.8)
+
+
+def _nearest(question: str, k: int) -> List[Tuple[str, float]]:
+    from answering.search import get_retriever
+
+    try:
+        return get_retriever().registry_nearest(question, k=k)
+    except (OSError, ValueError, RuntimeError):  # no index, or one built without the registry
+        return []
+
+
+def match(question: str) -> Tuple[Optional["RegistryEntry"], List[Candidate]]:
+    """(the registry entry to answer, or None; the candidates read)."""
+    from knowledge.registry import entries_by_code
+
+    top, read = best(question, _nearest(question, DENSE_CANDIDATES))
+    return (entries_by_code().get(top.code) if top else None), read
+
+
+def suggestions(question: str) -> List[Tuple["RegistryEntry", float]]:
+    """Up to two registry-only procedures the encoder puts closest (cosine ≥ SUGGEST_MIN), with
+    their cosines: offered as buttons, never answered as if sure."""
+    from knowledge.registry import entries_by_code
+
+    codes = entries_by_code()
+    return [(codes[code], sim) for code, sim in _nearest(question, 2) if sim >= SUGGEST_MIN and code in codes]
