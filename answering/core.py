@@ -57,8 +57,33 @@ def answer(question: str, context: Optional[Context] = None, nlu: Optional[Nlu] 
         values = verifier.features(question, card, ctx, results())
         chance = verifier.doubt(values)
         if chance >= verifier.threshold():
-            return _in_doubt(question, card, ctx, chance, _runner_up(question, card, results()))
+            runner_up = _runner_up(question, card, results())
+            better = _named_fully(question, card, runner_up, ctx, chance)
+            return better or _in_doubt(question, card, ctx, chance, runner_up)
     return card
+
+
+NAMES_ALL = 0.9  # share of the subject words the next record's names (and all its text) explain ...
+NAMES_LITTLE = 0.5  # ... when the doubted record's names explain less than this share
+
+
+def _named_fully(question: str, card: Answer, runner_up: Optional[str], ctx: Context, chance: float) -> Optional[Answer]:
+    """The next record retrieval found, answered instead of the doubted card, when its names
+    explain the whole question and the doubted record's names not half of it: the narrower twin
+    the question names ("gplx quân sự đổi sang bằng dân sự", not "đổi bằng lái")."""
+    if not runner_up or runner_up not in load_procedures():
+        return None
+    asked = words(question)
+    phrases = choose.thesaurus_positions(asked)
+    _, own = choose.coverage(asked, card.record_id, phrases)
+    cov, ident = choose.coverage(asked, runner_up, phrases)
+    if own >= NAMES_LITTLE or cov < NAMES_ALL or ident < NAMES_ALL:
+        return None
+    choice = choose.Choice("runner-up", runner_up, "procedure", confidence=round(1 - chance, 3),
+                           considered=[{"id": runner_up, "via": "runner-up", "identity": round(ident, 3)},
+                                       {"id": card.record_id, "via": "verifier", "doubt": round(chance, 3), "identity": round(own, 3)}])
+    found = _procedure_answer(runner_up, question, card.aspects, choice)
+    return found if found.outcome == ANSWERED else None
 
 
 def _verifiable(card: Answer, nlu: Nlu) -> bool:

@@ -149,3 +149,20 @@ def test_a_referral_suggests_registry_procedures_close_to_a_described_situation(
     pressed = answer(suggested[0]["payload"])
     assert pressed.kind == REGISTRY and pressed.record_id == suggested[0]["payload"].split()[-1]
     assert answer("chiều nay có mưa không").buttons == []  # not a public service: nothing suggested
+
+
+def test_a_doubted_card_gives_way_to_the_twin_whose_names_explain_the_whole_question():
+    a = answer("tôi có bằng lái quân sự, giờ ra quân muốn đổi sang bằng dân sự thì làm sao")
+    assert a.kind == PROCEDURE and a.record_id == "doi-giay-phep-lai-xe-quan-su", (a.kind, a.considered)
+    assert a.considered[0]["via"] == "runner-up" and a.considered[1]["id"] == "doi-giay-phep-lai-xe"
+
+
+def test_the_twin_is_not_taken_when_the_doubted_record_names_half_the_question():
+    from answering import core
+
+    question = "đăng ký kết hôn với người Hàn Quốc ở đâu"
+    card = answer(question, verify=False)
+    assert card.record_id is not None
+    assert core._named_fully(question, card, "cap-ho-chieu", Context(), 0.9) is None  # names nothing asked
+    own = answer("đăng ký kết hôn ở đâu", verify=False)
+    assert core._named_fully("đăng ký kết hôn ở đâu", own, "dang-ky-ket-hon-co-yeu-to-nuoc-ngoai", Context(), 0.9) is None
