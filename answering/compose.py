@@ -146,7 +146,7 @@ def unknown_detail_text(proc, detail: str) -> str:
     settings = get_settings()
     return (
         f"📌 {proc.name}\n"
-        f"Hướng dẫn mình có về thủ tục này chưa nói về «{detail}», nên mình không dám trả lời để tránh sai. "
+        f"Hướng dẫn mình có về thủ tục này chưa nói về {f'«{detail}»' if detail else 'điều bạn hỏi'}, nên mình không dám trả lời để tránh sai. "
         f"Bạn hỏi Bộ phận Một cửa nơi nộp hồ sơ, hoặc tổng đài {settings.hotline_portal}. "
         "Mình có thể cho biết thời gian, lệ phí, giấy tờ của thủ tục này (chọn bên dưới)."
     )

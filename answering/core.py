@@ -403,6 +403,14 @@ def _unanswered_cue(proc, question: str, aspects: List[str]) -> List[str]:
     return [_CUE_ASKS[asked[0]][0]]
 
 
+def _quotable(question: str, unknown: List[str]) -> str:
+    """The words to quote back ("mức phạt"), when the citizen wrote them together; a scatter of
+    words from across a long question ("khac hon kho khan phat") reads worse than none."""
+    phrase = " ".join(unknown[:6])
+    said = " ".join(words(question).typed)
+    return phrase if f" {phrase.lower()} " in f" {said} " else ""
+
+
 def _span(asked, positions: List[int]) -> List[str]:
     """The words as typed from the first to the last position ("thuê tối đa mấy nhân công"),
     or only those words when the span is long."""
@@ -434,10 +442,12 @@ def _procedure_answer(pid: str, question: str, aspects: List[str], choice: choos
                       buttons=[compose.HUMAN_BUTTON], considered=[{"id": proc.id, "via": choice.via, "not_for": excluded[0]}],
                       context=Context(procedure=None, answer_id=None))
     unknown = _unknown_detail(proc, question, aspects) if not chosen else []
+    shown = _quotable(question, unknown)
     if not unknown and not chosen:
-        unknown = _unanswered_cue(proc, question, aspects)
+        unknown = _unanswered_cue(proc, question, aspects)  # what it asks, in our words
+        shown = " ".join(unknown)
     if unknown:
-        text = compose.unknown_detail_text(proc, " ".join(unknown[:6]))
+        text = compose.unknown_detail_text(proc, shown)
         return Answer(text, REFERRAL, FALLBACK, 0.4, reason="no_answer", topic="procedure",
                       buttons=compose.follow_up_buttons(proc.id, [])[:3] + [compose.HUMAN_BUTTON],
                       considered=[{"id": proc.id, "via": choice.via, "unknown": unknown}],

@@ -360,3 +360,13 @@ def test_the_reply_to_which_procedure_is_that_procedure_whatever_words_describe_
     assert "8 ngày làm việc" in a.text
     # asked first, the same words are not answered with the card
     assert answer("người nước ngoài xin hộ chiếu được không").kind == REFERRAL
+
+
+def test_a_scatter_of_unknown_words_is_not_quoted_back():
+    # the words the record does not explain come from all over the question: quoting them back
+    # («khac hon kho khan phat») reads as nonsense; a phrase written together is quoted
+    a = answer("ong toi mat o tinh khac da hon 3 nam ma chua lam khai tu, bay gio di khai co bi kho khan hay bi phat gi khong")
+    assert a.kind == REFERRAL and "Đăng ký khai tử" in a.text.split("\n")[0], (a.kind, a.considered)
+    assert "«" not in a.text and "chưa nói về điều bạn hỏi" in a.text
+    quoted = answer("ở trọ mà không đăng ký tạm trú thì bị phạt bao nhiêu tiền")
+    assert "«phạt»" in quoted.text
