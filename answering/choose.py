@@ -221,6 +221,9 @@ def _qualified_twin(picked: str, keys: Sequence[str], question: str) -> Optional
         twins = [pid for pid in sharing if wanted.search(names[pid])]
         if len(twins) == 1:
             return twins[0]
+    age = _younger_twin(said, picked, sharing, names)
+    if age:  # "căn cước cho con 5 tuổi": the procedure for children under 14
+        return age
     if FIRST_ISSUE.search(said) and renews_only(procs[picked].name):
         twins = [pid for pid in sharing if not RENEWAL.search(" ".join(words(procs[pid].name).flat))]
         # several first issues (a licence, an international one): the one whose name shares most words
@@ -231,6 +234,20 @@ def _qualified_twin(picked: str, keys: Sequence[str], question: str) -> Optional
         if len(winners) == 1:
             return winners[0]
     return None
+
+
+_AGE = re.compile(r"\b(\d{1,2}) tuoi\b")
+_UNDER = re.compile(r"\bduoi (\d{1,2}) tuoi\b")
+
+
+def _younger_twin(said: str, picked: str, sharing: Sequence[str], names: Dict[str, str]) -> Optional[str]:
+    """The one procedure of the same name for people under an age the question's age is below
+    ("con 5 tuổi" -> "dưới 14 tuổi"), when the procedure picked is not for an age itself."""
+    ages = [int(a) for a in _AGE.findall(said)]
+    if len(ages) != 1 or _UNDER.search(names[picked]):
+        return None
+    twins = [pid for pid in sharing if any(ages[0] < int(limit) for limit in _UNDER.findall(names[pid]))]
+    return twins[0] if len(twins) == 1 else None
 
 
 def thesaurus_positions(question: Words) -> List[Tuple[Set[int], str]]:

@@ -370,3 +370,17 @@ def test_a_scatter_of_unknown_words_is_not_quoted_back():
     assert "«" not in a.text and "chưa nói về điều bạn hỏi" in a.text
     quoted = answer("ở trọ mà không đăng ký tạm trú thì bị phạt bao nhiêu tiền")
     assert "«phạt»" in quoted.text
+
+
+def test_an_age_under_the_twins_limit_finds_the_procedure_for_that_age():
+    for question in ("Làm căn cước cho bé 3 tuổi có phải đưa bé đi không", "căn cước cho con 10 tuổi lệ phí bao nhiêu"):
+        a = answer(question)
+        assert a.record_id == "cap-the-can-cuoc-duoi-14-tuoi", (question, a.kind, a.considered)
+    # at or above the limit, the general procedure
+    assert answer("con tôi 16 tuổi làm căn cước ở đâu").record_id == "cap-the-can-cuoc"
+
+
+def test_who_handles_it_is_not_said_twice():
+    first = answer("Hai đứa tôi định đi đăng ký kết hôn")
+    a = answer("Anh ấy hộ khẩu Thanh Hóa còn tôi ở Hải Phòng thì lên xã nào làm?", first.context)
+    assert a.text.count("Cơ quan giải quyết") == 1, a.text
