@@ -60,7 +60,8 @@ def procedure_text(proc, aspects: List[str], facts: List[Fact], today: Optional[
         lines += [answer_aspect(proc, a, today) for a in aspects]
     elif not facts:
         lines.append(card(proc, today))
-    if (aspects or facts) and "where" not in aspects and proc.authority:
+    said = " ".join(f.text for f in facts)
+    if (aspects or facts) and "where" not in aspects and proc.authority and proc.authority not in said:
         lines.append(f"🏢 Cơ quan giải quyết: {proc.authority}.")  # who handles it, whatever was asked
     if proc.uncertain:
         note = proc.uncertain_note if proc.uncertain_note and len(proc.uncertain_note) < 200 else ""
