@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from typing import List, Optional
 
-from answering import choose, compose, registry_match
+from answering import choose, compose, gaps, registry_match
 from answering.aspects import aspects_in
 from answering.citations import source_dicts
 from answering.facts import deadline_asked, document_facts, lead_facts, procedure_facts
 from answering.model import (ASK_PROCEDURE, CLARIFY, DOCUMENT, PROCEDURE, REFERRAL, REFUSAL, REGISTRY, Answer,
                              Context, Nlu)
-from answering.vocab import FAMILY, PLACES, pattern_spans, shift_positions, words
+from answering.vocab import shift_positions, words
 from knowledge.catalog import load_procedures
 from knowledge.documents import load_documents
 from knowledge.normalize import normalize_text, search_form
@@ -331,120 +331,20 @@ def _search(search, question: str):
     return search(question, 6)
 
 
-# a first issue asked about a procedure that renews, replaces or re-registers something
-_FIRST_TIME = re.compile(r"\blan dau\b")
-UNKNOWN_DETAIL = 0.5  # share of the detail words (beyond the procedure's name) the record must explain
-# words that turn a question about a procedure into another question (penalties, taxes, courts...)
-# words that tell the citizen's situation, not what they ask: family, places, where it happened
-_SITUATION = re.compile(
-    r"\b(" + FAMILY + r"|mo|noi|ngoai|benh vien|thanh pho|tp|hcm|que|nha|tinh|huyen|xa|phuong|thon|xom|ap|" + "|".join(PLACES) + r")\b"
-)
-
-
-def _unknown_detail(proc, question: str, aspects: List[str]) -> List[str]:
-    """The detail words the record says nothing about ("mức phạt", "hóa đơn điện tử"): the
-    question is about this procedure, but not about anything its record holds."""
-    from answering.facts import naming_positions
-    from answering.vocab import vocabulary
-
-    asked = words(question)
-    detail = [i for i in asked.content if i not in naming_positions(asked, [proc.name, *proc.aliases])]
-    if not detail:
-        return []
-    vocab = vocabulary()
-    profile = vocab.profiles[proc.id]
-    missing = [i for i in detail if not profile.explains(asked.flat[i], asked.typed[i], False)]
-    mostly_known = vocab.coverage(asked, proc.id, positions=detail) >= UNKNOWN_DETAIL
-    # what makes it another question: a word that changes the subject ("phạt", "thuế", "khiếu
-    # nại"), or a phrase the knowledge never uses ("hóa đơn điện tử"); a lone unusual word
-    # ("cháy", "nát", "chụp") describes the citizen's situation and is not what they ask
-    if choose.renews_only(proc.name) and pattern_spans(_FIRST_TIME, asked.flat):
-        return ["lần đầu"]  # "thi lấy bằng lái lần đầu" is not "đổi bằng lái"
-    shifted = shift_positions(asked) & set(missing)
-    phrase = any(i + 1 in missing and not vocab.known(asked.flat[i]) and not vocab.known(asked.flat[i + 1]) for i in missing)
-    situation = {i for span in pattern_spans(_SITUATION, asked.flat) for i in span}  # never what they ask
-    asking = [i for i in missing if i not in situation]
-    if shifted or (phrase and not mostly_known):
-        return _span(asked, asking or missing)
-    # no aspect asked, and two or more words beyond the citizen's situation that the record never
-    # uses: the question asks something else about this procedure ("tối đa bao nhiêu lao động")
-    if not aspects and len(asking) >= 2 and not mostly_known:
-        return _span(asked, asking)
-    return []
-
-
-# what a cue asks, in the citizen's words, and the aspects that already answer it
-_CUE_ASKS = {
-    "age": ("độ tuổi", set()),
-    "eligible": ("điều kiện, đối tượng được làm", set()),
-    "deadline": ("thời hạn phải làm", set()),
-    "expiry": ("thời hạn sử dụng", set()),
-    "health": ("khám sức khỏe", {"documents"}),
-    "proxy": ("nhờ người khác làm thay", set()),
-}
-
-
-def _unanswered_cue(proc, question: str, aspects: List[str]) -> List[str]:
-    """A specific fact asked (an age, a condition, a deadline after an event, how long a paper is
-    valid...) that no line of the record states, with no other aspect asked: the card would
-    answer something else, so say what we do not know."""
-    from answering.facts import cue_facts, cues_in
-
-    asked = [c for c in cues_in(question) if c in _CUE_ASKS]
-    if not asked:
-        return []
-    implied = {"time"} if {"deadline", "expiry"} & set(asked) else set()
-    for cue in asked:
-        implied |= _CUE_ASKS[cue][1]
-    if set(aspects) - implied:
-        return []
-    if cue_facts(question, procedure_facts(proc)):
-        return []
-    return [_CUE_ASKS[asked[0]][0]]
-
-
-def _quotable(question: str, unknown: List[str]) -> str:
-    """The words to quote back ("mức phạt"), when the citizen wrote them together; a scatter of
-    words from across a long question ("khac hon kho khan phat") reads worse than none."""
-    phrase = " ".join(unknown[:6])
-    said = " ".join(words(question).typed)
-    return phrase if f" {phrase.lower()} " in f" {said} " else ""
-
-
-def _span(asked, positions: List[int]) -> List[str]:
-    """The words as typed from the first to the last position ("thuê tối đa mấy nhân công"),
-    or only those words when the span is long."""
-    first, last = min(positions), max(positions)
-    if last - first < 6:
-        return list(asked.typed[first:last + 1])
-    return [asked.typed[i] for i in sorted(positions)]
-
-
-def _not_for(proc, question: str) -> Optional[tuple]:
-    """(the words as the record lists them, what to say) when the question names a neighbour the
-    record says it is not for ("quán phở" asked of the agricultural food-safety certificate)."""
-    form = f" {' '.join(words(question).flat)} "
-    for item in proc.not_for:
-        for phrase in item.get("words") or []:
-            if f" {' '.join(words(str(phrase)).flat)} " in form:
-                return str(phrase), str(item.get("say") or "")
-    return None
-
-
 def _procedure_answer(pid: str, question: str, aspects: List[str], choice: choose.Choice, chosen: bool = False) -> Answer:
     """The card of `pid`. `chosen`: the citizen picked it (a button, or the reply to "which
     procedure?"), so words the record does not explain are not another question."""
     chosen = chosen or choice.via == "button"
     proc = load_procedures()[pid]
-    excluded = _not_for(proc, question) if not chosen else None
+    excluded = gaps.not_for(proc, question) if not chosen else None
     if excluded:
         return Answer(compose.not_for_text(proc, *excluded), REFERRAL, FALLBACK, 0.4, reason="no_answer", topic="procedure",
                       buttons=[compose.HUMAN_BUTTON], considered=[{"id": proc.id, "via": choice.via, "not_for": excluded[0]}],
                       context=Context(procedure=None, answer_id=None))
-    unknown = _unknown_detail(proc, question, aspects) if not chosen else []
-    shown = _quotable(question, unknown)
+    unknown = gaps.unknown_detail(proc, question, aspects) if not chosen else []
+    shown = gaps.quotable(question, unknown)
     if not unknown and not chosen:
-        unknown = _unanswered_cue(proc, question, aspects)  # what it asks, in our words
+        unknown = gaps.unanswered_cue(proc, question, aspects)  # what it asks, in our words
         shown = " ".join(unknown)
     if unknown:
         text = compose.unknown_detail_text(proc, shown)
