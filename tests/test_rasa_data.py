@@ -17,29 +17,21 @@ def test_rasa_data_validate(bot_env):
     assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
 
 
-def _training_sentences():
-    """Every NLU example of data/nlu/, without its entity markup, folded (lowercase, NFC)."""
-    import re
+
+def _fold(text: str) -> str:
     import unicodedata
 
-    import yaml
-
-    found = set()
-    for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
-        for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu") or []:
-            for line in (block.get("examples") or "").splitlines():
-                text = re.sub(r"\[([^\]]+)\](\([^)]*\)|\{[^}]*\})", r"\1", line.strip()[2:] if line.strip().startswith("- ") else "")
-                found.add(unicodedata.normalize("NFC", text.strip().lower()))
-    return found - {""}
+    return unicodedata.normalize("NFC", text.strip()).casefold()
 
 
 def test_conversation_tests_do_not_say_training_examples():
     """A conversation test that sends a training sentence proves only that Rasa remembers it."""
     import re
-    import unicodedata
+
+    from rasa.shared.nlu.training_data.loading import load_data
 
     said = re.findall(r'\.say\(\s*"([^"/][^"]*)"', (ROOT / "tests" / "test_conversations.py").read_text(encoding="utf-8"))
-    training = _training_sentences()
+    training = {_fold(m.get("text") or "") for m in load_data(str(ROOT / "data" / "nlu")).training_examples} - {""}
     assert len(said) >= 20 and len(training) > 500
-    verbatim = [s for s in said if unicodedata.normalize("NFC", s.strip().lower()) in training]
+    verbatim = [s for s in said if _fold(s) in training]
     assert not verbatim, verbatim
