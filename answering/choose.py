@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from answering.model import Context, Nlu
-from answering.vocab import Profile, Words, shift_positions, vocabulary, who_and_where, words
+from answering.vocab import Profile, Words, shift_positions, situation_explained, vocabulary, words
 from knowledge.catalog import default_matcher
 from knowledge.normalize import THESAURUS, normalize_text, search_form, strip_accents
 
@@ -271,8 +271,7 @@ def coverage(question: Words, record_id: str, phrases: Sequence[Tuple[Set[int], 
     vocab = vocabulary()
     # who the question is for and where they live explain nothing and count against no record
     # ("nhờ con gái ở Sài Gòn đóng lệ phí giùm"), unless they are all the question says
-    situation = who_and_where(question)
-    extra: Set[int] = situation if set(question.content) - situation else set()
+    extra: Set[int] = set(situation_explained(question))
     for positions, canonical in phrases:  # an everyday phrase is explained for the record it names
         canon = words(canonical)
         if canon.content and vocab.coverage(canon, record_id, identity=True) >= 0.8:

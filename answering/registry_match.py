@@ -21,7 +21,7 @@ import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
-from answering.vocab import Profile, Vocabulary, vocabulary, who_and_where, words
+from answering.vocab import Profile, Vocabulary, Words, situation_explained, vocabulary, who_and_where, words
 
 if TYPE_CHECKING:
     from knowledge.registry import RegistryEntry
@@ -69,10 +69,12 @@ def registry_vocabulary() -> Vocabulary:
 def candidates(question: str, nearest: Sequence[Tuple[str, float]]) -> List[Candidate]:
     """Every registry-only entry that explains some of the question, best on words first, with
     its rank among `nearest` (the encoder's (code, cosine) list, best first)."""
+    return _candidates(words(question), nearest)
+
+
+def _candidates(asked: Words, nearest: Sequence[Tuple[str, float]]) -> List[Candidate]:
     vocab = registry_vocabulary()
-    asked = words(question)
-    situation = who_and_where(asked)
-    extra = situation if set(asked.content) - situation else set()
+    extra = situation_explained(asked)
     ranks = {code: (rank, sim) for rank, (code, sim) in enumerate(nearest)}
     found = []
     for code in vocab.profiles:
@@ -85,15 +87,11 @@ def candidates(question: str, nearest: Sequence[Tuple[str, float]]) -> List[Cand
     return sorted(found, key=lambda c: (-c.words_score, c.dense_rank if c.dense_rank is not None else 99))
 
 
-def subject_words(question: str) -> int:
-    asked = words(question)
-    return len(set(asked.content) - who_and_where(asked))
-
-
 def best(question: str, nearest: Sequence[Tuple[str, float]]) -> Tuple[Optional[Candidate], List[Candidate]]:
     """(the entry to answer, or None; the candidates read), under the bars above."""
-    found = candidates(question, nearest)
-    if not found or subject_words(question) < MIN_SUBJECT_WORDS:
+    asked = words(question)
+    found = _candidates(asked, nearest)
+    if not found or len(set(asked.content) - who_and_where(asked)) < MIN_SUBJECT_WORDS:
         return None, found[:3]
     top = found[0]
     runner = found[1].words_score if len(found) > 1 else 0.0

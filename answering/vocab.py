@@ -266,3 +266,10 @@ def who_and_where(question: Words) -> Set[int]:
     """Positions of the words that say who the question is for or where they live ("mẹ tôi",
     "con gái ở Sài Gòn"): the citizen's situation, not the subject asked about."""
     return {i for span in pattern_spans(_WHO_AND_WHERE, question.flat) for i in span}
+
+
+def situation_explained(question: Words) -> Set[int]:
+    """The who-and-where positions, to count as explained for any record: the citizen's situation
+    is not what they ask, unless it is all the question says."""
+    situation = who_and_where(question)
+    return situation if set(question.content) - situation else set()
