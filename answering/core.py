@@ -58,7 +58,7 @@ def answer(question: str, context: Optional[Context] = None, nlu: Optional[Nlu] 
         chance = verifier.doubt(values)
         if chance >= verifier.threshold():
             runner_up = _runner_up(question, card, results())
-            better = _named_fully(question, card, runner_up, ctx, chance)
+            better = _named_fully(question, card, runner_up, chance)
             return better or _in_doubt(question, card, ctx, chance, runner_up)
     return card
 
@@ -67,7 +67,7 @@ NAMES_ALL = 0.9  # share of the subject words the next record's names (and all i
 NAMES_LITTLE = 0.5  # ... when the doubted record's names explain less than this share
 
 
-def _named_fully(question: str, card: Answer, runner_up: Optional[str], ctx: Context, chance: float) -> Optional[Answer]:
+def _named_fully(question: str, card: Answer, runner_up: Optional[str], chance: float) -> Optional[Answer]:
     """The next record retrieval found, answered instead of the doubted card, when its names
     explain the whole question and the doubted record's names not half of it: the narrower twin
     the question names ("gplx quân sự đổi sang bằng dân sự", not "đổi bằng lái")."""
@@ -86,16 +86,19 @@ def _named_fully(question: str, card: Answer, runner_up: Optional[str], ctx: Con
     return found if found.outcome == ANSWERED else None
 
 
+def _via(card: Answer) -> Optional[str]:
+    """How the card's record was chosen (the first record it considered)."""
+    return card.considered[0].get("via") if card.considered else None
+
+
 def _verifiable(card: Answer, nlu: Nlu) -> bool:
     """A card chosen by reading the question (not one the citizen picked with a button)."""
-    via = card.considered[0].get("via") if card.considered else None
-    return card.outcome == ANSWERED and card.kind in (PROCEDURE, DOCUMENT) and not nlu.from_button and via not in ("button", "title", "code")
+    return card.outcome == ANSWERED and card.kind in (PROCEDURE, DOCUMENT) and not nlu.from_button and _via(card) not in ("button", "title", "code")
 
 
 def _picked(card: Answer, ctx: Context) -> bool:
     """The card answers "which procedure?" with the procedure the reply named."""
-    via = card.considered[0].get("via") if card.considered else None
-    return ctx.awaiting == "procedure" and card.kind == PROCEDURE and via == "named"
+    return ctx.awaiting == "procedure" and card.kind == PROCEDURE and _via(card) == "named"
 
 
 def _coded_answer(question: str) -> Optional[Answer]:
@@ -127,7 +130,7 @@ def _in_doubt(question: str, card: Answer, ctx: Context, chance: float, runner_u
     aspect = card.aspects[0] if card.aspects else None
     offered = [_offer(card.record_id, aspect)] + ([_offer(runner_up, aspect)] if runner_up else [])
     titles = [title for title, _ in offered]
-    suggested = _registry_suggestions(question)[:1]  # a registry procedure the encoder puts close, as a third choice
+    suggested = registry_match.suggestions(question)[:1]  # a registry procedure the encoder puts close, as a third choice
     considered = [*card.considered, {"id": card.record_id, "via": "verifier", "doubt": round(chance, 3),
                                      "runner_up": runner_up}]
     considered += [{"id": entry.code, "via": "registry suggestion", "similarity": round(sim, 3)} for entry, sim in suggested]
@@ -393,12 +396,6 @@ def _registry_answer(choice: choose.Choice) -> Answer:
     )
 
 
-def _registry_suggestions(question: str) -> list:
-    """Up to two registry-only procedures the encoder puts closest to a question no record
-    answers: offered as buttons, never answered as if sure."""
-    return registry_match.suggestions(question)
-
-
 def _registry_match(question: str) -> Optional[Answer]:
     """A brief registry answer when the question describes one registry-only procedure clearly
     (answering.registry_match), else None."""
@@ -421,7 +418,7 @@ def _no_record(question: str, nlu: Nlu, choice: choose.Choice) -> Answer:
         matched = _registry_match(question)
         if matched is not None:  # the registry procedure its words and the encoder both point at
             return matched
-        suggested = _registry_suggestions(question)
+        suggested = registry_match.suggestions(question)
         text = compose.referral_text(choose.subject_of(question)) + (compose.SUGGESTIONS if suggested else "")
         return Answer(text, REFERRAL, FALLBACK, 0.3, reason="no_answer",
                       buttons=[compose.registry_button(entry) for entry, _ in suggested] + [compose.HUMAN_BUTTON],

@@ -37,4 +37,3 @@ def test_a_question_of_one_subject_word_names_no_procedure():
     assert top is None and read[0].code == "1.002693"  # it explains the word, but one word is not enough
     top, _ = registry_match.best("xin phép chặt cây", [("1.002693", 0.9)])
     assert top is not None and top.code == "1.002693"
-

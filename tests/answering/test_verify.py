@@ -163,6 +163,6 @@ def test_the_twin_is_not_taken_when_the_doubted_record_names_half_the_question()
     question = "đăng ký kết hôn với người Hàn Quốc ở đâu"
     card = answer(question, verify=False)
     assert card.record_id is not None
-    assert core._named_fully(question, card, "cap-ho-chieu", Context(), 0.9) is None  # names nothing asked
+    assert core._named_fully(question, card, "cap-ho-chieu", 0.9) is None  # names nothing asked
     own = answer("đăng ký kết hôn ở đâu", verify=False)
-    assert core._named_fully("đăng ký kết hôn ở đâu", own, "dang-ky-ket-hon-co-yeu-to-nuoc-ngoai", Context(), 0.9) is None
+    assert core._named_fully("đăng ký kết hôn ở đâu", own, "dang-ky-ket-hon-co-yeu-to-nuoc-ngoai", 0.9) is None
