@@ -88,8 +88,8 @@ def quotable(question: str, unknown: List[str]) -> str:
     """The words to quote back ("mức phạt"), when the citizen wrote them together; a scatter of
     words from across a long question ("khac hon kho khan phat") reads worse than none."""
     phrase = " ".join(unknown[:6])
-    said = " ".join(words(question).typed)
-    return phrase if f" {phrase.lower()} " in f" {said} " else ""
+    # compared accent-free: "lần đầu" (ours) stands for "lan dau" as typed
+    return phrase if f" {' '.join(words(phrase).flat)} " in f" {' '.join(words(question).flat)} " else ""
 
 
 def _span(asked, positions: List[int]) -> List[str]:
