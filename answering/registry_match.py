@@ -11,9 +11,9 @@ read side by side:
   (Retriever.registry_nearest, multilingual e5 reading the accents typed).
 
 An entry is answered only when both point at it: it is the encoder's nearest, and it explains
-the question's words clearly better than any other entry. A registry reply that names the wrong procedure is a
-wrong answer. Otherwise the caller offers the
-encoder's nearest entries as buttons (`suggestions`).
+the question's words clearly better than any other entry. A registry reply that names the wrong
+procedure is a wrong answer. Otherwise the caller offers the encoder's nearest entries as buttons
+(`suggestions`).
 """
 from __future__ import annotations
 
