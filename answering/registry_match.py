@@ -55,13 +55,13 @@ class Candidate:
 
 @functools.lru_cache(maxsize=1)
 def registry_vocabulary() -> Vocabulary:
-    """Profiles of the registry-only entries (name, aliases, summary, field) and their identities
+    """Profiles of the registry-only entries (name, aliases, summary, field, situations) and their identities
     (name and aliases), with IDF over those entries; what names something is the whole knowledge's
     names (answering.vocab)."""
     from knowledge.registry import load_registry
 
     entries = [e for e in load_registry() if e.code and not e.record]
-    profiles = {e.code: Profile.of(e.code, [e.name, *e.aliases, e.summary, e.field]) for e in entries}
+    profiles = {e.code: Profile.of(e.code, [e.name, *e.aliases, e.summary, e.field, *e.situations]) for e in entries}
     identities = {e.code: Profile.of(e.code, [e.name, *e.aliases]) for e in entries}
     return Vocabulary(profiles, identities, vocabulary().names)
 

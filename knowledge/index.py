@@ -9,7 +9,7 @@ Artifacts in the index folder (default models/index/):
   vector_chunk.npy  which chunk each vector stands for (a chunk, an example question or an alias)
   vector_keys.json  a hash of the text each vector embeds: a rebuild after a knowledge edit
                   re-embeds only new or changed texts when the encoder is the same
-  registry.npy    a vector per registry-only procedure (name and summary), and registry.json
+  registry.npy    vectors of the registry-only procedures (name and summary; each situation), and registry.json
                   its national codes and text keys: what a referral can suggest
 
 Exact inner-product search (IndexFlatIP) is right for thousands of vectors. Past ~100k chunks,
@@ -33,7 +33,7 @@ from knowledge.chunks import Chunk, all_chunks
 from knowledge.documents import DOCS_DIR, load_documents
 from knowledge.embeddings import Encoder, model_fingerprint
 
-INDEX_VERSION = 3  # 2: alias and question lists embedded item by item only; 3: registry vectors
+INDEX_VERSION = 4  # 2: alias and question lists embedded item by item only; 3: registry vectors; 4: one per situation too
 
 
 def knowledge_hashes(docs_dir: Path = DOCS_DIR, procedures_dir: Path = PROCEDURES_DIR,
@@ -117,15 +117,20 @@ def _vector_texts(chunks: List[Chunk], documents, procedures) -> Tuple[List[str]
 
 def _registry_texts() -> Tuple[List[str], List[str]]:
     """(codes, passages) of the registry entries with a national code and no full record: what a
-    referral can suggest when a question describes a situation without naming a procedure."""
+    referral can suggest when a question describes a situation without naming a procedure. A
+    code appears once per passage."""
     from knowledge.registry import load_registry
 
     load_registry.cache_clear()
-    codes, texts = [], []
+    codes, texts, seen = [], [], set()
     for entry in load_registry():
-        if entry.code and not entry.record and entry.code not in codes:
-            codes.append(entry.code)
-            texts.append(f"{entry.name}. {entry.summary}" if entry.summary else entry.name)
+        if entry.code and not entry.record and entry.code not in seen:
+            seen.add(entry.code)
+            # the name and summary, then each everyday situation on its own: a question is as
+            # close to the procedure as to the nearest of them (Retriever.registry_nearest)
+            for text in [f"{entry.name}. {entry.summary}" if entry.summary else entry.name, *entry.situations]:
+                codes.append(entry.code)
+                texts.append(text)
     return codes, texts
 
 

@@ -341,6 +341,9 @@ class Checker:
         checked = entry.get("checked")
         if checked not in (None, ""):
             self.check_checked(path, checked)
+        situations = entry.get("situations")
+        if situations is not None and not (isinstance(situations, list) and all(isinstance(x, str) and x.strip() for x in situations)):
+            self.error(path, f"{label}: situations must be a list of sentences")
         aliases = entry.get("aliases")
         if aliases is not None and not isinstance(aliases, list):
             self.error(path, f"{label}: aliases must be a list")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
@@ -34,6 +34,9 @@ class RegistryEntry:
     source_url: str
     checked: Optional[dt.date]
     file: str = ""
+    # how citizens describe the need in everyday words ("mẹ tôi mất, mấy anh em muốn chia đất"):
+    # read by the encoder and the registry matcher, never shown
+    situations: List[str] = field(default_factory=list)
 
     @classmethod
     def from_dict(cls, data: dict, field_name: str, file: str = "") -> "RegistryEntry":
@@ -55,6 +58,7 @@ class RegistryEntry:
             source_url=str(source.get("url") or ""),
             checked=checked,
             file=file,
+            situations=[str(x) for x in data.get("situations") or []],
         )
 
 

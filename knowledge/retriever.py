@@ -137,13 +137,17 @@ class Retriever:
         return vector
 
     def registry_nearest(self, query: str, k: int = 2) -> List[Tuple[str, float]]:
-        """(national code, cosine) of the registry-only procedures whose name and summary the
-        encoder puts closest to the question, best first."""
+        """(national code, cosine) of the registry-only procedures whose name and summary, or one of
+        whose everyday situations, the encoder puts closest to the question, best first."""
         if not len(self.registry_codes):
             return []
         sims = self.registry_vectors @ self.query_vector(query)
-        order = np.argsort(-sims)[:k]
-        return [(self.registry_codes[i], float(sims[i])) for i in order]
+        best: Dict[str, float] = {}  # a procedure has several passages: the closest counts
+        for i in np.argsort(-sims):
+            best.setdefault(self.registry_codes[i], float(sims[i]))
+            if len(best) == k:
+                break
+        return list(best.items())
 
     def search(self, query: str, k: int = 3, mode: str = "hybrid", expand: bool = True) -> List[Result]:
         # everyday words -> the knowledge's words ("lấy vợ" -> "đăng ký kết hôn"), appended

@@ -162,6 +162,15 @@ def test_empty_aliases_and_missing_field_name(kb):
     assert any("missing required field 'field'" in e for e in found)
 
 
+def test_situations_are_read_and_must_be_sentences(kb, tmp_path):
+    entry = load_registry_file_entry(dict(ENTRY, situations=["vợ chồng tôi mới cưới muốn làm giấy", "ở xa quê"]))
+    assert entry.situations == ["vợ chồng tôi mới cưới muốn làm giấy", "ở xa quê"]
+    assert load_registry_file_entry(ENTRY).situations == []  # optional
+    write_registry(kb, [dict(ENTRY, situations="một câu"), dict(OTHER, situations=["", "x"])])
+    found = [e for e in errors(kb) if "situations must be a list of sentences" in e]
+    assert len(found) == 2
+
+
 @pytest.mark.parametrize("code", ["1004873", "1.04873", "1.004873.H19", "A.004873"])
 def test_code_format(kb, code):
     write_registry(kb, [dict(ENTRY, code=code)])

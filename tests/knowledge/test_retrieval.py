@@ -47,11 +47,14 @@ def test_build_writes_a_manifest_and_skips_when_fresh(built):
     assert len(lines) == manifest["chunks"]
     assert len(manifest["files"]) == (len(list((ROOT / "knowledge" / "docs").glob("*/*.md"))) + len(list((ROOT / "knowledge" / "procedures").glob("*.yml")))
                                       + len(list((ROOT / "knowledge" / "registry").glob("*.yml"))))
-    # a vector per registry-only procedure with a code (what a referral can suggest)
+    # a vector per registry-only procedure with a code (what a referral can suggest): its name
+    # and summary, and one per everyday situation written for it
     from knowledge.registry import load_registry
 
+    only = {e.code: e for e in load_registry() if e.code and not e.record}
     codes = json.loads((folder / "registry.json").read_text())["codes"]
-    assert sorted(codes) == sorted({e.code for e in load_registry() if e.code and not e.record})
+    assert sorted(set(codes)) == sorted(only)
+    assert sorted(codes) == sorted(c for c, e in only.items() for _ in range(1 + len(e.situations)))
     assert np.load(folder / "registry.npy").shape == (len(codes), encoder.dim)
     again = index.build(folder, model, progress=False, encoder=encoder)
     assert not again.built and index.staleness(folder, model) is None
@@ -137,6 +140,18 @@ def test_dense_only_reads_vietnamese(retriever):
     """The multilingual encoder alone, on a question that shares few words with the record."""
     results = retriever.search("Tôi muốn cưới vợ thì cần giấy tờ gì?", k=3, mode="dense", expand=False)
     assert "dang-ky-ket-hon" in [r.id for r in results]
+
+
+def test_registry_nearest_names_each_procedure_once_at_its_closest_passage(retriever):
+    """A procedure has several registry vectors (name and summary, each situation): the nearest
+    list holds distinct codes, each with its best cosine, best first."""
+    nearest = retriever.registry_nearest("nhà tôi có cây to sát đường muốn chặt đi", k=5)
+    codes = [code for code, _ in nearest]
+    assert len(nearest) == 5 and len(set(codes)) == 5
+    sims = retriever.registry_vectors @ retriever.query_vector("nhà tôi có cây to sát đường muốn chặt đi")
+    for code, sim in nearest:
+        assert sim == pytest.approx(max(float(s) for c, s in zip(retriever.registry_codes, sims) if c == code), abs=1e-6)
+    assert [s for _, s in nearest] == sorted((s for _, s in nearest), reverse=True)
 
 
 def test_the_encoder_keeps_accents_and_expands_abbreviations(built):
