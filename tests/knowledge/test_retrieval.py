@@ -56,7 +56,7 @@ def test_build_writes_a_manifest_and_skips_when_fresh(built):
     assert sorted(set(codes)) == sorted(only)
     assert sorted(codes) == sorted(c for c, e in only.items() for _ in range(1 + len(e.situations)))
     assert np.load(folder / "registry.npy").shape == (len(codes), encoder.dim)
-    assert all(len(e.situations) == 3 for e in only.values())  # every registry-only procedure has them
+    assert sum(1 for e in only.values() if e.situations) >= 200  # the hand-written registry has them (an import may not)
     again = index.build(folder, model, progress=False, encoder=encoder)
     assert not again.built and index.staleness(folder, model) is None
 
