@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional
@@ -184,10 +185,12 @@ class Checker:
     # -- documents -------------------------------------------------------------------------
     def check_document(self, path: Path) -> None:
         try:
-            meta, body = split_front_matter(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+            meta, body = split_front_matter(text)
         except (FrontMatterError, yaml.YAMLError, UnicodeDecodeError) as exc:
             self.error(path, f"cannot read: {str(exc).splitlines()[0]}")
             return
+        self.check_nfc(path, text)
         self.report.documents += 1
         self.check_schema(path, meta, DOC_REQUIRED)
         self.check_common(path, meta)
@@ -211,13 +214,23 @@ class Checker:
         self.check_authorities(path, "body", body, context=context)
 
     # -- procedures ------------------------------------------------------------------------
+    def check_nfc(self, path: Path, text: str) -> None:
+        """Text is stored composed (NFC), as the channels normalise what citizens type: a
+        decomposed name looks the same but matches nothing written the usual way."""
+        for number, line in enumerate(text.splitlines(), 1):
+            if unicodedata.normalize("NFC", line) != line:
+                self.error(path, f"line {number} is not in NFC (composed) form: re-save it composed")
+                return
+
     def read_mapping(self, path: Path, what: str) -> Optional[dict]:
         """The YAML mapping in `path`, or None after reporting why it cannot be read."""
         try:
-            data = yamlio.load(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+            data = yamlio.load(text)
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             self.error(path, f"cannot read: {str(exc).splitlines()[0]}")
             return None
+        self.check_nfc(path, text)
         if not isinstance(data, dict):
             self.error(path, f"{what} must be a YAML mapping")
             return None

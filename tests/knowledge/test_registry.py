@@ -171,6 +171,16 @@ def test_situations_are_read_and_must_be_sentences(kb, tmp_path):
     assert len(found) == 2
 
 
+def test_decomposed_text_is_refused(kb):
+    """A name typed in decomposed form (NFD) looks the same but matches nothing composed."""
+    import unicodedata
+
+    path = write_registry(kb, [ENTRY])
+    assert not [e for e in errors(kb) if "NFC" in e]
+    path.write_text(unicodedata.normalize("NFD", path.read_text(encoding="utf-8")), encoding="utf-8")
+    assert [e for e in errors(kb) if "not in NFC" in e]
+
+
 @pytest.mark.parametrize("code", ["1004873", "1.04873", "1.004873.H19", "A.004873"])
 def test_code_format(kb, code):
     write_registry(kb, [dict(ENTRY, code=code)])
