@@ -14,11 +14,10 @@ from __future__ import annotations
 import functools
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
-from knowledge.normalize import expand_abbreviations, normalize_text, strip_accents
+from knowledge.normalize import expand_abbreviations, has_marks, normalize_text, strip_accents
 
 _SYLLABLE = re.compile(r"\w+", re.UNICODE)
 
@@ -75,11 +74,6 @@ binh dinh|phu yen|khanh hoa|ninh thuan|binh thuan|kon tum|gia lai|dak lak|dak no
 binh duong|dong nai|ba ria vung tau|vung tau|ho chi minh|sai gon|long an|tien giang|ben tre|tra vinh|vinh long|
 dong thap|an giang|kien giang|can tho|hau giang|soc trang|bac lieu|ca mau""".replace("\n", "").split("|")
 _WHO_AND_WHERE = re.compile(r"\b(" + FAMILY + r"|thanh pho|tp|hcm|" + "|".join(PLACES) + r")\b")
-
-
-def has_marks(text: str) -> bool:
-    lowered = (text or "").lower()
-    return "đ" in lowered or any(unicodedata.combining(c) for c in unicodedata.normalize("NFD", lowered))
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Dict, Iterator, List, Tuple
 
-from knowledge.normalize import normalize_text, strip_accents
+from knowledge.normalize import has_marks, normalize_text, strip_accents
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent
 _WORD = re.compile(r"[^\W\d_]+")
@@ -32,15 +32,6 @@ _CLAUSE = re.compile(r"[.,;:!?()\[\]\"'/\n–-]+")
 MIN_ACCENTED = 0.4  # a clause counts only if this share of its syllables is accented (not an accent-free alias)
 SMOOTHING = 2.0  # weight of a syllable's own frequency against the bigram evidence
 CANDIDATES = 8  # accented forms tried per syllable
-
-
-def _accented(word: str) -> bool:
-    low = word.lower()
-    return strip_accents(low) != low
-
-
-def has_accents(text: str) -> bool:
-    return any(_accented(w) for w in _WORD.findall(text))
 
 
 def _corpus_files() -> List[Path]:
@@ -54,7 +45,7 @@ def _clauses() -> Iterator[List[str]]:
         for line in path.read_text(encoding="utf-8").splitlines():
             for clause in _CLAUSE.split(normalize_text(line).lower()):
                 words = _WORD.findall(clause)
-                if words and sum(map(_accented, words)) / len(words) >= MIN_ACCENTED:
+                if words and sum(map(has_marks, words)) / len(words) >= MIN_ACCENTED:
                     yield words
 
 
@@ -103,7 +94,7 @@ def model() -> Model:
 def restore(text: str) -> str:
     """`text` with accents put back, when it has none at all; else `text` unchanged. Case,
     digits and punctuation are kept."""
-    if not text or has_accents(text):
+    if not text or has_marks(text):
         return text
     out = []
     for piece in re.split(r"([.,;:!?()\n]+)", text):

@@ -50,6 +50,12 @@ def normalize_text(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def has_marks(text: str) -> bool:
+    """Whether the text carries any Vietnamese mark (a tone, a vowel mark or đ)."""
+    lowered = (text or "").lower()
+    return "đ" in lowered or any(unicodedata.combining(c) for c in unicodedata.normalize("NFD", lowered))
+
+
 def strip_accents(text: str) -> str:
     """Lowercase, accent-free form: 'Đăng ký Khai sinh' -> 'dang ky khai sinh'."""
     text = unicodedata.normalize("NFD", text.lower().replace("đ", "d").replace("Đ", "d"))
@@ -251,10 +257,10 @@ def thesaurus_terms(text: str) -> list:
     key = _key(text or "")
     flat = strip_accents(key)
     typed = normalize_text(text or "").lower()  # marks the citizen typed (not the expansions')
-    has_marks = strip_accents(typed) != _WHITESPACE.sub(" ", typed).strip()
+    marked = has_marks(typed)
     terms = []
     for accented, plain, canonical, canonical_flat in _THESAURUS:
-        found = accented.search(key) if has_marks else plain.search(flat)
+        found = accented.search(key) if marked else plain.search(flat)
         if found and canonical_flat not in flat and canonical not in terms:
             terms.append(canonical)
     return terms

@@ -1,7 +1,8 @@
 """Accents put back on a question typed without any (knowledge/accents.py), for the encoder."""
 import pytest
 
-from knowledge.accents import has_accents, model, restore
+from knowledge.accents import model, restore
+from knowledge.normalize import has_marks
 
 
 @pytest.mark.parametrize("typed, expected", [
@@ -17,7 +18,7 @@ def test_accents_come_back_from_the_knowledges_own_words(typed, expected):
 def test_what_has_any_accent_or_no_word_is_left_as_typed():
     for text in ("làm can cuoc mat bao lau", "Làm căn cước", "", "0912 345 678", "???"):
         assert restore(text) == text
-    assert has_accents("lam căn cuoc") and not has_accents("lam can cuoc 2025")
+    assert has_marks("lam căn cuoc") and not has_marks("lam can cuoc 2025")
 
 
 def test_digits_and_unknown_words_stay():
