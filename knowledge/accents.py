@@ -65,21 +65,25 @@ class Model:
                 self.bigrams[(previous, word)] += 1
                 previous = word
 
-    def _score(self, previous: str, word: str, key: str) -> float:
-        forms = self.forms.get(key)
-        own = forms[word] / sum(forms.values()) if forms and word in forms else 0.01  # unseen: kept, unlikely
+    def _score(self, previous: str, word: str, own: float) -> float:
         return math.log((self.bigrams[(previous, word)] + SMOOTHING * own) / (self.unigrams[previous] + SMOOTHING))
+
+    def _options(self, word: str) -> List[Tuple[str, float]]:
+        """The accented forms to try for one typed syllable, each with its share of the
+        syllable's uses; a syllable the knowledge never writes is kept, as unlikely."""
+        forms = self.forms.get(strip_accents(word.lower()))
+        if not forms:
+            return [(word.lower(), 0.01)]
+        total = sum(forms.values())
+        return [(form, count / total) for form, count in forms.most_common(CANDIDATES)]
 
     def decode(self, words: List[str]) -> List[str]:
         """The most likely accented lowercase form of each syllable of one clause (Viterbi)."""
         paths: Dict[str, Tuple[float, List[str]]] = {"<s>": (0.0, [])}
         for word in words:
-            key = strip_accents(word.lower())
-            known = [form for form, _ in self.forms[key].most_common(CANDIDATES)] if key in self.forms else []
-            options = known or [word.lower()]
             step: Dict[str, Tuple[float, List[str]]] = {}
-            for option in options:
-                score, path = max(((s + self._score(prev, option, key), p) for prev, (s, p) in paths.items()),
+            for option, own in self._options(word):
+                score, path = max(((s + self._score(prev, option, own), p) for prev, (s, p) in paths.items()),
                                   key=lambda item: item[0])
                 step[option] = (score, path + [option])
             paths = step
