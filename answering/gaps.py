@@ -9,7 +9,7 @@ from typing import List, Optional
 
 from answering import choose
 from answering.facts import procedure_facts
-from answering.vocab import FAMILY, PLACES, pattern_spans, shift_positions, words
+from answering.vocab import FAMILY, PLACES, pattern_spans, shift_positions, words, written_together
 
 
 # a first issue asked about a procedure that renews, replaces or re-registers something
@@ -89,7 +89,7 @@ def quotable(question: str, unknown: List[str]) -> str:
     words from across a long question ("khac hon kho khan phat") reads worse than none."""
     phrase = " ".join(unknown[:6])
     # compared accent-free: "lần đầu" (ours) stands for "lan dau" as typed
-    return phrase if f" {' '.join(words(phrase).flat)} " in f" {' '.join(words(question).flat)} " else ""
+    return phrase if written_together(phrase, words(question)) else ""
 
 
 def _span(asked, positions: List[int]) -> List[str]:
@@ -104,9 +104,9 @@ def _span(asked, positions: List[int]) -> List[str]:
 def not_for(proc, question: str) -> Optional[tuple]:
     """(the words as the record lists them, what to say) when the question names a neighbour the
     record says it is not for ("quán phở" asked of the agricultural food-safety certificate)."""
-    form = f" {' '.join(words(question).flat)} "
+    asked = words(question)
     for item in proc.not_for:
         for phrase in item.get("words") or []:
-            if f" {' '.join(words(str(phrase)).flat)} " in form:
+            if written_together(str(phrase), asked):
                 return str(phrase), str(item.get("say") or "")
     return None

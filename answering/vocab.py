@@ -262,6 +262,12 @@ def who_and_where(question: Words) -> Set[int]:
     return {i for span in pattern_spans(_WHO_AND_WHERE, question.flat) for i in span}
 
 
+def written_together(phrase: str, question: Words) -> bool:
+    """The phrase's syllables stand next to each other, in order, in the question (accent-free:
+    "lần đầu" is written in "lam lan dau")."""
+    return f" {' '.join(words(phrase).flat)} " in f" {' '.join(question.flat)} "
+
+
 def situation_explained(question: Words) -> Set[int]:
     """The who-and-where positions, to count as explained for any record: the citizen's situation
     is not what they ask, unless it is all the question says."""
