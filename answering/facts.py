@@ -24,7 +24,7 @@ CUES: Sequence[Tuple[str, str, str]] = (
      r"dieu kien|doi tuong|truong hop|duoc huong|chi (ap dung|danh)|nguoi (tu|du|duoi|tren|da|chua|khong)"),
     ("deadline", r"(sau|trong|qua|tre) (khi )?(\w+ )?(bao lau|may ngay|bao nhieu ngay)|(co|duoc) (may|bao nhieu) ngay de|thoi han|han chot|qua han|muon nhat|cham nhat|tre nhat|tre han|bao lau (thi |la )?phai|trong vong",
      r"ke tu|trong vong|thoi han|qua han|het han|cham nhat|trong (thoi gian )?\d+ (ngay|thang)|\d+ (ngay|thang) (ke|sau|truoc)"),
-    ("expiry", r"het han|co han|thoi han|dung duoc (bao lau|den)", r"thoi han|het han|co han|vinh vien"),
+    ("expiry", r"het han|co han|thoi han|dung duoc (bao lau|den)|gia tri (su dung )?(trong )?(bao lau|may)", r"thoi han|het han|co han|vinh vien|gia tri|ke tu ngay cap"),
     ("health", r"suc khoe|kham", r"suc khoe|kham"),
     ("presence", r"di cung|dan (theo|di)|dua (theo|di|den)|co mat|truc tiep|(phai|can) (den|len|ra|ve|di) (tan|truc|cong|uy|xa|phuong|noi)",
      r"dua (tre|con|nguoi)|co mat|truc tiep|di cung|dan theo|(khong )?(phai|can) (den|len|ra|ve|di)"),
@@ -34,6 +34,11 @@ CUES: Sequence[Tuple[str, str, str]] = (
     ("place", r"cong an|ubnd|uy ban|\bxa\b|\btinh\b|phuong", r"cong an|uy ban|\bxa\b|\btinh\b|phuong"),
 )
 _CUES = [(name, re.compile(q), re.compile(line)) for name, q, line in CUES]
+# a quantity asked (how many days, months, years, per cent, at most...): a line that states a
+# number with its unit, among the lines that share the question's detail words
+_AMOUNT_ASKED = re.compile(r"\b(may|bao nhieu) (ngay|thang|nam|tuoi|lan|phan tram|tien)\b|\btoi (da|thieu)\b|\bit nhat\b|\bbao lau\b")
+_AMOUNT_LINE = re.compile(r"\d+ ?(ngay|thang|nam|tuoi|lan|phan tram)\b|\d ?%|\btoi (da|thieu)\b")
+AMOUNT_BONUS = 1.5
 MIN_SCORE = 2.2  # idf-weighted shared words (a cue counts 3)
 
 
@@ -115,6 +120,7 @@ def best_facts(question: str, facts: List[Fact], names: Sequence[str], limit: in
     if not detail and not cues:
         return []
     vocab = vocabulary()
+    amount = bool(_AMOUNT_ASKED.search(" ".join(asked.flat)))
     detail_words = {asked.flat[i] for i in detail}
     detail_pairs = {f"{asked.flat[i]}_{asked.flat[i + 1]}" for i in detail if i + 1 < len(asked.flat) and i + 1 in detail}
     scored = []
@@ -124,6 +130,8 @@ def best_facts(question: str, facts: List[Fact], names: Sequence[str], limit: in
         score = sum(vocab.weight(t) for t in detail_words & line_words)
         score += len(detail_pairs & w.bigrams())
         score += 3.0 * _cues_stated(fact, " ".join(w.flat), cues)
+        if score > 0 and amount and fact.field != "time" and _AMOUNT_LINE.search(" ".join(w.flat)):
+            score += AMOUNT_BONUS  # "nghỉ dưỡng sức mấy ngày": the line with the number of days
         if score >= MIN_SCORE:
             scored.append(Fact(fact.field, fact.text, score))
     scored.sort(key=lambda f: -f.score)

@@ -38,6 +38,9 @@ def test_a_named_procedure_gets_the_aspect_asked_with_source_and_date():
         ("tach ho thi dien to khai nao vay", "tach-ho", "CT01"),
         ("sinh con xong trong bao lâu thì phải đi đăng ký khai sinh", "dang-ky-khai-sinh", "60 ngày"),
         ("con tôi chưa đủ 14 tuổi, làm thẻ căn cước thì cháu có phải đi cùng không", "cap-the-can-cuoc-duoi-14-tuoi", "đưa con"),
+        # a quantity asked: the line with the number and its unit, not the form's name
+        ("giấy xác nhận tình trạng hôn nhân có giá trị mấy tháng", "xac-nhan-tinh-trang-hon-nhan", "6 tháng"),
+        ("nghi viec bao lau moi duoc rut bhxh 1 lan", "huong-bhxh-mot-lan", "12 tháng"),
     ],
 )
 def test_the_line_that_answers_a_detail_leads_the_reply(question, record, expected):
