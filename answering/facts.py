@@ -90,10 +90,15 @@ def naming_positions(question: Words, names: Sequence[str]) -> Set[int]:
     return taken
 
 
+# "giải quyết trong mấy ngày": how long the office takes, not a deadline the citizen must meet
+_PROCESSING = re.compile(r"\b(giai quyet|xu ly|co ket qua|tra ket qua|duyet) (xong )?(trong )?(vong )?(bao lau|may ngay|bao nhieu ngay)")
+
+
 def _asked_cues(question: str) -> List[Tuple[str, "re.Pattern"]]:
     """(cue name, the pattern of a line stating it) for each cue the question asks."""
     form = search_form(question)
-    return [(name, line) for name, q, line in _CUES if q.search(form)]
+    processing = bool(_PROCESSING.search(form))
+    return [(name, line) for name, q, line in _CUES if q.search(form) and not (name == "deadline" and processing)]
 
 
 def cues_in(question: str) -> List[str]:

@@ -75,6 +75,13 @@ def test_how_many_days_one_has_to_register_is_a_deadline_not_the_processing_time
     assert "Thời gian giải quyết" not in a.text
 
 
+@pytest.mark.parametrize("question", ["khai tử thì xã giải quyết trong bao lâu",
+                                      "đổi sổ đỏ cũ sang mẫu mới thì giải quyết trong mấy ngày"])
+def test_how_long_the_office_takes_is_the_processing_time_not_a_deadline(question):
+    a = answer(question)
+    assert a.outcome == ANSWERED and "Thời gian giải quyết" in a.text, a.text
+
+
 def test_a_neighbour_the_record_is_not_for_gets_where_it_belongs_not_the_card():
     a = answer("mở quán bún ở nhà có cần giấy an toàn thực phẩm không")
     assert a.kind == REFERRAL and a.outcome == FALLBACK and a.record_id is None
