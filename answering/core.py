@@ -51,7 +51,7 @@ def answer(question: str, context: Optional[Context] = None, nlu: Optional[Nlu] 
     question = normalize_text(question or "")
     results = _once(search, question)
     card = _answer(question, ctx, nlu, results)
-    if verify and _verifiable(card, nlu) and not _picked(card, ctx):
+    if verify and _verifiable(card, nlu) and not _picked(card, ctx) and not _asked_by_name(question, card):
         from answering import verify as verifier
 
         values = verifier.features(question, card, ctx, results())
@@ -94,6 +94,12 @@ def _via(card: Answer) -> Optional[str]:
 def _verifiable(card: Answer, nlu: Nlu) -> bool:
     """A card chosen by reading the question (not one the citizen picked with a button)."""
     return card.outcome == ANSWERED and card.kind in (PROCEDURE, DOCUMENT) and not nlu.from_button and _via(card) not in ("button", "title", "code")
+
+
+def _asked_by_name(question: str, card: Answer) -> bool:
+    """The question's last clause names the card's procedure and asks nothing its record does not
+    explain: the situation told before it is no reason to doubt the card."""
+    return card.kind == PROCEDURE and _via(card) == "named" and gaps.asked_by_name(question, load_procedures()[card.record_id])
 
 
 def _picked(card: Answer, ctx: Context) -> bool:

@@ -18,7 +18,7 @@ UNKNOWN_DETAIL = 0.5  # share of the detail words (beyond the procedure's name) 
 # words that turn a question about a procedure into another question (penalties, taxes, courts...)
 # words that tell the citizen's situation, not what they ask: family, places, where it happened
 _SITUATION = re.compile(
-    r"\b(" + FAMILY + r"|mo|noi|ngoai|benh vien|thanh pho|tp|hcm|que|nha|tinh|huyen|xa|phuong|thon|xom|ap|" + "|".join(PLACES) + r")\b"
+    r"\b(" + FAMILY + r"|gia dinh|mo|noi|ngoai|benh vien|thanh pho|tp|hcm|que|nha|tinh|huyen|xa|phuong|thon|xom|ap|" + "|".join(PLACES) + r")\b"
 )
 
 
@@ -42,6 +42,8 @@ def unknown_detail(proc, question: str, aspects: List[str]) -> List[str]:
     if choose.renews_only(proc.name) and pattern_spans(_FIRST_TIME, asked.flat):
         return ["lần đầu"]  # "thi lấy bằng lái lần đầu" is not "đổi bằng lái"
     shifted = shift_positions(asked) & set(missing)
+    if not shifted and _asks_only_the_procedure(question, asked, detail, missing):
+        return []  # "giấy bị ướt nhòe, xin đổi cái mới thì làm sao?": the unknown words tell the situation
     phrase = any(i + 1 in missing and not vocab.known(asked.flat[i]) and not vocab.known(asked.flat[i + 1]) for i in missing)
     situation = {i for span in pattern_spans(_SITUATION, asked.flat) for i in span}  # never what they ask
     asking = [i for i in missing if i not in situation]
@@ -52,6 +54,67 @@ def unknown_detail(proc, question: str, aspects: List[str]) -> List[str]:
     if not aspects and len(asking) >= 2 and not mostly_known:
         return _span(asked, asking)
     return []
+
+
+_CLAUSE_BREAK = re.compile(r"[,.;:!?\n]")
+_SYLLABLE = re.compile(r"\w+", re.UNICODE)
+
+
+def clauses(question: str) -> List[int]:
+    """The clause (0, 1, ...) of each syllable of `question`, as `vocab.words` splits it: a new
+    clause after each comma, full stop, colon, semicolon, question mark or line break."""
+    from knowledge.normalize import expand_abbreviations, normalize_text
+
+    text = expand_abbreviations(normalize_text(question or "")).lower()
+    out, clause, end = [], 0, 0
+    for match in _SYLLABLE.finditer(text):
+        if _CLAUSE_BREAK.search(text[end:match.start()]) and out:
+            clause += 1
+        out.append(clause)
+        end = match.end()
+    return out
+
+
+def _asks_only_the_procedure(question: str, asked, detail: List[int], missing: List[int]) -> bool:
+    """The question ends with a clause that asks about the procedure itself (its subject words
+    all named or explained by the record, at least one of them), and every word the record does
+    not explain is in an earlier clause: the situation told before the question."""
+    of = clauses(question)
+    if len(of) != len(asked.flat) or not missing:
+        return False
+    content = [i for i in asked.content]
+    if not content:
+        return False
+    last = max(of[i] for i in content)  # the last clause with a subject word
+    if of[missing[-1]] == last:
+        return False
+    return any(of[i] == last for i in content)
+
+
+def asked_by_name(question: str, proc) -> bool:
+    """The clause that asks (the last one with subject words) holds only words that name the
+    procedure (its title, aliases and example questions), an aspect and who it is for: "ông tôi mất đêm qua, đăng ký khai tử thì mang giấy gì?". What comes
+    before it tells the situation and does not change the procedure."""
+    from answering.facts import naming_positions
+    from answering.vocab import vocabulary
+
+    asked = words(question)
+    of = clauses(question)
+    if len(of) != len(asked.flat) or not asked.content:
+        return False
+    last = max(of[i] for i in asked.content)
+    if last == 0:
+        return False  # one clause: nothing told before the question
+    named = naming_positions(asked, [proc.name, *proc.aliases])
+    in_last = [i for i in asked.content if of[i] == last]
+    if not any(i in named for i in in_last):
+        return False
+    if shift_positions(asked):
+        return False
+    situation = {i for span in pattern_spans(_SITUATION, asked.flat) for i in span}  # for whom, where
+    identity = vocabulary().identities.get(proc.id)  # what names it: title, aliases, example questions
+    return all(i in named or i in situation or (identity is not None and identity.explains(asked.flat[i], asked.typed[i], asked.accented))
+               for i in in_last)
 
 
 # what a cue asks, in the citizen's words, and the aspects that already answer it

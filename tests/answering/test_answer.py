@@ -394,3 +394,36 @@ def test_who_handles_it_is_not_said_twice():
     first = answer("Hai đứa tôi định đi đăng ký kết hôn")
     a = answer("Anh ấy hộ khẩu Thanh Hóa còn tôi ở Hải Phòng thì lên xã nào làm?", first.context)
     assert a.text.count("Cơ quan giải quyết") == 1, a.text
+
+
+@pytest.mark.parametrize(
+    "question, record",
+    [
+        ("Con tôi bị tai nạn giao thông, liệt hai chân, đi lại rất khó. Xin xác định mức độ khuyết tật cho cháu thì làm ở đâu?",
+         "xac-dinh-muc-do-khuyet-tat"),
+        ("Thẻ căn cước của tôi bị cháy sém một góc do bếp lửa, đổi thẻ căn cước thì làm ở đâu?", "cap-the-can-cuoc"),
+        ("Bố mẹ cháu bé đi xuất khẩu lao động biệt tăm, tôi là bà ngoại, muốn đăng ký giám hộ cho cháu thì cần giấy gì?",
+         "dang-ky-giam-ho"),
+    ],
+)
+def test_the_situation_told_before_a_question_that_names_the_procedure_does_not_stop_the_answer(question, record):
+    a = answer(question)
+    assert a.outcome == ANSWERED and a.record_id == record, a.considered
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Ông tôi mất đột ngột ở nhà lúc nửa đêm, đăng ký khai tử muộn thì có bị phạt không?",  # another subject
+        "Bà tôi mất ở viện hôm qua, đăng ký khai tử thì có được nhận tiền mai táng không?",  # a neighbour's words
+    ],
+)
+def test_a_last_clause_that_asks_beyond_the_procedure_name_is_still_checked(question):
+    a = answer(question)
+    assert a.outcome == FALLBACK, a.text
+
+
+def test_clauses_follow_the_punctuation_of_the_question():
+    from answering.gaps import clauses
+
+    assert clauses("mất cccd, làm lại ở đâu? cần gì") == [0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2]  # cccd: căn cước công dân
