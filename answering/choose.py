@@ -175,6 +175,8 @@ def named(question: str, nlu: Nlu) -> Choice:
         if top_key in SHARED_NAMES:
             pid, candidates = _settle_shared(top_key, asked, pids[0])
             if pid is None:
+                pid = _renewing_as_asked(question, candidates)  # "sổ đỏ bị mối ăn, xin cấp đổi"
+            if pid is None:
                 return Choice("ambiguous", candidates=candidates, confidence=0.5)
             return Choice("named", pid, "procedure", confidence=0.85)
         twin = _qualified_twin(pids[0], [key for pid, key, _, _ in spans if pid == pids[0]], question)
@@ -221,6 +223,9 @@ def _qualified_twin(picked: str, keys: Sequence[str], question: str) -> Optional
         twins = [pid for pid in sharing if wanted.search(names[pid])]
         if len(twins) == 1:
             return twins[0]
+    renewal = _renewal_twin(said, picked, sharing, names)
+    if renewal:  # "giấy chứng nhận hộ kinh doanh bị rách, xin cấp lại": the re-issue, not the first issue
+        return renewal
     age = _younger_twin(said, picked, sharing, names)
     if age:  # "căn cước cho con 5 tuổi": the procedure for children under 14
         return age
@@ -234,6 +239,31 @@ def _qualified_twin(picked: str, keys: Sequence[str], question: str) -> Optional
         if len(winners) == 1:
             return winners[0]
     return None
+
+
+_RENEWAL_ASKED = re.compile(r"\b(cap lai|cap doi|gia han|dang ky lai)\b|(?<!thay )\bdoi\b")
+
+
+def _renewal_twin(said: str, picked: str, sharing: Sequence[str], names: Dict[str, str]) -> Optional[str]:
+    """The one procedure of the same name whose name renews the way the question asks ("cấp
+    lại", "cấp đổi", "gia hạn", "đăng ký lại", "đổi"), when the procedure picked does not renew
+    that way ("bằng lái bị mất, cấp lại": not "đổi bằng lái")."""
+    asked = {m.group(0) for m in _RENEWAL_ASKED.finditer(said)}
+    if not asked or asked & {m.group(0) for m in _RENEWAL_ASKED.finditer(names[picked])}:
+        return None
+    twins = [pid for pid in sharing if any(re.search(r"\b" + word + r"\b", names[pid]) for word in asked)]
+    return twins[0] if len(twins) == 1 else None
+
+
+def _renewing_as_asked(question: str, candidates: Sequence[str]) -> Optional[str]:
+    """Among procedures of one shared name, the only one whose names renew the way the question
+    asks ("cấp đổi", "cấp lại"...), else None."""
+    said = " ".join(words(question).flat)
+    asked = {m.group(0) for m in _RENEWAL_ASKED.finditer(said)}
+    if not asked:
+        return None
+    fits = [pid for pid in candidates if asked & {m.group(0) for m in _RENEWAL_ASKED.finditer(" ".join(_name_keys(pid)))}]
+    return fits[0] if len(fits) == 1 else None
 
 
 _AGE = re.compile(r"\b(\d{1,2}) tuoi\b")

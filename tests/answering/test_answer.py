@@ -427,3 +427,19 @@ def test_clauses_follow_the_punctuation_of_the_question():
     from answering.gaps import clauses
 
     assert clauses("mất cccd, làm lại ở đâu? cần gì") == [0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2]  # cccd: căn cước công dân
+
+
+@pytest.mark.parametrize(
+    "question, record",
+    [
+        ("Giấy chứng nhận đăng ký hộ kinh doanh của quán tôi bị ướt mưa mục nát, muốn xin cấp lại thì làm sao?",
+         "cap-lai-giay-chung-nhan-ho-kinh-doanh"),  # not the first registration
+        ("giấy phép lái xe bị mất, cấp lại mất bao lâu", "cap-lai-giay-phep-lai-xe"),  # not "đổi bằng lái"
+        ("giấy chứng nhận quyền sử dụng đất nhà tôi bị mối ăn, xin cấp đổi ở đâu",
+         "cap-doi-giay-chung-nhan-quyen-su-dung-dat"),  # one of a shared name, settled by "cấp đổi"
+    ],
+)
+def test_the_renewal_asked_picks_the_twin_that_renews_that_way(question, record):
+    from answering import choose
+
+    assert choose.named(question, Nlu()).record_id == record
