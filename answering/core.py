@@ -37,7 +37,7 @@ _SERVICE = re.compile(
     r"can cuoc|chung thuc|cong chung|hon nhan|giam ho|con nuoi|nguoi co cong|thai san|hai quan|giay phep|tam vang|"
     r"tam tru|thuong tru|hoc ba|bang tot nghiep|tuyen sinh|le phi|nop phat|lao dong|viec lam|dang nhap|tai khoan|"
     r"mat khau|\botp\b|lua dao|mao danh|ung dung|cong dich vu|\bkhau\b|bien lai|nop lai|ho so|ly hon|toa an|"
-    r"xin phep|cap phep|nha nuoc|chinh quyen|\bho tro\b"
+    r"xin phep|cap phep|nha nuoc|chinh quyen|\bho tro\b|chuyen truong|nhap hoc|hoc sinh|truong (hoc|cong lap)"
 )
 
 
@@ -59,6 +59,10 @@ def answer(question: str, context: Optional[Context] = None, nlu: Optional[Nlu] 
         if chance >= verifier.threshold():
             runner_up = _runner_up(question, card, results())
             better = _named_fully(question, card, runner_up, chance)
+            if better is None and ctx.procedure is None:
+                # the registry-only procedure the question's words and the encoder both point at
+                # ("thường trú theo chiếc ghe": the commune's confirmation, not the residence card)
+                better = _registry_match(question)
             return better or _in_doubt(question, card, ctx, chance, runner_up)
     return card
 

@@ -443,3 +443,16 @@ def test_the_renewal_asked_picks_the_twin_that_renews_that_way(question, record)
     from answering import choose
 
     assert choose.named(question, Nlu()).record_id == record
+
+
+def test_a_doubted_card_gives_way_to_the_registry_procedure_the_question_describes():
+    # "nhập hộ khẩu" names permanent residence, but what is asked is the commune's confirmation of
+    # the floor area per person (registry 1.013314), which words and the encoder both point at
+    a = answer("Tôi ở nhờ nhà người quen chật chội, muốn nhập hộ khẩu thì công an bảo phải có giấy xã xác nhận "
+               "mỗi người đủ mét vuông, xin ở đâu?")
+    assert a.outcome == ANSWERED and a.kind == "registry" and a.record_id == "1.013314", a.considered
+
+
+def test_a_school_transfer_is_a_public_service_not_out_of_scope():
+    a = answer("Con tôi học lớp 8 ở Hà Nam, nay cả nhà chuyển vào Đồng Nai sống, làm sao xin chuyển trường cho cháu?")
+    assert a.kind != REFUSAL and "2.002481" in a.text, a.text
