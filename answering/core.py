@@ -210,6 +210,11 @@ def _answer(question: str, ctx: Context, nlu: Nlu, results) -> Answer:
         # the reply to "which procedure?": its other words describe the procedure, they ask nothing else
         return _procedure_answer(choice.record_id, question, aspects, choice, chosen=ctx.awaiting == "procedure")
     if choice.via == "registry":
+        matched = _registry_match(question)
+        if matched is not None and matched.record_id != (choice.entry.code or choice.entry.name):
+            # "xin xã xác nhận thu nhập thấp để mua nhà ở xã hội": the name said in passing is not
+            # what the words and the encoder both describe
+            return matched
         return _registry_answer(choice)
 
     if choose.follows_context(question, ctx) and (aspects or _has_detail(question)):

@@ -456,3 +456,12 @@ def test_a_doubted_card_gives_way_to_the_registry_procedure_the_question_describ
 def test_a_school_transfer_is_a_public_service_not_out_of_scope():
     a = answer("Con tôi học lớp 8 ở Hà Nam, nay cả nhà chuyển vào Đồng Nai sống, làm sao xin chuyển trường cho cháu?")
     assert a.kind != REFUSAL and "2.002481" in a.text, a.text
+
+
+def test_a_registry_name_said_in_passing_gives_way_to_the_procedure_described():
+    # "nhà ở xã hội" (registry 1.014632) is why they ask; what they ask for is the commune's
+    # confirmation of a low income (3.000412)
+    a = answer("Vợ chồng tôi làm công nhân lương thấp, muốn mua nhà ở xã hội thì xã phải xác nhận mình thuộc "
+               "diện thu nhập thấp, xin xác nhận ở đâu?")
+    assert a.kind == "registry" and a.record_id == "3.000412", a.considered
+    assert answer("đăng ký mua nhà ở xã hội nộp hồ sơ ở đâu").record_id == "1.014632"
