@@ -37,7 +37,8 @@ _SERVICE = re.compile(
     r"can cuoc|chung thuc|cong chung|hon nhan|giam ho|con nuoi|nguoi co cong|thai san|hai quan|giay phep|tam vang|"
     r"tam tru|thuong tru|hoc ba|bang tot nghiep|tuyen sinh|le phi|nop phat|lao dong|viec lam|dang nhap|tai khoan|"
     r"mat khau|\botp\b|lua dao|mao danh|ung dung|cong dich vu|\bkhau\b|bien lai|nop lai|ho so|ly hon|toa an|"
-    r"xin phep|cap phep|nha nuoc|chinh quyen|\bho tro\b|chuyen truong|nhap hoc|hoc sinh|truong (hoc|cong lap)"
+    r"xin phep|cap phep|nha nuoc|chinh quyen|\bho tro\b|chuyen truong|nhap hoc|hoc sinh|truong (hoc|cong lap)|"
+    r"cai nghien|ma tuy|cong ty|tam ngung|giai the|hop tac xa"
 )
 
 

@@ -465,3 +465,8 @@ def test_a_registry_name_said_in_passing_gives_way_to_the_procedure_described():
                "diện thu nhập thấp, xin xác nhận ở đâu?")
     assert a.kind == "registry" and a.record_id == "3.000412", a.considered
     assert answer("đăng ký mua nhà ở xã hội nộp hồ sơ ở đâu").record_id == "1.014632"
+
+
+def test_a_company_pausing_its_business_is_a_public_service_not_out_of_scope():
+    a = answer("công ty tôi ế quá, muốn cho nghỉ một năm rồi mở lại, báo với ai")
+    assert a.kind != REFUSAL, a.text
