@@ -33,7 +33,7 @@ from knowledge.chunks import Chunk, all_chunks
 from knowledge.documents import DOCS_DIR, load_documents
 from knowledge.embeddings import Encoder, model_fingerprint
 
-INDEX_VERSION = 4  # 2: alias and question lists embedded item by item only; 3: registry vectors; 4: one per situation too
+INDEX_VERSION = 5  # 2: alias and question lists embedded item by item only; 3: registry vectors; 4: one per situation too; 5: more abbreviations expanded in the indexed text
 
 
 def knowledge_hashes(docs_dir: Path = DOCS_DIR, procedures_dir: Path = PROCEDURES_DIR,

@@ -136,6 +136,15 @@ ABBREVIATIONS = {
     "cq": "cơ quan",
     "gđ": "gia đình",  # "mua bhyt theo hộ gđ"
     "gp": "giấy phép",  # "xin gp bán rượu"
+    "bhtn": "bảo hiểm thất nghiệp",
+    "tctn": "trợ cấp thất nghiệp",
+    "nvqs": "nghĩa vụ quân sự",
+    "mst": "mã số thuế",
+    "dkkd": "đăng ký kinh doanh",
+    "dky": "đăng ký",
+    "csgt": "cảnh sát giao thông",
+    "tncn": "thu nhập cá nhân",
+    "cx": "cũng",
 }
 _ABBREV_KEYS = {strip_accents(k): v for k, v in ABBREVIATIONS.items()}
 _TOKEN = re.compile(r"\w+", re.UNICODE)

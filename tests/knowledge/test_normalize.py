@@ -53,6 +53,8 @@ from knowledge.normalize import expand_abbreviations, search_form  # noqa: E402
         ("quên mk tk vneid", "quên mật khẩu tài khoản vneid"),
         ("đổi gplx hết bn tiền", "đổi giấy phép lái xe hết bao nhiêu tiền"),
         ("lệ phí 200k", "lệ phí 200k"),  # "k" inside a number is not "không"
+        ("đóng bhtn mấy năm thì đc tctn", "đóng bảo hiểm thất nghiệp mấy năm thì được trợ cấp thất nghiệp"),
+        ("tra mst cá nhân, đky nvqs", "tra mã số thuế cá nhân, đăng ký nghĩa vụ quân sự"),
         ("Hộ chiếu", "Hộ chiếu"),
     ],
 )
