@@ -221,7 +221,7 @@ def _answer(question: str, ctx: Context, nlu: Nlu, results) -> Answer:
     if choose.follows_context(question, ctx) and (aspects or _has_detail(question)):
         choice = choose.Choice("context", ctx.procedure, "procedure", confidence=0.8)
         return _procedure_answer(ctx.procedure, question, aspects, choice)
-    if _sibling_for_a_short_follow_up(question, ctx, results):
+    if _sibling_for_a_short_follow_up(question, ctx, results) or _context_name_repeated(question, ctx, results):
         # "có phải thi lại không?" after cấp lại bằng lái: still that procedure (what its record
         # does not say is answered as such), not the exam procedure that shares the word
         choice = choose.Choice("context", ctx.procedure, "procedure", confidence=0.6)
@@ -312,6 +312,23 @@ def _sibling_for_a_short_follow_up(question: str, ctx: Context, results) -> bool
         return False
     sibling = choose.from_search(question, results())  # what would be answered instead
     return sibling.kind == "procedure" and sibling.record_id != ctx.procedure
+
+
+def _context_name_repeated(question: str, ctx: Context, results) -> bool:
+    """A follow-up that repeats a word of the procedure in context's own name ("cán bộ có đến nhà
+    chứng thực được không?" after chứng thực di chúc) and names no other procedure, that retrieval
+    would answer with a neighbour sharing that word: still the procedure in context."""
+    if not ctx.procedure or ctx.procedure not in load_procedures():
+        return False
+    asked = words(question)
+    if shift_positions(asked):
+        return False
+    proc = load_procedures()[ctx.procedure]
+    name = set(words(proc.name).flat) - {"dang", "ky", "cap", "giay"}
+    if not any(asked.flat[i] in name for i in asked.content):
+        return False
+    sibling = choose.from_search(question, results())
+    return sibling.kind != "procedure" or sibling.record_id != ctx.procedure
 
 
 def _same_again(question: str, pid: str) -> bool:

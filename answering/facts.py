@@ -26,8 +26,9 @@ CUES: Sequence[Tuple[str, str, str]] = (
      r"ke tu|trong vong|thoi han|qua han|het han|cham nhat|trong (thoi gian )?\d+ (ngay|thang)|\d+ (ngay|thang) (ke|sau|truoc)"),
     ("expiry", r"het han|co han|thoi han|dung duoc (bao lau|den)|gia tri (su dung )?(trong )?(bao lau|may)", r"thoi han|het han|co han|vinh vien|gia tri|ke tu ngay cap"),
     ("health", r"suc khoe|kham", r"suc khoe|kham"),
-    ("presence", r"di cung|dan (theo|di)|dua (theo|di|den)|co mat|truc tiep|(phai|can) (den|len|ra|ve|di) (tan|truc|cong|uy|xa|phuong|noi)",
-     r"dua (tre|con|nguoi)|co mat|truc tiep|di cung|dan theo|(khong )?(phai|can) (den|len|ra|ve|di)"),
+    ("presence", r"di cung|dan (theo|di)|dua (theo|di|den)|co mat|truc tiep|(phai|can) (den|len|ra|ve|di) (tan|truc|cong|uy|xa|phuong|noi)|"
+                 r"(den|toi|xuong|ve) (tan )?nha\b",
+     r"dua (tre|con|nguoi)|co mat|truc tiep|di cung|dan theo|(khong )?(phai|can) (den|len|ra|ve|di)|(den|tai) (tan )?(nha|noi o)\b"),
     ("proxy", r"uy quyen|nho (nguoi|ai)|lam ho|lam thay|di thay|nguoi nha|nguoi than", r"uy quyen|nguoi (khac|than|nha)|lam thay|thay mat"),
     ("form", r"to khai|mau (don|so|to)|\bmau\b|don (xin|de nghi)", r"to khai|\bmau\b|\bdon\b"),
     ("result", r"ket qua|nhan (o|tai|qua|ve)|tra (ve|ket qua)|buu (dien|chinh)|ban dien tu|ban giay", r"ket qua|buu|nhan ban|ban (giay|dien tu)"),

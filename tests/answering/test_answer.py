@@ -470,3 +470,10 @@ def test_a_registry_name_said_in_passing_gives_way_to_the_procedure_described():
 def test_a_company_pausing_its_business_is_a_public_service_not_out_of_scope():
     a = answer("công ty tôi ế quá, muốn cho nghỉ một năm rồi mở lại, báo với ai")
     assert a.kind != REFUSAL, a.text
+
+
+def test_a_follow_up_repeating_the_context_procedures_own_word_stays_with_it():
+    first = answer("mẹ tôi muốn chứng thực di chúc")
+    a = answer("bà già yếu không đi được, cán bộ có đến nhà chứng thực không?", first.context)
+    assert a.record_id == "chung-thuc-di-chuc", a.considered  # not a neighbour sharing "chứng thực"
+    assert "đến nơi ở" in "\n".join(a.text.split("\n")[1:3]), a.text  # the home-visit line leads
