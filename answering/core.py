@@ -228,6 +228,15 @@ def _answer(question: str, ctx: Context, nlu: Nlu, results) -> Answer:
         return _procedure_answer(ctx.procedure, question, aspects, choice)
 
     asked = words(question)
+    if asked.content and _only_what_any_procedure_asks(asked):
+        # "nhờ người nhà đi nộp thay được không?", "mẫu tờ khai tải ở đâu": true of every
+        # procedure: the one in context, or ask which one
+        if ctx.procedure in load_procedures():
+            return _procedure_answer(ctx.procedure, question, aspects, choose.Choice("context", ctx.procedure, "procedure", confidence=0.7))
+        aspect = aspects[0] if aspects else None
+        return Answer(compose.ASK_PROCEDURE, ASK_PROCEDURE, FALLBACK, 0.6, reason="ask_procedure",
+                      buttons=compose.ask_procedure_buttons(aspect, load_procedures()), aspects=aspects,
+                      context=Context(procedure=None, aspect=aspect, awaiting="procedure"))
     if not asked.content and not _HOW_TO.search(search_form(question)):
         # no subject at all: an aspect of "a procedure", or its state ("hết hạn rồi thì sao"), with
         # nothing in context
@@ -341,6 +350,26 @@ def _same_again(question: str, pid: str) -> bool:
 
     proc = load_procedures()[pid]
     return not (set(asked.content) - naming_positions(asked, [proc.name, *proc.aliases]))
+
+
+# what can be asked of any procedure: sending someone else, going in person, the form, doing it
+# online, where to hand it in (accent-free, after abbreviations)
+_ANY_PROCEDURE = re.compile(
+    r"\b(nho|de|cho) (nguoi|ai|con|vo|chong|ban)( \w+)? (di )?(nop|lam|lay|nhan) (ho|thay|giup|gium)\b(?! so)|\b(nop|lam|lay|nhan|di) (ho|thay)\b(?! so)|"
+    r"\buy quyen\b|\bnguoi (nha|than|khac)\b|\bto khai\b|\bmau (don|to khai)\b|\btai (ve|o dau)\b|"
+    r"\b(den|ra|len) tan noi\b|\bqua mang\b|\btren mang\b|\btruc tiep\b|\b(uy ban|cong an)\b"
+)
+
+
+def _only_what_any_procedure_asks(asked) -> bool:
+    """Every subject word of the question is something asked of any procedure (who may hand it
+    in, the form, online or in person, which office): no procedure is said."""
+    from answering.vocab import pattern_spans
+
+    from answering.vocab import who_and_where
+
+    covered = {i for span in pattern_spans(_ANY_PROCEDURE, asked.flat) for i in span}
+    return bool(covered) and all(i in covered for i in set(asked.content) - who_and_where(asked))
 
 
 def _has_detail(question: str) -> bool:

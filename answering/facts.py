@@ -29,7 +29,7 @@ CUES: Sequence[Tuple[str, str, str]] = (
     ("presence", r"di cung|dan (theo|di)|dua (theo|di|den)|co mat|truc tiep|(phai|can) (den|len|ra|ve|di) (tan|truc|cong|uy|xa|phuong|noi)|"
                  r"(den|toi|xuong|ve) (tan )?nha\b",
      r"dua (tre|con|nguoi)|co mat|truc tiep|di cung|dan theo|(khong )?(phai|can) (den|len|ra|ve|di)|(den|tai) (tan )?(nha|noi o)\b"),
-    ("proxy", r"uy quyen|nho (nguoi|ai)|lam ho|lam thay|di thay|nguoi nha|nguoi than", r"uy quyen|nguoi (khac|than|nha)|lam thay|thay mat"),
+    ("proxy", r"uy quyen|nho (nguoi|ai)|(lam|nop|di|lay|nhan) (ho|thay)\b(?! so)|nguoi nha|nguoi than", r"uy quyen|nguoi (khac|than|nha)|lam thay|thay mat"),
     ("form", r"to khai|mau (don|so|to)|\bmau\b|don (xin|de nghi)", r"to khai|\bmau\b|\bdon\b"),
     ("result", r"ket qua|nhan (o|tai|qua|ve)|tra (ve|ket qua)|buu (dien|chinh)|ban dien tu|ban giay", r"ket qua|buu|nhan ban|ban (giay|dien tu)"),
     ("place", r"cong an|ubnd|uy ban|\bxa\b|\btinh\b|phuong", r"cong an|uy ban|\bxa\b|\btinh\b|phuong"),

@@ -477,3 +477,18 @@ def test_a_follow_up_repeating_the_context_procedures_own_word_stays_with_it():
     a = answer("bà già yếu không đi được, cán bộ có đến nhà chứng thực không?", first.context)
     assert a.record_id == "chung-thuc-di-chuc", a.considered  # not a neighbour sharing "chứng thực"
     assert "đến nơi ở" in "\n".join(a.text.split("\n")[1:3]), a.text  # the home-visit line leads
+
+
+@pytest.mark.parametrize("question", ["ủy quyền cho người khác đi làm thủ tục thì cần giấy gì",
+                                      "cho con trai đi nộp hộ được không",
+                                      "tải mẫu tờ khai ở đâu"])
+def test_what_can_be_asked_of_any_procedure_with_nothing_in_context_asks_which_one(question):
+    a = answer(question)
+    assert a.kind == ASK_PROCEDURE, (a.kind, a.considered)  # not a card about one proxy procedure, not a refusal
+
+
+def test_what_can_be_asked_of_any_procedure_after_one_stays_with_it():
+    first = answer("đăng ký khai sinh cho con")
+    a = answer("nhờ ông bà nội đi nộp thay được không", first.context)
+    assert a.kind != REFUSAL and a.considered[0]["id"] == "dang-ky-khai-sinh", a.considered
+    assert "nộp hồ sơ" not in "\n".join(a.considered[0].get("unknown", []))  # "nộp hồ sơ" is not "nộp hộ"
