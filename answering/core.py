@@ -247,13 +247,13 @@ def _answer(question: str, ctx: Context, nlu: Nlu, results) -> Answer:
                           context=Context(procedure=None, aspect=aspect, awaiting="procedure"))
 
     if not asked.flat:  # nothing to read (an empty message, a bare intent button)
-        return _no_record(question, nlu, choose.Choice("none"))
+        return _no_record(question, nlu, choose.Choice("none"), ctx)
     choice = choose.from_search(question, results(), INTENT_TOPICS.get(nlu.intent))
     if choice.kind == "procedure":
         return _procedure_answer(choice.record_id, question, aspects, choice)
     if choice.kind == "doc":
         return _document_answer(choice.record_id, question, choice)
-    return _no_record(question, nlu, choice)
+    return _no_record(question, nlu, choice, ctx)
 
 
 def _guide_explaining_more(question: str, choice: choose.Choice, results) -> Optional[choose.Choice]:
@@ -472,10 +472,12 @@ def _registry_match(question: str) -> Optional[Answer]:
 SERVICE_INTENTS = {"ask_procedure", "ask_access", "ask_security", "troubleshoot", "ask_benefits", "ask_support"}
 
 
-def _no_record(question: str, nlu: Nlu, choice: choose.Choice) -> Answer:
+def _no_record(question: str, nlu: Nlu, choice: choose.Choice, ctx: Optional[Context] = None) -> Answer:
     """Nothing we hold covers the question: refer a public-service question honestly, refuse
-    what is not a public service, and ask again what we could not read."""
-    service = bool(_SERVICE.search(search_form(question))) or (nlu.intent in SERVICE_INTENTS and nlu.confidence >= 0.6)
+    what is not a public service, and ask again what we could not read. A follow-up in a
+    conversation about a procedure is about a public service, unless NLU reads it as out of scope."""
+    service = (bool(_SERVICE.search(search_form(question))) or (nlu.intent in SERVICE_INTENTS and nlu.confidence >= 0.6)
+               or bool(ctx and ctx.procedure and nlu.intent != "out_of_scope"))
     if service:
         matched = _registry_match(question)
         if matched is not None:  # the registry procedure its words and the encoder both point at

@@ -492,3 +492,11 @@ def test_what_can_be_asked_of_any_procedure_after_one_stays_with_it():
     a = answer("nhờ ông bà nội đi nộp thay được không", first.context)
     assert a.kind != REFUSAL and a.considered[0]["id"] == "dang-ky-khai-sinh", a.considered
     assert "nộp hồ sơ" not in "\n".join(a.considered[0].get("unknown", []))  # "nộp hồ sơ" is not "nộp hộ"
+
+
+def test_a_follow_up_no_record_answers_is_referred_not_called_out_of_scope():
+    first = answer("xin giấy phép xây dựng nhà ở")
+    a = answer("căn nhà gỗ ba gian trên rẫy thì có cần không", first.context)
+    assert a.kind != REFUSAL, a.text
+    # ... unless NLU reads it as out of scope
+    assert answer("mai trời có mưa không", first.context, Nlu(intent="out_of_scope", confidence=0.9)).kind == REFUSAL
