@@ -244,25 +244,27 @@ def _qualified_twin(picked: str, keys: Sequence[str], question: str) -> Optional
 _RENEWAL_ASKED = re.compile(r"\b(cap lai|cap doi|gia han|dang ky lai)\b|(?<!thay )\bdoi\b")
 
 
+def _renewals(flat: str) -> Set[str]:
+    """The ways of renewing an accent-free text says ("cap lai", "doi"...)."""
+    return {m.group(0) for m in _RENEWAL_ASKED.finditer(flat)}
+
+
 def _renewal_twin(said: str, picked: str, sharing: Sequence[str], names: Dict[str, str]) -> Optional[str]:
     """The one procedure of the same name whose name renews the way the question asks ("cấp
     lại", "cấp đổi", "gia hạn", "đăng ký lại", "đổi"), when the procedure picked does not renew
     that way ("bằng lái bị mất, cấp lại": not "đổi bằng lái")."""
-    asked = {m.group(0) for m in _RENEWAL_ASKED.finditer(said)}
-    if not asked or asked & {m.group(0) for m in _RENEWAL_ASKED.finditer(names[picked])}:
+    asked = _renewals(said)
+    if not asked or asked & _renewals(names[picked]):
         return None
-    twins = [pid for pid in sharing if any(re.search(r"\b" + word + r"\b", names[pid]) for word in asked)]
+    twins = [pid for pid in sharing if asked & _renewals(names[pid])]
     return twins[0] if len(twins) == 1 else None
 
 
 def _renewing_as_asked(question: str, candidates: Sequence[str]) -> Optional[str]:
     """Among procedures of one shared name, the only one whose names renew the way the question
     asks ("cấp đổi", "cấp lại"...), else None."""
-    said = " ".join(words(question).flat)
-    asked = {m.group(0) for m in _RENEWAL_ASKED.finditer(said)}
-    if not asked:
-        return None
-    fits = [pid for pid in candidates if asked & {m.group(0) for m in _RENEWAL_ASKED.finditer(" ".join(_name_keys(pid)))}]
+    asked = _renewals(" ".join(words(question).flat))
+    fits = [pid for pid in candidates if asked & _renewals(" ".join(_name_keys(pid)))] if asked else []
     return fits[0] if len(fits) == 1 else None
 
 

@@ -11,7 +11,7 @@ from answering.citations import source_dicts
 from answering.facts import deadline_asked, document_facts, lead_facts, procedure_facts
 from answering.model import (ASK_PROCEDURE, CLARIFY, DOCUMENT, PROCEDURE, REFERRAL, REFUSAL, REGISTRY, Answer,
                              Context, Nlu)
-from answering.vocab import shift_positions, words
+from answering.vocab import only_what_any_procedure_asks, shift_positions, words
 from knowledge.catalog import load_procedures
 from knowledge.documents import load_documents
 from knowledge.normalize import normalize_text, search_form
@@ -102,8 +102,8 @@ def _verifiable(card: Answer, nlu: Nlu) -> bool:
 
 
 def _asked_by_name(question: str, card: Answer) -> bool:
-    """The question's last clause names the card's procedure and asks nothing its record does not
-    explain: the situation told before it is no reason to doubt the card."""
+    """The question's last clause holds only the card's procedure's naming words, an aspect and
+    who it is for (gaps.asked_by_name): the situation told before it is no reason to doubt the card."""
     return card.kind == PROCEDURE and _via(card) == "named" and gaps.asked_by_name(question, load_procedures()[card.record_id])
 
 
@@ -228,23 +228,17 @@ def _answer(question: str, ctx: Context, nlu: Nlu, results) -> Answer:
         return _procedure_answer(ctx.procedure, question, aspects, choice)
 
     asked = words(question)
-    if asked.content and _only_what_any_procedure_asks(asked):
+    if asked.content and only_what_any_procedure_asks(asked):
         # "nhờ người nhà đi nộp thay được không?", "mẫu tờ khai tải ở đâu": true of every
         # procedure: the one in context, or ask which one
         if ctx.procedure in load_procedures():
             return _procedure_answer(ctx.procedure, question, aspects, choose.Choice("context", ctx.procedure, "procedure", confidence=0.7))
-        aspect = aspects[0] if aspects else None
-        return Answer(compose.ASK_PROCEDURE, ASK_PROCEDURE, FALLBACK, 0.6, reason="ask_procedure",
-                      buttons=compose.ask_procedure_buttons(aspect, load_procedures()), aspects=aspects,
-                      context=Context(procedure=None, aspect=aspect, awaiting="procedure"))
+        return _ask_which_procedure(aspects)
     if not asked.content and not _HOW_TO.search(search_form(question)):
         # no subject at all: an aspect of "a procedure", or its state ("hết hạn rồi thì sao"), with
         # nothing in context
         if aspects or (asked.flat and not ctx.procedure):
-            aspect = aspects[0] if aspects else None
-            return Answer(compose.ASK_PROCEDURE, ASK_PROCEDURE, FALLBACK, 0.6, reason="ask_procedure",
-                          buttons=compose.ask_procedure_buttons(aspect, load_procedures()), aspects=aspects,
-                          context=Context(procedure=None, aspect=aspect, awaiting="procedure"))
+            return _ask_which_procedure(aspects)
 
     if not asked.flat:  # nothing to read (an empty message, a bare intent button)
         return _no_record(question, nlu, choose.Choice("none"), ctx)
@@ -254,6 +248,14 @@ def _answer(question: str, ctx: Context, nlu: Nlu, results) -> Answer:
     if choice.kind == "doc":
         return _document_answer(choice.record_id, question, choice)
     return _no_record(question, nlu, choice, ctx)
+
+
+def _ask_which_procedure(aspects: List[str]) -> Answer:
+    """"Bạn hỏi về thủ tục nào?" with buttons that keep the aspect asked."""
+    aspect = aspects[0] if aspects else None
+    return Answer(compose.ASK_PROCEDURE, ASK_PROCEDURE, FALLBACK, 0.6, reason="ask_procedure",
+                  buttons=compose.ask_procedure_buttons(aspect, load_procedures()), aspects=aspects,
+                  context=Context(procedure=None, aspect=aspect, awaiting="procedure"))
 
 
 def _guide_explaining_more(question: str, choice: choose.Choice, results) -> Optional[choose.Choice]:
@@ -323,6 +325,9 @@ def _sibling_for_a_short_follow_up(question: str, ctx: Context, results) -> bool
     return sibling.kind == "procedure" and sibling.record_id != ctx.procedure
 
 
+NAME_FILLER = frozenset({"dang", "ky", "cap", "giay"})  # in many procedures' names: they tell none apart
+
+
 def _context_name_repeated(question: str, ctx: Context, results) -> bool:
     """A follow-up that repeats a word of the procedure in context's own name ("cán bộ có đến nhà
     chứng thực được không?" after chứng thực di chúc) and names no other procedure, that retrieval
@@ -333,7 +338,7 @@ def _context_name_repeated(question: str, ctx: Context, results) -> bool:
     if shift_positions(asked):
         return False
     proc = load_procedures()[ctx.procedure]
-    name = set(words(proc.name).flat) - {"dang", "ky", "cap", "giay"}
+    name = set(words(proc.name).flat) - NAME_FILLER
     if not any(asked.flat[i] in name for i in asked.content):
         return False
     sibling = choose.from_search(question, results())
@@ -350,26 +355,6 @@ def _same_again(question: str, pid: str) -> bool:
 
     proc = load_procedures()[pid]
     return not (set(asked.content) - naming_positions(asked, [proc.name, *proc.aliases]))
-
-
-# what can be asked of any procedure: sending someone else, going in person, the form, doing it
-# online, where to hand it in (accent-free, after abbreviations)
-_ANY_PROCEDURE = re.compile(
-    r"\b(nho|de|cho) (nguoi|ai|con|vo|chong|ban)( \w+)? (di )?(nop|lam|lay|nhan) (ho|thay|giup|gium)\b(?! so)|\b(nop|lam|lay|nhan|di) (ho|thay)\b(?! so)|"
-    r"\buy quyen\b|\bnguoi (nha|than|khac)\b|\bto khai\b|\bmau (don|to khai)\b|\btai (ve|o dau)\b|"
-    r"\b(den|ra|len) tan noi\b|\bqua mang\b|\btren mang\b|\btruc tiep\b|\b(uy ban|cong an)\b"
-)
-
-
-def _only_what_any_procedure_asks(asked) -> bool:
-    """Every subject word of the question is something asked of any procedure (who may hand it
-    in, the form, online or in person, which office): no procedure is said."""
-    from answering.vocab import pattern_spans
-
-    from answering.vocab import who_and_where
-
-    covered = {i for span in pattern_spans(_ANY_PROCEDURE, asked.flat) for i in span}
-    return bool(covered) and all(i in covered for i in set(asked.content) - who_and_where(asked))
 
 
 def _has_detail(question: str) -> bool:

@@ -9,7 +9,7 @@ from typing import List, Optional
 
 from answering import choose
 from answering.facts import procedure_facts
-from answering.vocab import FAMILY, PLACES, pattern_spans, shift_positions, words, written_together
+from answering.vocab import FAMILY, PLACES, clauses, pattern_spans, shift_positions, words, written_together
 
 
 # a first issue asked about a procedure that renews, replaces or re-registers something
@@ -42,7 +42,7 @@ def unknown_detail(proc, question: str, aspects: List[str]) -> List[str]:
     if choose.renews_only(proc.name) and pattern_spans(_FIRST_TIME, asked.flat):
         return ["lần đầu"]  # "thi lấy bằng lái lần đầu" is not "đổi bằng lái"
     shifted = shift_positions(asked) & set(missing)
-    if not shifted and _asks_only_the_procedure(question, asked, detail, missing):
+    if not shifted and _asks_only_the_procedure(question, asked, missing):
         return []  # "giấy bị ướt nhòe, xin đổi cái mới thì làm sao?": the unknown words tell the situation
     phrase = any(i + 1 in missing and not vocab.known(asked.flat[i]) and not vocab.known(asked.flat[i + 1]) for i in missing)
     situation = {i for span in pattern_spans(_SITUATION, asked.flat) for i in span}  # never what they ask
@@ -56,45 +56,21 @@ def unknown_detail(proc, question: str, aspects: List[str]) -> List[str]:
     return []
 
 
-_CLAUSE_BREAK = re.compile(r"[,.;:!?\n]")
-_SYLLABLE = re.compile(r"\w+", re.UNICODE)
-
-
-def clauses(question: str) -> List[int]:
-    """The clause (0, 1, ...) of each syllable of `question`, as `vocab.words` splits it: a new
-    clause after each comma, full stop, colon, semicolon, question mark or line break."""
-    from knowledge.normalize import expand_abbreviations, normalize_text
-
-    text = expand_abbreviations(normalize_text(question or "")).lower()
-    out, clause, end = [], 0, 0
-    for match in _SYLLABLE.finditer(text):
-        if _CLAUSE_BREAK.search(text[end:match.start()]) and out:
-            clause += 1
-        out.append(clause)
-        end = match.end()
-    return out
-
-
-def _asks_only_the_procedure(question: str, asked, detail: List[int], missing: List[int]) -> bool:
-    """The question ends with a clause that asks about the procedure itself (its subject words
-    all named or explained by the record, at least one of them), and every word the record does
-    not explain is in an earlier clause: the situation told before the question."""
+def _asks_only_the_procedure(question: str, asked, missing: List[int]) -> bool:
+    """Every word the record does not explain (`missing`, in order) is in a clause before the
+    last one with subject words: the situation told before the question, not what it asks."""
     of = clauses(question)
-    if len(of) != len(asked.flat) or not missing:
+    if len(of) != len(asked.flat) or not missing or not asked.content:
         return False
-    content = [i for i in asked.content]
-    if not content:
-        return False
-    last = max(of[i] for i in content)  # the last clause with a subject word
-    if of[missing[-1]] == last:
-        return False
-    return any(of[i] == last for i in content)
+    last = max(of[i] for i in asked.content)  # the last clause with a subject word
+    return of[missing[-1]] < last
 
 
 def asked_by_name(question: str, proc) -> bool:
     """The clause that asks (the last one with subject words) holds only words that name the
-    procedure (its title, aliases and example questions), an aspect and who it is for: "ông tôi mất đêm qua, đăng ký khai tử thì mang giấy gì?". What comes
-    before it tells the situation and does not change the procedure."""
+    procedure (its title, aliases and example questions), an aspect and who it is for: "ông tôi
+    mất đêm qua, đăng ký khai tử thì mang giấy gì?". What comes before it tells the situation
+    and does not change the procedure."""
     from answering.facts import naming_positions
     from answering.vocab import vocabulary
 

@@ -52,6 +52,14 @@ ket_qua het_han chuan_bi dung_ra khac_nhau
 DOING_IT_FROM = re.compile(r"\b(lam|nop|dang ky|khai) (tren|qua|bang) (dien thoai|app|ung dung|mang|may tinh|laptop)\b|"
                            r"\b(ngoi|o|tai) nha (lam|nop|dang ky|khai)\b")
 
+# what can be asked of any procedure: sending someone else, going in person, the form, doing it
+# online, where to hand it in (accent-free, after abbreviations)
+_ANY_PROCEDURE = re.compile(
+    r"\b(nho|de|cho) (nguoi|ai|con|vo|chong|ban)( \w+)? (di )?(nop|lam|lay|nhan) (ho|thay|giup|gium)\b(?! so)|\b(nop|lam|lay|nhan|di) (ho|thay)\b(?! so)|"
+    r"\buy quyen\b|\bnguoi (nha|than|khac)\b|\bto khai\b|\bmau (don|to khai)\b|\btai (ve|o dau)\b|"
+    r"\b(den|ra|len) tan noi\b|\bqua mang\b|\btren mang\b|\btruc tiep\b|\b(uy ban|cong an)\b"
+)
+
 # words that turn a question into another subject (penalties, taxes, courts, foreigners...)
 TOPIC_SHIFT = re.compile(
     r"\b(phat|thue|khieu nai|to cao|khoi kien|toa an|boi thuong|tranh chap|vay von|hoa don|ly hon|visa|thi thuc|"
@@ -125,6 +133,22 @@ def pattern_spans(pattern: "re.Pattern", syllables: Sequence[str]) -> List[range
         first = text[:match.start()].count(" ")
         spans.append(range(first, first + match.group(0).count(" ") + 1))
     return spans
+
+
+_CLAUSE_BREAK = re.compile(r"[,.;:!?\n]")
+
+
+def clauses(text: str) -> List[int]:
+    """The clause (0, 1, ...) of each syllable of `words(text)`: a new clause after each comma,
+    full stop, colon, semicolon, question mark or line break."""
+    expanded = expand_abbreviations(normalize_text(text or "")).lower()
+    out, clause, end = [], 0, 0
+    for match in _SYLLABLE.finditer(expanded):
+        if out and _CLAUSE_BREAK.search(expanded[end:match.start()]):
+            clause += 1
+        out.append(clause)
+        end = match.end()
+    return out
 
 
 def words(text: str) -> Words:
@@ -273,3 +297,10 @@ def situation_explained(question: Words) -> Set[int]:
     is not what they ask, unless it is all the question says."""
     situation = who_and_where(question)
     return situation if set(question.content) - situation else set()
+
+
+def only_what_any_procedure_asks(asked: Words) -> bool:
+    """Every subject word of the question is something asked of any procedure (who may hand it
+    in, the form, online or in person, which office): no procedure is said."""
+    covered = {i for span in pattern_spans(_ANY_PROCEDURE, asked.flat) for i in span}
+    return bool(covered) and all(i in covered for i in set(asked.content) - who_and_where(asked))

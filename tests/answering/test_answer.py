@@ -424,7 +424,7 @@ def test_a_last_clause_that_asks_beyond_the_procedure_name_is_still_checked(ques
 
 
 def test_clauses_follow_the_punctuation_of_the_question():
-    from answering.gaps import clauses
+    from answering.vocab import clauses
 
     assert clauses("mất cccd, làm lại ở đâu? cần gì") == [0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2]  # cccd: căn cước công dân
 
