@@ -30,7 +30,7 @@ KNOWLEDGE_DIR = Path(__file__).resolve().parent
 _WORD = re.compile(r"[^\W\d_]+")
 _CLAUSE = re.compile(r"[.,;:!?()\[\]\"'/\n–-]+")
 MIN_ACCENTED = 0.4  # a clause counts only if this share of its syllables is accented (not an accent-free alias)
-SMOOTHING = 2.0  # weight of a syllable's own frequency against the bigram evidence
+SMOOTHING = 30.0  # weight of a form's frequency in the whole corpus against the bigram evidence
 CANDIDATES = 8  # accented forms tried per syllable
 
 
@@ -64,26 +64,29 @@ class Model:
                 self.unigrams[word] += 1
                 self.bigrams[(previous, word)] += 1
                 previous = word
+        self.total = max(1, sum(self.unigrams.values()) - self.unigrams["<s>"])
 
-    def _score(self, previous: str, word: str, own: float) -> float:
-        return math.log((self.bigrams[(previous, word)] + SMOOTHING * own) / (self.unigrams[previous] + SMOOTHING))
+    def _score(self, previous: str, word: str) -> float:
+        """log P(word | previous), the bigram interpolated with the form's corpus frequency: a
+        rare previous form ("bão") does not make any next form likely."""
+        prior = max(self.unigrams[word], 0.5) / self.total
+        return math.log((self.bigrams[(previous, word)] + SMOOTHING * prior) / (self.unigrams[previous] + SMOOTHING))
 
-    def _options(self, word: str) -> List[Tuple[str, float]]:
-        """The accented forms to try for one typed syllable, each with its share of the
-        syllable's uses; a syllable the knowledge never writes is kept, as unlikely."""
+    def _options(self, word: str) -> List[str]:
+        """The accented forms to try for one typed syllable, most used first; a syllable the
+        knowledge never writes is kept as typed."""
         forms = self.forms.get(strip_accents(word.lower()))
         if not forms:
-            return [(word.lower(), 0.01)]
-        total = sum(forms.values())
-        return [(form, count / total) for form, count in forms.most_common(CANDIDATES)]
+            return [word.lower()]
+        return [form for form, _ in forms.most_common(CANDIDATES)]
 
     def decode(self, words: List[str]) -> List[str]:
         """The most likely accented lowercase form of each syllable of one clause (Viterbi)."""
         paths: Dict[str, Tuple[float, List[str]]] = {"<s>": (0.0, [])}
         for word in words:
             step: Dict[str, Tuple[float, List[str]]] = {}
-            for option, own in self._options(word):
-                score, path = max(((s + self._score(prev, option, own), p) for prev, (s, p) in paths.items()),
+            for option in self._options(word):
+                score, path = max(((s + self._score(prev, option), p) for prev, (s, p) in paths.items()),
                                   key=lambda item: item[0])
                 step[option] = (score, path + [option])
             paths = step
