@@ -457,6 +457,21 @@ def _registry_match(question: str) -> Optional[Answer]:
 SERVICE_INTENTS = {"ask_procedure", "ask_access", "ask_security", "troubleshoot", "ask_benefits", "ask_support"}
 
 
+OFFER_COVERAGE = 0.4  # the registry matcher's bars, for a full record offered as a button (never answered)
+OFFER_IDENTITY = 0.3
+
+
+def _record_to_offer(choice: choose.Choice) -> Optional[str]:
+    """The full procedure record retrieval ranked first, when its words explain part of the
+    question: offered as a button beside the referral, one tap away, not answered as if sure."""
+    first = choice.considered[0] if choice.considered else {}
+    if first.get("kind") != "procedure" or first.get("id") not in load_procedures():
+        return None
+    if first.get("coverage", 0.0) < OFFER_COVERAGE or first.get("identity", 0.0) < OFFER_IDENTITY:
+        return None
+    return first["id"]
+
+
 def _no_record(question: str, nlu: Nlu, choice: choose.Choice, ctx: Optional[Context] = None) -> Answer:
     """Nothing we hold covers the question: refer a public-service question honestly, refuse
     what is not a public service, and ask again what we could not read. A follow-up in a
@@ -468,9 +483,11 @@ def _no_record(question: str, nlu: Nlu, choice: choose.Choice, ctx: Optional[Con
         if matched is not None:  # the registry procedure its words and the encoder both point at
             return matched
         suggested = registry_match.suggestions(question)
-        text = compose.referral_text(choose.subject_of(question)) + (compose.SUGGESTIONS if suggested else "")
+        record = _record_to_offer(choice)
+        text = compose.referral_text(choose.subject_of(question)) + (compose.SUGGESTIONS if suggested or record else "")
         return Answer(text, REFERRAL, FALLBACK, 0.3, reason="no_answer",
-                      buttons=[compose.registry_button(entry) for entry, _ in suggested] + [compose.HUMAN_BUTTON],
+                      buttons=([_offer(record, None)[1]] if record else []) + [compose.registry_button(entry) for entry, _ in suggested]
+                      + [compose.HUMAN_BUTTON],
                       considered=[*choice.considered, *({"id": entry.code, "via": "registry suggestion", "similarity": round(sim, 3)}
                                                         for entry, sim in suggested)])
     if nlu.intent == "out_of_scope" or words(question).content:

@@ -500,3 +500,9 @@ def test_a_follow_up_no_record_answers_is_referred_not_called_out_of_scope():
     assert a.kind != REFUSAL, a.text
     # ... unless NLU reads it as out of scope
     assert answer("mai trời có mưa không", first.context, Nlu(intent="out_of_scope", confidence=0.9)).kind == REFUSAL
+
+
+def test_a_referral_offers_the_full_record_retrieval_ranked_first_as_a_button():
+    a = answer("Nhà tôi hiếm muộn, muốn nhận nuôi hợp pháp một bé sơ sinh bị bỏ lại ở cổng chùa thì làm thủ tục ở đâu?")
+    assert a.kind == REFERRAL, a.kind  # not answered as if sure ...
+    assert any('"dang-ky-nuoi-con-nuoi-trong-nuoc"' in b["payload"] for b in a.buttons), a.buttons  # ... but one tap away
