@@ -221,7 +221,7 @@ def _answer(question: str, ctx: Context, nlu: Nlu, results) -> Answer:
     if choose.follows_context(question, ctx) and (aspects or _has_detail(question)):
         choice = choose.Choice("context", ctx.procedure, "procedure", confidence=0.8)
         return _procedure_answer(ctx.procedure, question, aspects, choice)
-    if _sibling_for_a_short_follow_up(question, ctx, results) or _context_name_repeated(question, ctx, results):
+    if _stays_in_context(question, ctx, results):
         # "có phải thi lại không?" after cấp lại bằng lái: still that procedure (what its record
         # does not say is answered as such), not the exam procedure that shares the word
         choice = choose.Choice("context", ctx.procedure, "procedure", confidence=0.6)
@@ -311,38 +311,30 @@ def _named_in_passing(pid: str, unexplained: List[str], aspects: List[str]) -> A
 
 
 SHORT_SIBLING_FOLLOW_UP = 2  # subject words of a follow-up that names no procedure
-
-
-def _sibling_for_a_short_follow_up(question: str, ctx: Context, results) -> bool:
-    """A follow-up of one or two subject words that names no procedure, that retrieval would answer
-    with another procedure: a neighbour found through a shared word, not a change of subject."""
-    if not ctx.procedure or ctx.procedure not in load_procedures():
-        return False
-    asked = words(question)
-    if not 0 < len(asked.content) <= SHORT_SIBLING_FOLLOW_UP or shift_positions(asked):
-        return False
-    sibling = choose.from_search(question, results())  # what would be answered instead
-    return sibling.kind == "procedure" and sibling.record_id != ctx.procedure
-
-
 NAME_FILLER = frozenset({"dang", "ky", "cap", "giay"})  # in many procedures' names: they tell none apart
 
 
-def _context_name_repeated(question: str, ctx: Context, results) -> bool:
-    """A follow-up that repeats a word of the procedure in context's own name ("cán bộ có đến nhà
-    chứng thực được không?" after chứng thực di chúc) and names no other procedure, that retrieval
-    would answer with a neighbour sharing that word: still the procedure in context."""
+def _stays_in_context(question: str, ctx: Context, results) -> bool:
+    """A follow-up that names no other procedure and that retrieval would answer with a neighbour
+    found through a shared word, not a change of subject: still the procedure in context.
+    - one or two subject words ("có phải thi lại không?" after cấp lại bằng lái), when retrieval
+      would answer another procedure;
+    - a word of the context procedure's own name repeated ("cán bộ có đến nhà chứng thực được
+      không?" after chứng thực di chúc), when retrieval would answer anything but it."""
     if not ctx.procedure or ctx.procedure not in load_procedures():
         return False
     asked = words(question)
     if shift_positions(asked):
         return False
-    proc = load_procedures()[ctx.procedure]
-    name = set(words(proc.name).flat) - NAME_FILLER
-    if not any(asked.flat[i] in name for i in asked.content):
+    name = set(words(load_procedures()[ctx.procedure].name).flat) - NAME_FILLER
+    repeats = any(asked.flat[i] in name for i in asked.content)
+    short = 0 < len(asked.content) <= SHORT_SIBLING_FOLLOW_UP
+    if not (repeats or short):
         return False
-    sibling = choose.from_search(question, results())
-    return sibling.kind != "procedure" or sibling.record_id != ctx.procedure
+    sibling = choose.from_search(question, results())  # what would be answered instead
+    if repeats:
+        return sibling.kind != "procedure" or sibling.record_id != ctx.procedure
+    return sibling.kind == "procedure" and sibling.record_id != ctx.procedure
 
 
 def _same_again(question: str, pid: str) -> bool:

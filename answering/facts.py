@@ -135,8 +135,9 @@ def best_facts(question: str, facts: List[Fact], names: Sequence[str], limit: in
         line_words = set(w.flat)
         score = sum(vocab.weight(t) for t in detail_words & line_words)
         score += len(detail_pairs & w.bigrams())
-        score += 3.0 * _cues_stated(fact, " ".join(w.flat), cues)
-        if score > 0 and amount and fact.field != "time" and _AMOUNT_LINE.search(" ".join(w.flat)):
+        form = " ".join(w.flat)
+        score += 3.0 * _cues_stated(fact, form, cues)
+        if score > 0 and amount and fact.field != "time" and _AMOUNT_LINE.search(form):
             score += AMOUNT_BONUS  # "nghỉ dưỡng sức mấy ngày": the line with the number of days
         if score >= MIN_SCORE:
             scored.append(Fact(fact.field, fact.text, score))

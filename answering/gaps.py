@@ -5,7 +5,7 @@ deadline), or a neighbour the record says it is not for. The card is then replac
 from __future__ import annotations
 
 import re
-from typing import List, Optional
+from typing import List, Optional, Set, Tuple
 
 from answering import choose
 from answering.facts import procedure_facts
@@ -45,7 +45,7 @@ def unknown_detail(proc, question: str, aspects: List[str]) -> List[str]:
     if not shifted and _asks_only_the_procedure(question, asked, missing):
         return []  # "giấy bị ướt nhòe, xin đổi cái mới thì làm sao?": the unknown words tell the situation
     phrase = any(i + 1 in missing and not vocab.known(asked.flat[i]) and not vocab.known(asked.flat[i + 1]) for i in missing)
-    situation = {i for span in pattern_spans(_SITUATION, asked.flat) for i in span}  # never what they ask
+    situation = _situation(asked)
     asking = [i for i in missing if i not in situation]
     if shifted or (phrase and not mostly_known):
         return _span(asked, asking or missing)
@@ -56,14 +56,26 @@ def unknown_detail(proc, question: str, aspects: List[str]) -> List[str]:
     return []
 
 
+def _situation(asked) -> Set[int]:
+    """Positions of the words that tell the citizen's situation (family, places, where it
+    happened): never what they ask."""
+    return {i for span in pattern_spans(_SITUATION, asked.flat) for i in span}
+
+
+def _asking_clause(question: str, asked) -> Tuple[List[int], int]:
+    """(the clause of each syllable, the last clause with a subject word), or ([], -1) when the
+    question has no subject word."""
+    of = clauses(question)
+    if len(of) != len(asked.flat) or not asked.content:
+        return [], -1
+    return of, max(of[i] for i in asked.content)
+
+
 def _asks_only_the_procedure(question: str, asked, missing: List[int]) -> bool:
     """Every word the record does not explain (`missing`, in order) is in a clause before the
     last one with subject words: the situation told before the question, not what it asks."""
-    of = clauses(question)
-    if len(of) != len(asked.flat) or not missing or not asked.content:
-        return False
-    last = max(of[i] for i in asked.content)  # the last clause with a subject word
-    return of[missing[-1]] < last
+    of, last = _asking_clause(question, asked)
+    return bool(missing) and last > 0 and of[missing[-1]] < last
 
 
 def asked_by_name(question: str, proc) -> bool:
@@ -75,19 +87,16 @@ def asked_by_name(question: str, proc) -> bool:
     from answering.vocab import vocabulary
 
     asked = words(question)
-    of = clauses(question)
-    if len(of) != len(asked.flat) or not asked.content:
-        return False
-    last = max(of[i] for i in asked.content)
-    if last == 0:
-        return False  # one clause: nothing told before the question
+    of, last = _asking_clause(question, asked)
+    if last <= 0:
+        return False  # one clause (or no subject): nothing told before the question
     named = naming_positions(asked, [proc.name, *proc.aliases])
     in_last = [i for i in asked.content if of[i] == last]
     if not any(i in named for i in in_last):
         return False
     if shift_positions(asked):
         return False
-    situation = {i for span in pattern_spans(_SITUATION, asked.flat) for i in span}  # for whom, where
+    situation = _situation(asked)  # for whom, where
     identity = vocabulary().identities.get(proc.id)  # what names it: title, aliases, example questions
     return all(i in named or i in situation or (identity is not None and identity.explains(asked.flat[i], asked.typed[i], asked.accented))
                for i in in_last)
