@@ -8,7 +8,7 @@ from typing import List, Optional
 from answering import choose, compose, gaps, registry_match
 from answering.aspects import aspects_in
 from answering.citations import source_dicts
-from answering.facts import deadline_asked, document_facts, lead_facts, procedure_facts
+from answering.facts import cues_in, deadline_asked, document_facts, lead_facts, procedure_facts
 from answering.model import (ASK_PROCEDURE, CLARIFY, DOCUMENT, PROCEDURE, REFERRAL, REFUSAL, REGISTRY, Answer,
                              Context, Nlu)
 from answering.vocab import only_what_any_procedure_asks, shift_positions, words
@@ -350,7 +350,8 @@ def _same_again(question: str, pid: str) -> bool:
 
 
 def _has_detail(question: str) -> bool:
-    return bool(words(question).content)
+    """Subject words, or a specific fact asked without any ("mỗi năm được tối đa bao nhiêu ngày")."""
+    return bool(words(question).content) or bool(cues_in(question))
 
 
 def _once(search, question: str):

@@ -33,6 +33,12 @@ CUES: Sequence[Tuple[str, str, str]] = (
     ("form", r"to khai|mau (don|so|to)|\bmau\b|don (xin|de nghi)", r"to khai|\bmau\b|\bdon\b"),
     ("result", r"ket qua|nhan (o|tai|qua|ve)|tra (ve|ket qua)|buu (dien|chinh)|ban dien tu|ban giay", r"ket qua|buu|nhan ban|ban (giay|dien tu)"),
     ("place", r"cong an|ubnd|uy ban|\bxa\b|\btinh\b|phuong", r"cong an|uy ban|\bxa\b|\btinh\b|phuong"),
+    # how long a right lasts ("được nghỉ tối đa bao nhiêu ngày", "ngừng tối đa bao lâu"), never
+    # how long the office takes: a line with a number of days, months or years that is not a
+    # deadline ("trong 10 ngày")
+    ("duration", r"\bduoc (\w+ )?toi (da|thieu) (la )?(bao lau|may|bao nhieu)\b|\bduoc (bao lau|may (ngay|thang)|bao nhieu (ngay|thang))\b|\b(moi|mot|1) (nam|thang|dot|lan) (duoc )?(\w+ )?(toi da )?(bao nhieu|may) (ngay|thang|lan)\b|"
+                 r"\b(nghi|ngung|tam ngung|huong|tam tru|tam vang|luu tru|dong cua|hoan)( \w+){0,3} (toi da )?(bao lau|may (ngay|thang|nam)|bao nhieu (ngay|thang|nam))\b",
+     r"(?<!trong )(?<!vong )(?<!han )(?<!hon )\b\d+ ?(ngay|thang|nam)\b"),
 )
 _CUES = [(name, re.compile(q), re.compile(line)) for name, q, line in CUES]
 # a quantity asked (how many days, months, years, per cent, at most...): a line that states a
@@ -40,6 +46,7 @@ _CUES = [(name, re.compile(q), re.compile(line)) for name, q, line in CUES]
 _AMOUNT_ASKED = re.compile(r"\b(may|bao nhieu) (ngay|thang|nam|tuoi|lan|phan tram|tien)\b|\btoi (da|thieu)\b|\bit nhat\b|\bbao lau\b")
 _AMOUNT_LINE = re.compile(r"\d+ ?(ngay|thang|nam|tuoi|lan|phan tram)\b|\d ?%|\btoi (da|thieu)\b")
 AMOUNT_BONUS = 1.5
+_AT_MOST_LINE = re.compile(r"^(?!.*\b(tro len|toi thieu|it nhat)\b).*?" + dict((n, line) for n, _, line in CUES)["duration"])
 MIN_SCORE = 2.2  # idf-weighted shared words (a cue counts 3)
 
 
@@ -92,14 +99,18 @@ def naming_positions(question: Words, names: Sequence[str]) -> Set[int]:
 
 
 # "giải quyết trong mấy ngày": how long the office takes, not a deadline the citizen must meet
-_PROCESSING = re.compile(r"\b(giai quyet|xu ly|co ket qua|tra ket qua|duyet) (xong )?(trong )?(vong )?(bao lau|may ngay|bao nhieu ngay)")
+_PROCESSING = re.compile(r"\b(giai quyet|xu ly|co ket qua|tra ket qua|duyet) (xong )?(trong )?(vong )?(bao lau|may ngay|bao nhieu ngay)|"
+                         r"\b(bao lau|may ngay|bao nhieu ngay) (thi |moi |se )?(co|xong|nhan|lay|duoc (cap|giai quyet|tra|duyet))\b")
 
 
 def _asked_cues(question: str) -> List[Tuple[str, "re.Pattern"]]:
     """(cue name, the pattern of a line stating it) for each cue the question asks."""
     form = search_form(question)
     processing = bool(_PROCESSING.search(form))
-    return [(name, line) for name, q, line in _CUES if q.search(form) and not (name == "deadline" and processing)]
+    found = [(name, line) for name, q, line in _CUES if q.search(form) and not (name in ("deadline", "duration") and processing)]
+    if re.search(r"\btoi da\b", form):  # the most allowed: a line stating a least ("từ 15 ngày trở lên") does not answer it
+        found = [(name, _AT_MOST_LINE if name == "duration" else line) for name, line in found]
+    return found
 
 
 def cues_in(question: str) -> List[str]:
@@ -110,8 +121,8 @@ def _cues_stated(fact: Fact, form: str, cues: List[Tuple[str, "re.Pattern"]]) ->
     """How many of the asked cues the fact's line (accent-free `form`) states."""
     stated = 0
     for name, line_pattern in cues:
-        if name == "deadline" and (fact.field == "time" or "ngay lam viec" in form):
-            continue  # a deadline after an event is not the processing time
+        if name in ("deadline", "duration") and (fact.field == "time" or "ngay lam viec" in form):
+            continue  # a deadline after an event, or how long a right lasts, is not the processing time
         if line_pattern.search(form):
             stated += 1
     return stated
@@ -161,5 +172,6 @@ def lead_facts(question: str, facts: List[Fact], names: Sequence[str], shown: st
 
 
 def deadline_asked(question: str) -> bool:
-    return "deadline" in cues_in(question)
+    """A deadline after an event, or how long a right lasts, is asked: not the processing time."""
+    return bool({"deadline", "duration"} & set(cues_in(question)))
 

@@ -110,6 +110,7 @@ _CUE_ASKS = {
     "expiry": ("thời hạn sử dụng", set()),
     "health": ("khám sức khỏe", {"documents"}),
     "proxy": ("nhờ người khác làm thay", set()),
+    "duration": ("được tối đa bao lâu (số ngày, số tháng)", set()),
 }
 
 
@@ -122,7 +123,7 @@ def unanswered_cue(proc, question: str, aspects: List[str]) -> List[str]:
     asked = [c for c in cues_in(question) if c in _CUE_ASKS]
     if not asked:
         return []
-    implied = {"time"} if {"deadline", "expiry"} & set(asked) else set()
+    implied = {"time"} if {"deadline", "expiry", "duration"} & set(asked) else set()
     for cue in asked:
         implied |= _CUE_ASKS[cue][1]
     if set(aspects) - implied:

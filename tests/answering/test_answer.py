@@ -506,3 +506,17 @@ def test_a_referral_offers_the_full_record_retrieval_ranked_first_as_a_button():
     a = answer("Nhà tôi hiếm muộn, muốn nhận nuôi hợp pháp một bé sơ sinh bị bỏ lại ở cổng chùa thì làm thủ tục ở đâu?")
     assert a.kind == REFERRAL, a.kind  # not answered as if sure ...
     assert any('"dang-ky-nuoi-con-nuoi-trong-nuoc"' in b["payload"] for b in a.buttons), a.buttons  # ... but one tap away
+
+
+def test_how_long_a_right_lasts_is_not_answered_with_the_processing_time():
+    # the record states the most days: that line, not "6 ngày làm việc"
+    a = answer("ốm dậy đi làm lại, được nghỉ dưỡng sức tối đa mấy ngày")
+    assert a.record_id == "huong-duong-suc-phuc-hoi-suc-khoe" and a.outcome == ANSWERED, a.text
+    assert "10 ngày" in a.text.split("\n")[1] and "Thời gian giải quyết" not in a.text, a.text
+    # a follow-up the record cannot answer: said so, never the processing time as if it were the answer
+    first = answer("tiệm tạp hóa của tôi đã đăng ký hộ kinh doanh")
+    b = answer("được đóng cửa tạm tối đa bao lâu vậy", first.context)
+    assert b.kind == REFERRAL and "Thời gian giải quyết" not in b.text and "tối đa bao lâu" in b.text, b.text
+    # the processing time asked with "tối đa" stays the processing time
+    c = answer("xin phiếu lý lịch tư pháp tối đa bao nhiêu ngày thì có")
+    assert c.record_id == "cap-phieu-ly-lich-tu-phap" and "Thời gian giải quyết" in c.text, c.text
