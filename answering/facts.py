@@ -33,6 +33,10 @@ CUES: Sequence[Tuple[str, str, str]] = (
     ("form", r"to khai|mau (don|so|to)|\bmau\b|don (xin|de nghi)", r"to khai|\bmau\b|\bdon\b"),
     ("result", r"ket qua|nhan (o|tai|qua|ve)|tra (ve|ket qua)|buu (dien|chinh)|ban dien tu|ban giay", r"ket qua|buu|nhan ban|ban (giay|dien tu)"),
     ("place", r"cong an|ubnd|uy ban|\bxa\b|\btinh\b|phuong", r"cong an|uy ban|\bxa\b|\btinh\b|phuong"),
+    ("percent", r"\b(bao nhieu|may) (phan tram|%)", r"phan tram"),  # "hưởng bao nhiêu phần trăm lương"
+    # from when a card or paper can be used ("bao nhiêu ngày sau khi đóng tiền mới dùng được")
+    ("valid_from", r"\b(bao lau|may ngay|bao nhieu ngay)( \w+){0,6} (moi|thi|la) (dung|su dung|co hieu luc|co gia tri|di kham)",
+     r"gia tri su dung|co gia tri (tu|ke)|hieu luc|tu ngay"),
     # how long a right lasts ("được nghỉ tối đa bao nhiêu ngày", "ngừng tối đa bao lâu"), never
     # how long the office takes: a line with a number of days, months or years that is not a
     # deadline ("trong 10 ngày")
@@ -107,7 +111,9 @@ def _asked_cues(question: str) -> List[Tuple[str, "re.Pattern"]]:
     """(cue name, the pattern of a line stating it) for each cue the question asks."""
     form = search_form(question)
     processing = bool(_PROCESSING.search(form))
-    found = [(name, line) for name, q, line in _CUES if q.search(form) and not (name in ("deadline", "duration") and processing)]
+    found = [(name, line) for name, q, line in _CUES if q.search(form) and not (name in ("deadline", "duration", "valid_from") and processing)]
+    if any(name == "valid_from" for name, _ in found):  # "mấy ngày sau mới đi khám được": using the card, no health check
+        found = [(name, line) for name, line in found if name != "health"]
     if re.search(r"\btoi da\b", form):  # the most allowed: a line stating a least ("từ 15 ngày trở lên") does not answer it
         found = [(name, _AT_MOST_LINE if name == "duration" else line) for name, line in found]
     return found
@@ -121,7 +127,7 @@ def _cues_stated(fact: Fact, form: str, cues: List[Tuple[str, "re.Pattern"]]) ->
     """How many of the asked cues the fact's line (accent-free `form`) states."""
     stated = 0
     for name, line_pattern in cues:
-        if name in ("deadline", "duration") and (fact.field == "time" or "ngay lam viec" in form):
+        if name in ("deadline", "duration", "valid_from") and (fact.field == "time" or "ngay lam viec" in form):
             continue  # a deadline after an event, or how long a right lasts, is not the processing time
         if line_pattern.search(form):
             stated += 1
@@ -142,7 +148,7 @@ def best_facts(question: str, facts: List[Fact], names: Sequence[str], limit: in
     detail_pairs = {f"{asked.flat[i]}_{asked.flat[i + 1]}" for i in detail if i + 1 < len(asked.flat) and i + 1 in detail}
     scored = []
     for fact in facts:
-        w = words(fact.text)
+        w = words(fact.text.replace("%", " phần trăm"))  # "60%" states a share
         line_words = set(w.flat)
         score = sum(vocab.weight(t) for t in detail_words & line_words)
         score += len(detail_pairs & w.bigrams())
@@ -162,7 +168,7 @@ def best_facts(question: str, facts: List[Fact], names: Sequence[str], limit: in
 def cue_facts(question: str, facts: List[Fact]) -> List[Fact]:
     """The facts that state what the question's cues ask (an age, a condition, a deadline...)."""
     cues = _asked_cues(question)
-    return [fact for fact in facts if _cues_stated(fact, " ".join(words(fact.text).flat), cues)]
+    return [fact for fact in facts if _cues_stated(fact, " ".join(words(fact.text.replace("%", " phần trăm")).flat), cues)]
 
 
 def lead_facts(question: str, facts: List[Fact], names: Sequence[str], shown: str = "") -> List[Fact]:
@@ -172,6 +178,7 @@ def lead_facts(question: str, facts: List[Fact], names: Sequence[str], shown: st
 
 
 def deadline_asked(question: str) -> bool:
-    """A deadline after an event, or how long a right lasts, is asked: not the processing time."""
-    return bool({"deadline", "duration"} & set(cues_in(question)))
+    """A deadline after an event, how long a right lasts or from when a paper can be used is
+    asked: not the processing time."""
+    return bool({"deadline", "duration", "valid_from"} & set(cues_in(question)))
 

@@ -111,6 +111,8 @@ _CUE_ASKS = {
     "health": ("khám sức khỏe", {"documents"}),
     "proxy": ("nhờ người khác làm thay", set()),
     "duration": ("được tối đa bao lâu (số ngày, số tháng)", set()),
+    "percent": ("mức hưởng bao nhiêu phần trăm", {"fee"}),
+    "valid_from": ("từ khi nào thì dùng được", {"fee"}),  # "sau khi đóng tiền" tells the event, it asks no fee
 }
 
 
@@ -123,7 +125,7 @@ def unanswered_cue(proc, question: str, aspects: List[str]) -> List[str]:
     asked = [c for c in cues_in(question) if c in _CUE_ASKS]
     if not asked:
         return []
-    implied = {"time"} if {"deadline", "expiry", "duration"} & set(asked) else set()
+    implied = {"time"} if {"deadline", "expiry", "duration", "valid_from"} & set(asked) else set()
     for cue in asked:
         implied |= _CUE_ASKS[cue][1]
     if set(aspects) - implied:

@@ -520,3 +520,15 @@ def test_how_long_a_right_lasts_is_not_answered_with_the_processing_time():
     # the processing time asked with "tối đa" stays the processing time
     c = answer("xin phiếu lý lịch tư pháp tối đa bao nhiêu ngày thì có")
     assert c.record_id == "cap-phieu-ly-lich-tu-phap" and "Thời gian giải quyết" in c.text, c.text
+
+
+def test_a_share_asked_gets_the_line_with_the_per_cent_or_an_honest_referral():
+    a = answer("bhyt hộ gia đình thì người thứ 3 trong nhà đóng mấy phần trăm vậy")
+    assert a.record_id == "tham-gia-bhyt-ho-gia-dinh" and "60%" in a.text, a.text
+    b = answer("nghỉ việc hưởng trợ cấp thất nghiệp thì được bao nhiêu phần trăm tiền lương cũ")
+    assert b.kind == REFERRAL and "phần trăm" in b.text and "Thời gian giải quyết" not in b.text, b.text
+
+
+def test_from_when_a_card_can_be_used_is_not_answered_with_the_processing_time():
+    a = answer("đóng tiền bảo hiểm y tế hộ gia đình xong thì mấy ngày sau mới đi khám được")
+    assert a.kind == REFERRAL and "dùng được" in a.text, a.text
