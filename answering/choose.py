@@ -298,12 +298,14 @@ def thesaurus_positions(question: Words) -> List[Tuple[Set[int], str]]:
     return found
 
 
-def coverage(question: Words, record_id: str, phrases: Sequence[Tuple[Set[int], str]]) -> Tuple[float, float]:
-    """(share of the subject words the record explains, share its identity explains)."""
+def coverage(question: Words, record_id: str, phrases: Sequence[Tuple[Set[int], str]],
+             also_explained: Set[int] = frozenset()) -> Tuple[float, float]:
+    """(share of the subject words the record explains, share its identity explains);
+    `also_explained`: positions to count as explained for any record."""
     vocab = vocabulary()
     # who the question is for and where they live explain nothing and count against no record
     # ("nhờ con gái ở Sài Gòn đóng lệ phí giùm"), unless they are all the question says
-    extra: Set[int] = set(situation_explained(question))
+    extra: Set[int] = set(situation_explained(question)) | set(also_explained)
     for positions, canonical in phrases:  # an everyday phrase is explained for the record it names
         canon = words(canonical)
         if canon.content and vocab.coverage(canon, record_id, identity=True) >= 0.8:

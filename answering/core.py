@@ -288,7 +288,11 @@ def _mostly_about_something_else(question: str, pid: str) -> List[str]:
     """The words of a question that names a procedure in passing but asks about something its
     record never mentions (three quarters of its subject words): those words, else []."""
     asked = words(question)
-    covered, _ = choose.coverage(asked, pid, choose.thesaurus_positions(asked))
+    # where it happened and for whom ("mất ở bệnh viện", "nhà tôi") tell the situation, not another subject
+    situation = gaps.situation_positions(asked)
+    if not set(asked.content) - situation:
+        situation = set()
+    covered, _ = choose.coverage(asked, pid, choose.thesaurus_positions(asked), situation)
     if covered >= NAMED_COVERAGE:
         return []
     from answering.facts import naming_positions
@@ -297,7 +301,8 @@ def _mostly_about_something_else(question: str, pid: str) -> List[str]:
     proc = load_procedures()[pid]
     profile = vocabulary().profiles[pid]
     named = naming_positions(asked, [proc.name, *proc.aliases])
-    missing = [i for i in asked.content if i not in named and not profile.explains(asked.flat[i], asked.typed[i], asked.accented)]
+    missing = [i for i in asked.content if i not in named and i not in situation
+               and not profile.explains(asked.flat[i], asked.typed[i], asked.accented)]
     return [asked.typed[i] for i in missing]
 
 

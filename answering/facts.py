@@ -33,6 +33,9 @@ CUES: Sequence[Tuple[str, str, str]] = (
     ("form", r"to khai|mau (don|so|to)|\bmau\b|don (xin|de nghi)", r"to khai|\bmau\b|\bdon\b"),
     ("result", r"ket qua|nhan (o|tai|qua|ve)|tra (ve|ket qua)|buu (dien|chinh)|ban dien tu|ban giay", r"ket qua|buu|nhan ban|ban (giay|dien tu)"),
     ("place", r"cong an|ubnd|uy ban|\bxa\b|\btinh\b|phuong", r"cong an|uy ban|\bxa\b|\btinh\b|phuong"),
+    # who must do it ("ai có trách nhiệm đi khai tử", "chủ nhà hay người thuê phải đăng ký")
+    ("who", r"\bai (co trach nhiem|phai|se phai|la nguoi)( phai)? (di|lam|nop|dang ky|khai)\b|\bnguoi nao (phai|co trach nhiem)\b|\btrach nhiem (cua ai|thuoc ve ai)",
+     r"\bnguoi (than|nha|co trach nhiem|yeu cau|de nghi|di dang ky|dang ky)\b|trach nhiem|\bchu (ho|nha|co so)\b"),
     ("percent", r"\b(bao nhieu|may) (phan tram|%)", r"phan tram"),  # "hưởng bao nhiêu phần trăm lương"
     # from when a card or paper can be used ("bao nhiêu ngày sau khi đóng tiền mới dùng được")
     ("valid_from", r"\b(bao lau|may ngay|bao nhieu ngay)( \w+){0,6} (moi|thi|la) (dung|su dung|co hieu luc|co gia tri|di kham)",

@@ -45,7 +45,7 @@ def unknown_detail(proc, question: str, aspects: List[str]) -> List[str]:
     if not shifted and _asks_only_the_procedure(question, asked, missing):
         return []  # "giấy bị ướt nhòe, xin đổi cái mới thì làm sao?": the unknown words tell the situation
     phrase = any(i + 1 in missing and not vocab.known(asked.flat[i]) and not vocab.known(asked.flat[i + 1]) for i in missing)
-    situation = _situation(asked)
+    situation = situation_positions(asked)
     asking = [i for i in missing if i not in situation]
     if shifted or (phrase and not mostly_known):
         return _span(asked, asking or missing)
@@ -56,7 +56,7 @@ def unknown_detail(proc, question: str, aspects: List[str]) -> List[str]:
     return []
 
 
-def _situation(asked) -> Set[int]:
+def situation_positions(asked) -> Set[int]:
     """Positions of the words that tell the citizen's situation (family, places, where it
     happened): never what they ask."""
     return {i for span in pattern_spans(_SITUATION, asked.flat) for i in span}
@@ -96,7 +96,7 @@ def asked_by_name(question: str, proc) -> bool:
         return False
     if shift_positions(asked):
         return False
-    situation = _situation(asked)  # for whom, where
+    situation = situation_positions(asked)  # for whom, where
     identity = vocabulary().identities.get(proc.id)  # what names it: title, aliases, example questions
     return all(i in named or i in situation or (identity is not None and identity.explains(asked.flat[i], asked.typed[i], asked.accented))
                for i in in_last)
@@ -111,6 +111,7 @@ _CUE_ASKS = {
     "health": ("khám sức khỏe", {"documents"}),
     "proxy": ("nhờ người khác làm thay", set()),
     "duration": ("được tối đa bao lâu (số ngày, số tháng)", set()),
+    "who": ("ai là người phải đi làm", set()),
     "percent": ("mức hưởng bao nhiêu phần trăm", {"fee"}),
     "valid_from": ("từ khi nào thì dùng được", {"fee"}),  # "sau khi đóng tiền" tells the event, it asks no fee
 }

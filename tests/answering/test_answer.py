@@ -532,3 +532,13 @@ def test_a_share_asked_gets_the_line_with_the_per_cent_or_an_honest_referral():
 def test_from_when_a_card_can_be_used_is_not_answered_with_the_processing_time():
     a = answer("đóng tiền bảo hiểm y tế hộ gia đình xong thì mấy ngày sau mới đi khám được")
     assert a.kind == REFERRAL and "dùng được" in a.text, a.text
+
+
+def test_who_must_do_it_gets_the_line_that_says_who_or_an_honest_referral():
+    a = answer("ông nội mất rồi thì ai có trách nhiệm đi đăng ký khai tử cho ông")
+    assert a.record_id == "dang-ky-khai-tu" and "người thân" in a.text.split("\n")[1], a.text
+    b = answer("người thuê phòng trọ thì ai phải đi đăng ký tạm trú, chủ trọ hay người ở")
+    assert b.kind == REFERRAL and "ai là người phải đi làm" in b.text, b.text
+    # who decides is the authority, not who must go
+    c = answer("xin chuyển mục đích sử dụng đất thì ai là người ký quyết định cho phép")
+    assert "ai là người phải đi làm" not in c.text, c.text
