@@ -183,11 +183,18 @@ def normalize_for_nlu(text: str) -> str:
 # is written in. Matched on the accent-free search form as whole phrases; the canonical terms
 # are appended to the query (never replacing what was typed), for BM25 and the dense encoder.
 # Keep entries general (how people talk about these services), not tuned to any test question.
+# "chồng Hàn", "quốc tịch Đài Loan", "bạn trai người Nhật": a spouse or partner of another nationality
+_NATIONALITIES = ("hàn", "hàn quốc", "trung quốc", "đài loan", "nhật", "nhật bản", "mỹ", "úc", "lào", "campuchia",
+                  "thái lan", "pháp", "đức", "nga", "singapore", "malaysia", "indonesia", "philippines", "ấn độ",
+                  "canada", "hồng kông", "hà lan", "thụy điển", "na uy", "ba lan", "séc", "ucraina")
+_FOREIGN_SPOUSES = tuple(f"{who} {country}" for who in ("quốc tịch", "chồng", "vợ", "bạn trai", "bạn gái", "chồng người",
+                                                        "vợ người", "anh người", "chị người", "em người")
+                         for country in _NATIONALITIES)
 THESAURUS = [
     (("tài khoản định danh", "định danh điện tử", "app định danh", "ứng dụng định danh", "định danh mức", "tk định danh"), "VNeID định danh điện tử"),
     (("bìa đỏ", "bìa hồng", "sổ hồng", "sổ đỏ", "giấy đỏ"), "sổ đỏ giấy chứng nhận quyền sử dụng đất"),
     (("passport", "pasport", "hộ chiếu"), "hộ chiếu"),
-    (("lấy vợ", "lấy chồng", "cưới vợ", "cưới chồng", "đám cưới", "cưới nhau", "kết hôn"), "đăng ký kết hôn"),
+    (("lấy vợ", "lấy chồng", "cưới vợ", "cưới chồng", "đám cưới", "cưới nhau", "kết hôn", "hôn thú"), "đăng ký kết hôn"),
     (("bằng lái", "bằng xe", "giấy phép lái xe"), "giấy phép lái xe"),
     (("giấy khai sinh", "mới sinh", "sinh con", "vừa sinh", "em bé", "con nhỏ"), "đăng ký khai sinh"),
     (("qua đời", "báo tử", "chứng tử", "đã mất", "vừa mất", "người chết", "bị chết"), "đăng ký khai tử"),
@@ -232,7 +239,7 @@ THESAURUS = [
     (("người hàn quốc", "người trung quốc", "người đài loan", "người nhật", "người nhật bản", "người mỹ", "người úc",
       "người lào", "người campuchia", "người thái lan", "người pháp", "người đức", "người nga", "người singapore",
       "người malaysia", "người indonesia", "người philippines", "người ấn độ", "người canada", "người hồng kông",
-      "việt kiều", "quốc tịch nước ngoài", "ngoại quốc", "người tây"), "người nước ngoài"),
+      "việt kiều", "quốc tịch nước ngoài", "ngoại quốc", "người tây", *_FOREIGN_SPOUSES), "người nước ngoài"),
 ]
 _BOUNDARY = r"(?<!\w){}(?!\w)"
 

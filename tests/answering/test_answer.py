@@ -542,3 +542,13 @@ def test_who_must_do_it_gets_the_line_that_says_who_or_an_honest_referral():
     # who decides is the authority, not who must go
     c = answer("xin chuyển mục đích sử dụng đất thì ai là người ký quyết định cho phép")
     assert "ai là người phải đi làm" not in c.text, c.text
+
+
+@pytest.mark.parametrize("question", [
+    "chồng sắp cưới của tôi quốc tịch Đài Loan, đăng ký kết hôn ở xã cần giấy gì",
+    "dang ky ket hon voi vo nguoi Lao thi lam o dau",
+])
+def test_a_nationality_named_picks_the_foreign_marriage_twin(question):
+    from answering import choose
+
+    assert choose.named(question, Nlu()).record_id == "dang-ky-ket-hon-co-yeu-to-nuoc-ngoai"
