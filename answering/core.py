@@ -11,7 +11,7 @@ from answering.citations import source_dicts
 from answering.facts import cues_in, deadline_asked, document_facts, lead_facts, procedure_facts
 from answering.model import (ASK_PROCEDURE, CLARIFY, DOCUMENT, PROCEDURE, REFERRAL, REFUSAL, REGISTRY, Answer,
                              Context, Nlu)
-from answering.vocab import only_what_any_procedure_asks, shift_positions, words
+from answering.vocab import only_how_to_pay, only_what_any_procedure_asks, shift_positions, words
 from knowledge.catalog import load_procedures
 from knowledge.documents import load_documents
 from knowledge.normalize import normalize_text, search_form
@@ -234,6 +234,9 @@ def _answer(question: str, ctx: Context, nlu: Nlu, results) -> Answer:
         if ctx.procedure in load_procedures():
             return _procedure_answer(ctx.procedure, question, aspects, choose.Choice("context", ctx.procedure, "procedure", confidence=0.7))
         return _ask_which_procedure(aspects)
+    if asked.content and ctx.procedure in load_procedures() and only_how_to_pay(asked):
+        # "có chuyển khoản được không?" after a procedure: how to pay for that one
+        return _procedure_answer(ctx.procedure, question, aspects, choose.Choice("context", ctx.procedure, "procedure", confidence=0.7))
     if not asked.content and not _HOW_TO.search(search_form(question)):
         # no subject at all: an aspect of "a procedure", or its state ("hết hạn rồi thì sao"), with
         # nothing in context

@@ -29,13 +29,15 @@ CUES: Sequence[Tuple[str, str, str]] = (
     ("presence", r"di cung|dan (theo|di)|dua (theo|di|den)|co mat|truc tiep|(phai|can) (den|len|ra|ve|di) (tan|truc|cong|uy|xa|phuong|noi)|"
                  r"(den|toi|xuong|ve) (tan )?nha\b",
      r"dua (tre|con|nguoi)|co mat|truc tiep|di cung|dan theo|(khong )?(phai|can) (den|len|ra|ve|di)|(den|tai) (tan )?(nha|noi o)\b"),
-    ("proxy", r"uy quyen|nho (nguoi|ai)|(lam|nop|di|lay|nhan) (ho|thay)\b(?! so)|nguoi nha|nguoi than", r"uy quyen|nguoi (khac|than|nha)|lam thay|thay mat"),
+    ("proxy", r"uy quyen|nho (nguoi|ai)|(lam|nop|di|lay|nhan) (ho|thay)\b(?! (so|chieu|khau|kinh doanh|tich|ngheo|can ngheo|gia dinh|dan|tro)\b)|nguoi nha|nguoi than", r"uy quyen|nguoi (khac|than|nha)|lam thay|thay mat"),
     ("form", r"to khai|mau (don|so|to)|\bmau\b|don (xin|de nghi)", r"to khai|\bmau\b|\bdon\b"),
     ("result", r"ket qua|nhan (o|tai|qua|ve)|tra (ve|ket qua)|buu (dien|chinh)|ban dien tu|ban giay", r"ket qua|buu|nhan ban|ban (giay|dien tu)"),
     ("place", r"cong an|ubnd|uy ban|\bxa\b|\btinh\b|phuong", r"cong an|uy ban|\bxa\b|\btinh\b|phuong"),
     # who must do it ("ai có trách nhiệm đi khai tử", "chủ nhà hay người thuê phải đăng ký")
     ("who", r"\bai (co trach nhiem|phai|se phai|la nguoi)( phai)? (di|lam|nop|dang ky|khai)\b|\bnguoi nao (phai|co trach nhiem)\b|\btrach nhiem (cua ai|thuoc ve ai)",
      r"\bnguoi (than|nha|co trach nhiem|yeu cau|de nghi|di dang ky|dang ky)\b|trach nhiem|\bchu (ho|nha|co so)\b"),
+    ("payment", r"\bchuyen khoan\b|\bthanh toan\b|\bquet ma\b|\bvi dien tu\b|\bmomo\b|\bthe (atm|ngan hang)\b|\btien mat\b",
+     r"thanh toan|chuyen khoan|ngan hang|vi dien tu|tien mat"),
     ("percent", r"\b(bao nhieu|may) (phan tram|%)", r"phan tram"),  # "hưởng bao nhiêu phần trăm lương"
     # from when a card or paper can be used ("bao nhiêu ngày sau khi đóng tiền mới dùng được")
     ("valid_from", r"\b(bao lau|may ngay|bao nhieu ngay)( \w+){0,6} (moi|thi|la) (dung|su dung|co hieu luc|co gia tri|di kham)",

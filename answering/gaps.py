@@ -112,6 +112,7 @@ _CUE_ASKS = {
     "proxy": ("nhờ người khác làm thay", set()),
     "duration": ("được tối đa bao lâu (số ngày, số tháng)", set()),
     "who": ("ai là người phải đi làm", set()),
+    "payment": ("cách thanh toán (chuyển khoản, tiền mặt...)", {"fee", "online"}),
     "percent": ("mức hưởng bao nhiêu phần trăm", {"fee"}),
     "valid_from": ("từ khi nào thì dùng được", {"fee"}),  # "sau khi đóng tiền" tells the event, it asks no fee
 }

@@ -55,7 +55,7 @@ DOING_IT_FROM = re.compile(r"\b(lam|nop|dang ky|khai) (tren|qua|bang) (dien thoa
 # what can be asked of any procedure: sending someone else, going in person, the form, doing it
 # online, where to hand it in (accent-free, after abbreviations)
 _ANY_PROCEDURE = re.compile(
-    r"\b(nho|de|cho) (nguoi|ai|con|vo|chong|ban)( \w+)? (di )?(nop|lam|lay|nhan) (ho|thay|giup|gium)\b(?! so)|\b(nop|lam|lay|nhan|di) (ho|thay)\b(?! so)|"
+    r"\b(nho|de|cho) (nguoi|ai|con|vo|chong|ban)( \w+)? (di )?(nop|lam|lay|nhan) (ho|thay|giup|gium)\b(?! (so|chieu|khau|kinh doanh|tich|ngheo|can ngheo|gia dinh|dan|tro)\b)|\b(nop|lam|lay|nhan|di) (ho|thay)\b(?! (so|chieu|khau|kinh doanh|tich|ngheo|can ngheo|gia dinh|dan|tro)\b)|"
     r"\buy quyen\b|\bnguoi (nha|than|khac)\b|\bto khai\b|\bmau (don|to khai)\b|\btai (ve|o dau)\b|"
     r"\b(den|ra|len) tan noi\b|\bqua mang\b|\btren mang\b|\btruc tiep\b|\b(uy ban|cong an)\b"
 )
@@ -302,5 +302,20 @@ def situation_explained(question: Words) -> Set[int]:
 def only_what_any_procedure_asks(asked: Words) -> bool:
     """Every subject word of the question is something asked of any procedure (who may hand it
     in, the form, online or in person, which office): no procedure is said."""
-    covered = {i for span in pattern_spans(_ANY_PROCEDURE, asked.flat) for i in span}
+    return _only(asked, _ANY_PROCEDURE)
+
+
+# how the citizen pays: asked of the procedure in context ("có chuyển khoản được không?"); with
+# nothing in context the guides on paying fees online answer it
+_PAYING = re.compile(r"\bchuyen khoan\b|\bthanh toan\b|\bquet (ma( qr)?|the( atm| ngan hang)?)\b|\bvi dien tu\b|\bmomo\b|\bzalo ?pay\b|"
+                     r"\bthe (atm|ngan hang|tin dung)\b|\b(internet|mobile) banking\b|\bngan hang\b|\btien mat\b|\bdong tien\b|\btra tien\b")
+
+
+def only_how_to_pay(asked: Words) -> bool:
+    """Every subject word of the question says how to pay ("chuyển khoản", "quét mã", "tiền mặt")."""
+    return _only(asked, _PAYING)
+
+
+def _only(asked: Words, pattern: "re.Pattern") -> bool:
+    covered = {i for span in pattern_spans(pattern, asked.flat) for i in span}
     return bool(covered) and all(i in covered for i in set(asked.content) - who_and_where(asked))

@@ -552,3 +552,18 @@ def test_a_nationality_named_picks_the_foreign_marriage_twin(question):
     from answering import choose
 
     assert choose.named(question, Nlu()).record_id == "dang-ky-ket-hon-co-yeu-to-nuoc-ngoai"
+
+
+def test_how_to_pay_after_a_procedure_stays_with_it():
+    first = answer("mình muốn mua bảo hiểm y tế theo hộ gia đình cho bố mẹ")
+    a = answer("trả tiền bằng chuyển khoản được ko", first.context)
+    assert a.context.procedure == "tham-gia-bhyt-ho-gia-dinh", a.text
+    assert a.record_id in (None, "tham-gia-bhyt-ho-gia-dinh"), a.text
+
+
+@pytest.mark.parametrize("question", ["lam ho chieu cho con nho mat bao lau", "làm hộ khẩu cho con mới sinh cần gì"])
+def test_making_a_passport_or_a_household_book_is_not_asking_someone_to_do_it(question):
+    from answering.facts import cues_in
+    from answering.vocab import only_what_any_procedure_asks, words
+
+    assert "proxy" not in cues_in(question) and not only_what_any_procedure_asks(words(question))
