@@ -14,10 +14,12 @@ ASPECTS = ("time", "fee", "documents", "where", "online", "steps")
 # tag an aspect entity, and the way to find several aspects in one question.
 KEYWORDS = {
     "time": r"bao lau|may ngay|bao nhieu ngay|may hom|bao nhieu hom|may tuan|mat bao|thoi gian|thoi han|bao gio (co|xong|nhan)|khi nao (co|xong|nhan)|nhanh khong|lau khong",
-    "fee": r"le phi|phi\b|bao nhieu tien|het bao nhieu|mat bao nhieu|ton bao nhieu|chi phi|mien phi|tien\b|gia\b|\d+ ?k\b",
+    # "tiền" and "giá" alone are not a fee: "tiền tuất", "gia đình", "gia hạn", "giá trị"
+    "fee": r"le phi|phi\b|bao nhieu tien|het bao nhieu|mat bao nhieu|ton bao nhieu|chi phi|mien phi|"
+           r"\b(het|mat|ton|dong|nop|tra|bao nhieu|may|it|nhieu|khoan) tien\b|\btien (phi|le phi|lam|gi)\b|\bgia (bao nhieu|ca|tien)\b|\d+ ?k\b",
     "documents": r"giay to|ho so gom|gom (nhung )?gi|gom nhung|can (\w+ ){1,3}(loai )?gi\b|ho so can|can gi|can nhung gi|mang (theo )?gi|chuan bi|thanh phan|(mang|nop|dem|dua|xuat trinh) (theo )?nhung gi|giay gi|to khai|mau don|(can|phai) (mang|nop|dem|xuat trinh)\b",
-    "where": r"o dau|co quan nao|noi nao|cho nao|nop o dau|lam o dau|dia chi|ai giai quyet|len dau|xa hay tinh",
-    "online": r"online|truc tuyen|qua mang|tren mang|tai nha|toan trinh|tren dien thoai|qua vneid|tren vneid|qua app",
+    "where": r"o dau|co quan nao|noi nao|cho nao|\b(xa|phuong|tinh|huyen|cong an) nao\b|nop o dau|lam o dau|dia chi|ai giai quyet|len dau|xa hay tinh",
+    "online": r"online|truc tuyen|qua mang|tren mang|(lam|nop|dang ky|khai) (\w+ )?(o|tai) nha\b|toan trinh|tren dien thoai|qua vneid|tren vneid|qua app",
     "steps": r"cac buoc|thu tuc the nao|thu tuc ra sao|lam the nao|lam sao|lam nhu the nao|quy trinh|huong dan|trinh tu",
 }
 _PATTERNS = {aspect: re.compile(pattern) for aspect, pattern in KEYWORDS.items()}

@@ -117,6 +117,8 @@ def _asked_cues(question: str) -> List[Tuple[str, "re.Pattern"]]:
     form = search_form(question)
     processing = bool(_PROCESSING.search(form))
     found = [(name, line) for name, q, line in _CUES if q.search(form) and not (name in ("deadline", "duration", "valid_from") and processing)]
+    if len(found) > 1:  # "báo tử cho xã trong vòng bao nhiêu ngày": the office named is where, the deadline is asked
+        found = [(name, line) for name, line in found if name != "place"] or found
     if any(name == "valid_from" for name, _ in found):  # "mấy ngày sau mới đi khám được": using the card, no health check
         found = [(name, line) for name, line in found if name != "health"]
     if re.search(r"\btoi da\b", form):  # the most allowed: a line stating a least ("từ 15 ngày trở lên") does not answer it

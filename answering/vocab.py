@@ -45,7 +45,7 @@ GENERIC_AS_TYPED = frozenset("đợi sẵn".split())
 GENERIC_PAIRS = frozenset("""
 ho_so giay_to thu_tuc bao_lau bao_nhieu le_phi chi_phi thoi_gian truc_tuyen huong_dan the_nao lam_sao
 nhu_the o_dau dang_ky co_quan xu_ly giai_quyet toi_dau mat_bao mat_may mat_phi mat_tien het_bao ton_bao so_tien can_gi
-ket_qua het_han chuan_bi dung_ra khac_nhau trach_nhiem
+ket_qua het_han chuan_bi dung_ra khac_nhau trach_nhiem gia_tri su_dung
 """.split())
 
 # where the citizen does it from: the online aspect of any procedure, not its subject
@@ -307,7 +307,7 @@ def only_what_any_procedure_asks(asked: Words) -> bool:
 
 # how the citizen pays: asked of the procedure in context ("có chuyển khoản được không?"); with
 # nothing in context the guides on paying fees online answer it
-_PAYING = re.compile(r"\bchuyen khoan\b|\bthanh toan\b|\bquet (ma( qr)?|the( atm| ngan hang)?)\b|\bvi dien tu\b|\bmomo\b|\bzalo ?pay\b|"
+_PAYING = re.compile(r"\b(bang|qua) (chuyen khoan|the|tien mat|vi dien tu|momo|ngan hang)\b|\bchuyen khoan\b|\bthanh toan\b|\bquet (ma( qr)?|the( atm| ngan hang)?)\b|\bvi dien tu\b|\bmomo\b|\bzalo ?pay\b|"
                      r"\bthe (atm|ngan hang|tin dung)\b|\b(internet|mobile) banking\b|\bngan hang\b|\btien mat\b|\bdong tien\b|\btra tien\b")
 
 

@@ -23,6 +23,16 @@ def can_cuoc():
         ("các bước làm thế nào", ["steps"]),
         ("mất bao lâu và lệ phí bao nhiêu", ["time", "fee"]),
         ("căn cước", []),
+        # words that only look like a fee or the online aspect
+        ("mua bhyt hộ gia đình ở đâu", ["where"]),
+        ("gia hạn tạm trú nộp ở đâu", ["where"]),
+        ("nhận tiền tuất cho bà thì nộp ở đâu", ["where"]),
+        ("giấy này có giá trị bao lâu", ["time"]),
+        ("ông mất tại nhà thì báo tử ở đâu", ["where"]),
+        ("làm khai sinh ở xã nào", ["where"]),
+        ("phải nộp những khoản tiền gì", ["fee", "documents"]),
+        ("lam ho chieu ton bao nhieu tien", ["fee"]),
+        ("khai ở nhà qua app được không", ["online"]),
     ],
 )
 def test_aspects_in_free_text(text, expected):
