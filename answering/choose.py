@@ -129,6 +129,25 @@ def _combining(asked: Words, spans) -> Optional[str]:
     return best[0] if len(best) == 1 else None
 
 
+_NOT_DONE = re.compile(r"\b(chua|khong)( co| tung| he)?( (dang ky|lam|di|duoc|lam thu tuc|di dang ky))?$")
+
+
+def _negated(question: str, first: int) -> bool:
+    """The words before position `first` (of the matcher's accent-free tokens) say it was not done."""
+    tokens = re.sub(r"[^0-9a-z]+", " ", search_form(question)).split()
+    return bool(_NOT_DONE.search(" ".join(tokens[max(0, first - 6):first])))
+
+
+def _only_negated(question: str, names: Sequence[str]) -> bool:
+    """Every place the question says one of `names` is said as not done."""
+    tokens = re.sub(r"[^0-9a-z]+", " ", search_form(question)).split()
+    starts = []
+    for name in names:
+        key = re.sub(r"[^0-9a-z]+", " ", search_form(name)).split()
+        starts += [i for i in range(len(tokens) - len(key) + 1) if key and tokens[i:i + len(key)] == key]
+    return bool(starts) and all(_negated(question, i) for i in starts)
+
+
 def _matched_length(names: Sequence[str], asked: Words) -> int:
     padded = f" {' '.join(asked.flat)} "
     keys = [" ".join(words(n).flat) for n in names]
@@ -147,10 +166,13 @@ def named(question: str, nlu: Nlu) -> Choice:
     # keep the longest matches: an alias inside a longer one of another procedure does not count
     spans = [(pid, key, a, b) for pid, key, a, b in matches
              if not any((a2 <= a and b <= b2) and (b2 - a2) > (b - a) for _, _, a2, b2 in matches)]
+    # "nhận cha con khi chưa đăng ký kết hôn": a procedure said as not done tells the situation
+    said = [span for span in spans if not _negated(question, span[2])]
+    spans = said or spans
     best_len = max((len(key) for _, key, _, _ in spans), default=0)
     registry = _registry_matcher()
     entry = registry.find(question) if registry else None
-    if entry is not None:
+    if entry is not None and not _only_negated(question, [entry.name, *entry.aliases]):
         entry_len = _matched_length([entry.name, *entry.aliases], asked)
         if entry_len > best_len:
             record = getattr(entry, "record", "") or _catalog_twin(entry.name)

@@ -218,7 +218,7 @@ THESAURUS = [
     (("hồ sơ tới đâu", "hồ sơ đến đâu", "tra cứu hồ sơ", "xem hồ sơ", "kiểm tra hồ sơ", "tình trạng hồ sơ"), "theo dõi hồ sơ đã nộp tra cứu"),
     (("rút bảo hiểm", "rút bhxh", "rút sổ bảo hiểm", "bảo hiểm một lần", "chốt sổ"), "hưởng bảo hiểm xã hội một lần"),
     (("mất việc", "nghỉ việc", "thất nghiệp", "bị sa thải"), "trợ cấp thất nghiệp"),
-    (("người già", "cao tuổi", "không có lương hưu", "ông bà già"), "trợ cấp hưu trí xã hội người cao tuổi"),
+    (("người già", "cao tuổi", "không có lương hưu", "không lương hưu", "chưa có lương hưu", "không được hưởng lương hưu", "không hưởng lương hưu", "ông bà già"), "trợ cấp hưu trí xã hội người cao tuổi"),
     (("thẻ bảo hiểm", "thẻ bảo hiểm y tế", "thẻ khám bệnh"), "thẻ bảo hiểm y tế"),
     (("công chứng", "sao y", "photo công chứng"), "chứng thực bản sao"),
     (("xây nhà", "làm nhà", "sửa nhà", "cất nhà"), "giấy phép xây dựng nhà ở"),

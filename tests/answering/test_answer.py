@@ -567,3 +567,13 @@ def test_making_a_passport_or_a_household_book_is_not_asking_someone_to_do_it(qu
     from answering.vocab import only_what_any_procedure_asks, words
 
     assert "proxy" not in cues_in(question) and not only_what_any_procedure_asks(words(question))
+
+
+@pytest.mark.parametrize("question, record", [
+    ("hai đứa chưa đăng ký kết hôn mà có con rồi, làm thủ tục nhận cha con thế nào", "dang-ky-nhan-cha-me-con"),
+    ("không biết đăng ký kết hôn làm ở xã nào", "dang-ky-ket-hon"),  # "không biết" is no "not done"
+])
+def test_a_procedure_said_as_not_done_tells_the_situation(question, record):
+    from answering import choose
+
+    assert choose.named(question, Nlu()).record_id == record
