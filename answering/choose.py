@@ -422,3 +422,23 @@ def subject_of(question: str) -> str:
     joined = " ".join(typed)
     start = joined.lower().find(text)
     return joined[start:start + len(text)] if start >= 0 else text
+
+
+# officials asked to come to the family ("cán bộ xã có xuống tận nhà không", "lưu động"): the
+# civil-status procedures have a mobile twin in the registry ("Đăng ký khai tử lưu động")
+_MOBILE = re.compile(r"\bluu dong\b|\b(can bo|xa|uy ban|ubnd|tu phap)\b.*\b(xuong|den|toi|ve|vao|len|ra) (tan )?(nha|noi o|noi|ban|benh vien)\b")
+
+
+def mobile_twin(pid: str, question: str):
+    """The registry's mobile ("lưu động") procedure of the procedure `pid` names, when the
+    question asks officials to come to the family; else None."""
+    if not _MOBILE.search(search_form(question)):
+        return None
+    registry = _registry_matcher()
+    if registry is None:
+        return None
+    from knowledge.registry import load_registry
+
+    base = re.sub(r"\s*\(.*?\)", "", default_matcher().procedures[pid].name).strip()
+    wanted = search_form(f"{base} lưu động")
+    return next((e for e in load_registry() if e.code and search_form(e.name) == wanted), None)

@@ -208,6 +208,9 @@ def _answer(question: str, ctx: Context, nlu: Nlu, results) -> Answer:
             elsewhere = _mostly_about_something_else(question, choice.record_id)
             if elsewhere:  # "sổ bảo hiểm ghi sai năm sinh so với thẻ căn cước": not the ID card's card
                 return _registry_match(question) or _named_in_passing(choice.record_id, elsewhere, aspects)
+        mobile = choose.mobile_twin(choice.record_id, question)
+        if mobile is not None:  # "cán bộ xã có xuống tận nhà làm khai tử không": the mobile procedure
+            return _registry_answer(choose.Choice("registry", mobile.code, "registry", confidence=0.9, entry=mobile))
         # the reply to "which procedure?": its other words describe the procedure, they ask nothing else
         return _procedure_answer(choice.record_id, question, aspects, choice, chosen=ctx.awaiting == "procedure")
     if choice.via == "registry":

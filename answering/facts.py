@@ -126,6 +126,18 @@ def _asked_cues(question: str) -> List[Tuple[str, "re.Pattern"]]:
     return found
 
 
+def cue_positions(asked: Words) -> Set[int]:
+    """Positions of the syllables that ask a cue ("xuống nhà", "tối đa bao lâu"): what is asked,
+    never an unknown detail."""
+    from answering.vocab import pattern_spans
+
+    found: Set[int] = set()
+    for _, q, _ in _CUES:
+        for span in pattern_spans(q, asked.flat):
+            found.update(span)
+    return found
+
+
 def cues_in(question: str) -> List[str]:
     return [name for name, _ in _asked_cues(question)]
 

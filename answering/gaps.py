@@ -25,7 +25,7 @@ _SITUATION = re.compile(
 def unknown_detail(proc, question: str, aspects: List[str]) -> List[str]:
     """The detail words the record says nothing about ("mức phạt", "hóa đơn điện tử"): the
     question is about this procedure, but not about anything its record holds."""
-    from answering.facts import naming_positions
+    from answering.facts import cue_positions, naming_positions
     from answering.vocab import vocabulary
 
     asked = words(question)
@@ -34,7 +34,8 @@ def unknown_detail(proc, question: str, aspects: List[str]) -> List[str]:
         return []
     vocab = vocabulary()
     profile = vocab.profiles[proc.id]
-    missing = [i for i in detail if not profile.explains(asked.flat[i], asked.typed[i], False)]
+    asking_a_cue = cue_positions(asked)  # "cán bộ xuống nhà chứng thực được không": the presence cue, checked below
+    missing = [i for i in detail if not profile.explains(asked.flat[i], asked.typed[i], False) and i not in asking_a_cue]
     mostly_known = vocab.coverage(asked, proc.id, positions=detail) >= UNKNOWN_DETAIL
     # what makes it another question: a word that changes the subject ("phạt", "thuế", "khiếu
     # nại"), or a phrase the knowledge never uses ("hóa đơn điện tử"); a lone unusual word

@@ -577,3 +577,11 @@ def test_a_procedure_said_as_not_done_tells_the_situation(question, record):
     from answering import choose
 
     assert choose.named(question, Nlu()).record_id == record
+
+
+def test_officials_asked_to_come_home_get_the_mobile_procedure_or_the_line_that_says_so():
+    a = answer("ông tôi mất mà nhà chỉ còn bà cụ đi không nổi, xã có cho cán bộ tới tận nhà làm giấy khai tử không")
+    assert a.record_id == "1.000419" and "lưu động" in a.text, a.text  # Đăng ký khai tử lưu động
+    # a record that states it answers from its line (the will's certifier may come to the home)
+    b = answer("mẹ tôi nằm một chỗ, muốn chứng thực di chúc thì cán bộ có xuống nhà được không")
+    assert b.record_id == "chung-thuc-di-chuc" and "nơi ở" in b.text.split("\n")[1], b.text
