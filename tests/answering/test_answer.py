@@ -585,3 +585,9 @@ def test_officials_asked_to_come_home_get_the_mobile_procedure_or_the_line_that_
     # a record that states it answers from its line (the will's certifier may come to the home)
     b = answer("mẹ tôi nằm một chỗ, muốn chứng thực di chúc thì cán bộ có xuống nhà được không")
     assert b.record_id == "chung-thuc-di-chuc" and "nơi ở" in b.text.split("\n")[1], b.text
+
+
+def test_asking_where_to_apply_is_a_public_service_even_with_unknown_words():
+    a = answer("sinh xong đi làm lại mà người còn yếu, nghe nói có khoản bồi dưỡng thêm mấy ngày, xin ở đâu")
+    assert a.kind != REFUSAL, a.text
+    assert answer("mai trời có mưa không").kind == REFUSAL
