@@ -129,11 +129,14 @@ def _combining(asked: Words, spans) -> Optional[str]:
     return best[0] if len(best) == 1 else None
 
 
-_NOT_DONE = re.compile(r"\b(chua|khong)( co| tung| he)?( (dang ky|lam|di|duoc|lam thu tuc|di dang ky))?$")
+_NOT_DONE = re.compile(r"\b(chua|khong)( co| tung| he)?( (dang ky|lam|di|duoc|lam thu tuc|di dang ky))?$"
+                       # ... or a purpose: "muốn có lại giấy báo tử để làm sổ đỏ" asks about the death record
+                       r"|\bde( (lam|nop|xin|bo sung|hoan thien|hoan tat|lo))?( (ho so|thu tuc|giay))?$")
 
 
 def _negated(question: str, first: int) -> bool:
-    """The words before position `first` (of the matcher's accent-free tokens) say it was not done."""
+    """The words before position `first` (of the matcher's accent-free tokens) say it was not done,
+    or that it is what the paper asked for is needed for."""
     tokens = re.sub(r"[^0-9a-z]+", " ", search_form(question)).split()
     return bool(_NOT_DONE.search(" ".join(tokens[max(0, first - 6):first])))
 
@@ -166,7 +169,8 @@ def named(question: str, nlu: Nlu) -> Choice:
     # keep the longest matches: an alias inside a longer one of another procedure does not count
     spans = [(pid, key, a, b) for pid, key, a, b in matches
              if not any((a2 <= a and b <= b2) and (b2 - a2) > (b - a) for _, _, a2, b2 in matches)]
-    # "nhận cha con khi chưa đăng ký kết hôn": a procedure said as not done tells the situation
+    # "nhận cha con khi chưa đăng ký kết hôn", "... để làm sổ đỏ": a procedure said as not done, or
+    # as what the paper is needed for, tells the situation
     said = [span for span in spans if not _negated(question, span[2])]
     spans = said or spans
     best_len = max((len(key) for _, key, _, _ in spans), default=0)

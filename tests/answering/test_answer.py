@@ -572,6 +572,7 @@ def test_making_a_passport_or_a_household_book_is_not_asking_someone_to_do_it(qu
 @pytest.mark.parametrize("question, record", [
     ("hai đứa chưa đăng ký kết hôn mà có con rồi, làm thủ tục nhận cha con thế nào", "dang-ky-nhan-cha-me-con"),
     ("không biết đăng ký kết hôn làm ở xã nào", "dang-ky-ket-hon"),  # "không biết" is no "not done"
+    ("con cần làm thẻ căn cước để làm hộ chiếu", "cap-the-can-cuoc"),  # what it is needed for
 ])
 def test_a_procedure_said_as_not_done_tells_the_situation(question, record):
     from answering import choose
