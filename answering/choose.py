@@ -130,6 +130,8 @@ def _combining(asked: Words, spans) -> Optional[str]:
 
 
 _NOT_DONE = re.compile(r"\b(chua|khong)( co| tung| he)?( (dang ky|lam|di|duoc|lam thu tuc|di dang ky))?$"
+                       # ... or already done: "đã đk nvqs ở quê, giờ ... tạm vắng"
+                       r"|\bda( (dang ky|lam|co|nop|xin|duoc cap|di dang ky))?$"
                        # ... or a purpose: "muốn có lại giấy báo tử để làm sổ đỏ" asks about the death record
                        r"|\bde( (lam|nop|xin|bo sung|hoan thien|hoan tat|lo))?( (ho so|thu tuc|giay))?$")
 
@@ -270,7 +272,7 @@ def _qualified_twin(picked: str, keys: Sequence[str], question: str) -> Optional
 _RENEWAL_ASKED = re.compile(r"\b(cap lai|cap doi|gia han|dang ky lai)\b|(?<!thay )\bdoi\b")
 
 
-def _renewals(flat: str) -> Set[str]:
+def renewals(flat: str) -> Set[str]:
     """The ways of renewing an accent-free text says ("cap lai", "doi"...)."""
     return {m.group(0) for m in _RENEWAL_ASKED.finditer(flat)}
 
@@ -279,18 +281,18 @@ def _renewal_twin(said: str, picked: str, sharing: Sequence[str], names: Dict[st
     """The one procedure of the same name whose name renews the way the question asks ("cấp
     lại", "cấp đổi", "gia hạn", "đăng ký lại", "đổi"), when the procedure picked does not renew
     that way ("bằng lái bị mất, cấp lại": not "đổi bằng lái")."""
-    asked = _renewals(said)
-    if not asked or asked & _renewals(names[picked]):
+    asked = renewals(said)
+    if not asked or asked & renewals(names[picked]):
         return None
-    twins = [pid for pid in sharing if asked & _renewals(names[pid])]
+    twins = [pid for pid in sharing if asked & renewals(names[pid])]
     return twins[0] if len(twins) == 1 else None
 
 
 def _renewing_as_asked(question: str, candidates: Sequence[str]) -> Optional[str]:
     """Among procedures of one shared name, the only one whose names renew the way the question
     asks ("cấp đổi", "cấp lại"...), else None."""
-    asked = _renewals(" ".join(words(question).flat))
-    fits = [pid for pid in candidates if asked & _renewals(" ".join(_name_keys(pid)))] if asked else []
+    asked = renewals(" ".join(words(question).flat))
+    fits = [pid for pid in candidates if asked & renewals(" ".join(_name_keys(pid)))] if asked else []
     return fits[0] if len(fits) == 1 else None
 
 

@@ -20,11 +20,11 @@ from knowledge.normalize import search_form
 # (what the question says, accent-free) -> (what a line stating that fact says)
 CUES: Sequence[Tuple[str, str, str]] = (
     ("age", r"\btuoi\b", r"\btuoi\b"),
-    ("eligible", r"dieu kien|ai (duoc|co the|thi duoc)|doi tuong|truong hop nao|nhung ai|nguoi nao|co duoc (huong|nhan|lam)|duoc huong khong",
+    ("eligible", r"dieu kien|\bai (duoc|co the|thi duoc)|doi tuong|truong hop nao|nhung ai|nguoi nao|co duoc (huong|nhan|lam)|duoc huong khong",
      r"dieu kien|doi tuong|truong hop|duoc huong|chi (ap dung|danh)|nguoi (tu|du|duoi|tren|da|chua|khong)"),
     ("deadline", r"(sau|trong|qua|tre) (khi )?(\w+ )?(bao lau|may ngay|bao nhieu ngay)|(co|duoc) (may|bao nhieu) ngay de|thoi han|han chot|qua han|muon nhat|cham nhat|tre nhat|tre han|bao lau (thi |la )?phai|trong vong",
      r"ke tu|trong vong|thoi han|qua han|het han|cham nhat|trong (thoi gian )?\d+ (ngay|thang)|\d+ (ngay|thang) (ke|sau|truoc)"),
-    ("expiry", r"het han|co han|thoi han|dung duoc (bao lau|den)|gia tri (su dung )?(trong )?(bao lau|may)", r"thoi han|het han|co han|vinh vien|gia tri|ke tu ngay cap"),
+    ("expiry", r"het han|co han|thoi han|dung duoc (bao lau|den)|\b(dung|xai|su dung) (duoc )?(trong )?(may|bao nhieu) (nam|thang)\b|gia tri (su dung )?(trong )?(bao lau|may)", r"thoi han|het han|co han|vinh vien|gia tri|ke tu ngay cap"),
     ("health", r"suc khoe|kham", r"suc khoe|kham"),
     ("presence", r"di cung|dan (theo|di)|dua (theo|di|den)|co mat|truc tiep|(phai|can) (den|len|ra|ve|di) (tan|truc|cong|uy|xa|phuong|noi)|"
                  r"(den|toi|xuong|ve) (tan )?nha\b",

@@ -42,6 +42,9 @@ def unknown_detail(proc, question: str, aspects: List[str]) -> List[str]:
     # ("cháy", "nát", "chụp") describes the citizen's situation and is not what they ask
     if choose.renews_only(proc.name) and pattern_spans(_FIRST_TIME, asked.flat):
         return ["lần đầu"]  # "thi lấy bằng lái lần đầu" is not "đổi bằng lái"
+    renewal = _renewal_not_held(proc, asked)
+    if renewal:  # "mất giấy xác nhận độc thân thì xin cấp lại": the record says nothing of a re-issue
+        return [renewal]
     shifted = shift_positions(asked) & set(missing)
     if not shifted and _asks_only_the_procedure(question, asked, missing):
         return []  # "giấy bị ướt nhòe, xin đổi cái mới thì làm sao?": the unknown words tell the situation
@@ -55,6 +58,21 @@ def unknown_detail(proc, question: str, aspects: List[str]) -> List[str]:
     if not aspects and len(asking) >= 2 and not mostly_known:
         return _span(asked, asking)
     return []
+
+
+def _renewal_not_held(proc, asked) -> str:
+    """The way of renewing the question asks ("cấp lại", "gia hạn"...), when no text of the record
+    says it: the record is about a first issue only."""
+    from answering.vocab import _procedure_texts
+
+    asked_ways = choose.renewals(" ".join(asked.flat))
+    if not asked_ways:
+        return ""
+    held = choose.renewals(" ".join(" ".join(words(t).flat) for t in _procedure_texts(proc) if t))
+    missing = sorted(asked_ways - held)
+    if not missing or missing == ["doi"]:  # "đổi" alone is too common a word to read as a renewal
+        return ""
+    return {"cap lai": "cấp lại", "cap doi": "cấp đổi", "gia han": "gia hạn", "dang ky lai": "đăng ký lại"}.get(missing[0], "")
 
 
 def situation_positions(asked) -> Set[int]:

@@ -592,3 +592,24 @@ def test_asking_where_to_apply_is_a_public_service_even_with_unknown_words():
     a = answer("sinh xong đi làm lại mà người còn yếu, nghe nói có khoản bồi dưỡng thêm mấy ngày, xin ở đâu")
     assert a.kind != REFUSAL, a.text
     assert answer("mai trời có mưa không").kind == REFUSAL
+
+
+def test_small_words_inside_others_ask_no_cue():
+    from answering.facts import cues_in
+
+    assert "eligible" not in cues_in("bằng lái này chạy xe máy lái được không")  # "lái được" holds "ai được"
+    assert "expiry" in cues_in("thẻ này xài được mấy năm")
+
+
+def test_a_re_issue_asked_of_a_record_that_never_mentions_one_is_referred():
+    a = answer("giấy xác nhận tình trạng hôn nhân bị rách rồi, xin cấp lại được không")
+    assert a.kind == REFERRAL and "cấp lại" in a.text, a.text
+    b = answer("làm lại thẻ căn cước bị mất ở đâu")  # the record renews: answered
+    assert b.record_id == "cap-the-can-cuoc" and b.outcome == ANSWERED, b.text
+
+
+def test_a_procedure_already_done_tells_the_situation():
+    from answering import choose
+
+    c = choose.named("con em đã làm căn cước rồi, giờ làm hộ chiếu ở đâu", Nlu())
+    assert c.record_id == "cap-ho-chieu", c
