@@ -36,6 +36,13 @@ ROOT = EVAL.parent
 sys.path.insert(0, str(HERE))
 import split  # noqa: E402  (eval/breadth2/split.py)
 
+# the text and registry helpers are eval/breadth's, unchanged
+_spec = importlib.util.spec_from_file_location("breadth_validate", EVAL / "breadth" / "validate.py")
+_breadth = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_breadth)
+strip_accents, key, has_diacritics, scalar = _breadth.strip_accents, _breadth.key, _breadth.has_diacritics, _breadth.scalar
+registry, record_names, longest_shared_run = _breadth.registry, _breadth.record_names, _breadth.longest_shared_run
+
 ORIGINAL_31 = frozenset("""
 cap-doi-giay-chung-nhan-quyen-su-dung-dat cap-giay-phep-xay-dung-nha-o-rieng-le cap-ho-chieu
 cap-lai-giay-chung-nhan-bi-mat cap-lai-the-bhyt cap-phieu-ly-lich-tu-phap cap-the-can-cuoc
@@ -66,81 +73,12 @@ CHANNEL = re.compile(r"\s*(thực hiện bằng dịch vụ công|bằng dịch 
 LEVEL = re.compile(r"\s*\((thực hiện )?tại cấp [^)]*\)|\s*\(cấp (xã|tỉnh|huyện|trung ương)\)")
 
 
-def strip_accents(text: str) -> str:
-    text = unicodedata.normalize("NFD", text.lower().replace("đ", "d").replace("Đ", "d"))
-    return "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
-
-
-def key(text: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"[^\w\s]", " ", strip_accents(text))).strip()
-
-
-def has_diacritics(text: str) -> bool:
-    if "đ" in text or "Đ" in text:
-        return True
-    return any(unicodedata.category(ch) == "Mn" for ch in unicodedata.normalize("NFD", text))
-
-
-def scalar(raw: str) -> str:
-    raw = raw.strip()
-    if len(raw) >= 2 and raw[0] == raw[-1] == '"':
-        return json.loads(raw)
-    if len(raw) >= 2 and raw[0] == raw[-1] == "'":
-        return raw[1:-1].replace("''", "'")
-    return raw
-
-
-def registry() -> list[dict]:
-    """code, name, record and file stem of every registry entry (the other fields are not read)."""
-    out: list[dict] = []
-    for path in sorted((ROOT / "knowledge" / "registry").glob("*.yml")):
-        cur = None
-        for line in path.read_text(encoding="utf-8").splitlines():
-            m = re.match(r"^  - (\w+):(.*)$", line)
-            if m:
-                cur = {"file": path.stem, "code": "", "name": "", "record": ""}
-                out.append(cur)
-            else:
-                m = re.match(r"^    (\w+):(.*)$", line)
-                if not m or cur is None:
-                    continue
-            k, v = m.groups()
-            if k in ("code", "name", "record"):
-                cur[k] = scalar(v)
-    return out
-
-
-def record_names() -> dict[str, str]:
-    """id -> the `name:` line of every procedure record (nothing else of the file is read)."""
-    names = {}
-    for path in sorted((ROOT / "knowledge" / "procedures").glob("*.yml")):
-        with path.open(encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("name:"):
-                    names[path.stem] = scalar(line[5:])
-                    break
-    return names
-
-
 def by_channel(name: str) -> str:
     return re.sub(r"\s+", " ", CHANNEL.sub("", name.lower())).strip(" .")
 
 
 def by_level(name: str) -> str:
     return re.sub(r"\s+", " ", LEVEL.sub("", by_channel(name))).strip(" .")
-
-
-def longest_shared_run(a: str, b: str) -> tuple[int, str]:
-    x, y = key(a).split(), key(b).split()
-    best, words = 0, ""
-    for i in range(len(x)):
-        for j in range(len(y)):
-            k = 0
-            while i + k < len(x) and j + k < len(y) and x[i + k] == y[j + k]:
-                k += 1
-            if k > best:
-                best, words = k, " ".join(x[i:i + k])
-    return best, words
 
 
 def _load_split(folder: str):
