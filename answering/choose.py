@@ -136,21 +136,24 @@ _NOT_DONE = re.compile(r"\b(chua|khong)( co| tung| he)?( (dang ky|lam|di|duoc|la
                        r"|\bde( (lam|nop|xin|bo sung|hoan thien|hoan tat|lo))?( (ho so|thu tuc|giay))?$")
 
 
-def _negated(question: str, first: int) -> bool:
-    """The words before position `first` (of the matcher's accent-free tokens) say it was not done,
-    or that it is what the paper asked for is needed for."""
-    tokens = re.sub(r"[^0-9a-z]+", " ", search_form(question)).split()
+def _tokens(text: str) -> List[str]:
+    """The accent-free tokens the procedure matcher reads (ProcedureMatcher.find_all's positions)."""
+    return re.sub(r"[^0-9a-z]+", " ", search_form(text)).split()
+
+
+def _negated(tokens: Sequence[str], first: int) -> bool:
+    """The tokens before position `first` say it was not done, already done, or that it is what
+    the paper asked for is needed for."""
     return bool(_NOT_DONE.search(" ".join(tokens[max(0, first - 6):first])))
 
 
-def _only_negated(question: str, names: Sequence[str]) -> bool:
-    """Every place the question says one of `names` is said as not done."""
-    tokens = re.sub(r"[^0-9a-z]+", " ", search_form(question)).split()
+def _only_negated(tokens: Sequence[str], names: Sequence[str]) -> bool:
+    """Every place the question (its `tokens`) says one of `names` is said as not done."""
     starts = []
     for name in names:
-        key = re.sub(r"[^0-9a-z]+", " ", search_form(name)).split()
-        starts += [i for i in range(len(tokens) - len(key) + 1) if key and tokens[i:i + len(key)] == key]
-    return bool(starts) and all(_negated(question, i) for i in starts)
+        key = _tokens(name)
+        starts += [i for i in range(len(tokens) - len(key) + 1) if key and list(tokens[i:i + len(key)]) == key]
+    return bool(starts) and all(_negated(tokens, i) for i in starts)
 
 
 def _matched_length(names: Sequence[str], asked: Words) -> int:
@@ -173,12 +176,13 @@ def named(question: str, nlu: Nlu) -> Choice:
              if not any((a2 <= a and b <= b2) and (b2 - a2) > (b - a) for _, _, a2, b2 in matches)]
     # "nhận cha con khi chưa đăng ký kết hôn", "... để làm sổ đỏ": a procedure said as not done, or
     # as what the paper is needed for, tells the situation
-    said = [span for span in spans if not _negated(question, span[2])]
+    tokens = _tokens(question)
+    said = [span for span in spans if not _negated(tokens, span[2])]
     spans = said or spans
     best_len = max((len(key) for _, key, _, _ in spans), default=0)
     registry = _registry_matcher()
     entry = registry.find(question) if registry else None
-    if entry is not None and not _only_negated(question, [entry.name, *entry.aliases]):
+    if entry is not None and not _only_negated(tokens, [entry.name, *entry.aliases]):
         entry_len = _matched_length([entry.name, *entry.aliases], asked)
         if entry_len > best_len:
             record = getattr(entry, "record", "") or _catalog_twin(entry.name)

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import List, Sequence, Set, Tuple
 
-from answering.vocab import Words, vocabulary, words
+from answering.vocab import NOT_A_HOUSEHOLD, Words, vocabulary, words
 from knowledge.normalize import search_form
 
 # (what the question says, accent-free) -> (what a line stating that fact says)
@@ -29,7 +29,7 @@ CUES: Sequence[Tuple[str, str, str]] = (
     ("presence", r"di cung|dan (theo|di)|dua (theo|di|den)|co mat|truc tiep|(phai|can) (den|len|ra|ve|di) (tan|truc|cong|uy|xa|phuong|noi)|"
                  r"(den|toi|xuong|ve) (tan )?nha\b",
      r"dua (tre|con|nguoi)|co mat|truc tiep|di cung|dan theo|(khong )?(phai|can) (den|len|ra|ve|di)|(den|tai) (tan )?(nha|noi o)\b"),
-    ("proxy", r"uy quyen|nho (nguoi|ai)|(lam|nop|di|lay|nhan) (ho|thay)\b(?! (so|chieu|khau|kinh doanh|tich|ngheo|can ngheo|gia dinh|dan|tro)\b)|nguoi nha|nguoi than", r"uy quyen|nguoi (khac|than|nha)|lam thay|thay mat"),
+    ("proxy", r"uy quyen|nho (nguoi|ai)|(lam|nop|di|lay|nhan) (ho|thay)\b" + NOT_A_HOUSEHOLD + r"|nguoi nha|nguoi than", r"uy quyen|nguoi (khac|than|nha)|lam thay|thay mat"),
     ("form", r"to khai|mau (don|so|to)|\bmau\b|don (xin|de nghi)", r"to khai|\bmau\b|\bdon\b"),
     ("result", r"ket qua|nhan (o|tai|qua|ve)|tra (ve|ket qua)|buu (dien|chinh)|ban dien tu|ban giay", r"ket qua|buu|nhan ban|ban (giay|dien tu)"),
     ("place", r"cong an|ubnd|uy ban|\bxa\b|\btinh\b|phuong", r"cong an|uy ban|\bxa\b|\btinh\b|phuong"),
@@ -57,6 +57,9 @@ _AMOUNT_LINE = re.compile(r"\d+ ?(ngay|thang|nam|tuoi|lan|phan tram)\b|\d ?%|\bt
 AMOUNT_BONUS = 1.5
 _AT_MOST_LINE = re.compile(r"^(?!.*\b(tro len|toi thieu|it nhat)\b).*?" + dict((n, line) for n, _, line in CUES)["duration"])
 MIN_SCORE = 2.2  # idf-weighted shared words (a cue counts 3)
+# cues about a time that is not how long the office takes: a deadline after an event, how long a
+# right lasts, from when a paper can be used
+NOT_PROCESSING = frozenset({"deadline", "duration", "valid_from"})
 
 
 @dataclass
@@ -92,6 +95,11 @@ def document_facts(doc) -> List[Fact]:
     return facts
 
 
+def _line_words(text: str) -> Words:
+    """A fact's syllables, with "%" read as the words that state a share ("60%")."""
+    return words(text.replace("%", " phần trăm"))
+
+
 def naming_positions(question: Words, names: Sequence[str]) -> Set[int]:
     """Positions of the question's syllables that belong to a name of the record."""
     taken: Set[int] = set()
@@ -116,7 +124,7 @@ def _asked_cues(question: str) -> List[Tuple[str, "re.Pattern"]]:
     """(cue name, the pattern of a line stating it) for each cue the question asks."""
     form = search_form(question)
     processing = bool(_PROCESSING.search(form))
-    found = [(name, line) for name, q, line in _CUES if q.search(form) and not (name in ("deadline", "duration", "valid_from") and processing)]
+    found = [(name, line) for name, q, line in _CUES if q.search(form) and not (name in NOT_PROCESSING and processing)]
     if len(found) > 1:  # "báo tử cho xã trong vòng bao nhiêu ngày": the office named is where, the deadline is asked
         found = [(name, line) for name, line in found if name != "place"] or found
     if any(name == "valid_from" for name, _ in found):  # "mấy ngày sau mới đi khám được": using the card, no health check
@@ -146,7 +154,7 @@ def _cues_stated(fact: Fact, form: str, cues: List[Tuple[str, "re.Pattern"]]) ->
     """How many of the asked cues the fact's line (accent-free `form`) states."""
     stated = 0
     for name, line_pattern in cues:
-        if name in ("deadline", "duration", "valid_from") and (fact.field == "time" or "ngay lam viec" in form):
+        if name in NOT_PROCESSING and (fact.field == "time" or "ngay lam viec" in form):
             continue  # a deadline after an event, or how long a right lasts, is not the processing time
         if line_pattern.search(form):
             stated += 1
@@ -167,7 +175,7 @@ def best_facts(question: str, facts: List[Fact], names: Sequence[str], limit: in
     detail_pairs = {f"{asked.flat[i]}_{asked.flat[i + 1]}" for i in detail if i + 1 < len(asked.flat) and i + 1 in detail}
     scored = []
     for fact in facts:
-        w = words(fact.text.replace("%", " phần trăm"))  # "60%" states a share
+        w = _line_words(fact.text)
         line_words = set(w.flat)
         score = sum(vocab.weight(t) for t in detail_words & line_words)
         score += len(detail_pairs & w.bigrams())
@@ -187,7 +195,7 @@ def best_facts(question: str, facts: List[Fact], names: Sequence[str], limit: in
 def cue_facts(question: str, facts: List[Fact]) -> List[Fact]:
     """The facts that state what the question's cues ask (an age, a condition, a deadline...)."""
     cues = _asked_cues(question)
-    return [fact for fact in facts if _cues_stated(fact, " ".join(words(fact.text.replace("%", " phần trăm")).flat), cues)]
+    return [fact for fact in facts if _cues_stated(fact, " ".join(_line_words(fact.text).flat), cues)]
 
 
 def lead_facts(question: str, facts: List[Fact], names: Sequence[str], shown: str = "") -> List[Fact]:
@@ -199,5 +207,5 @@ def lead_facts(question: str, facts: List[Fact], names: Sequence[str], shown: st
 def deadline_asked(question: str) -> bool:
     """A deadline after an event, how long a right lasts or from when a paper can be used is
     asked: not the processing time."""
-    return bool({"deadline", "duration", "valid_from"} & set(cues_in(question)))
+    return bool(NOT_PROCESSING & set(cues_in(question)))
 

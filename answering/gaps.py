@@ -125,15 +125,15 @@ def asked_by_name(question: str, proc) -> bool:
 _CUE_ASKS = {
     "age": ("độ tuổi", set()),
     "eligible": ("điều kiện, đối tượng được làm", set()),
-    "deadline": ("thời hạn phải làm", set()),
-    "expiry": ("thời hạn sử dụng", set()),
+    "deadline": ("thời hạn phải làm", {"time"}),
+    "expiry": ("thời hạn sử dụng", {"time"}),
     "health": ("khám sức khỏe", {"documents"}),
     "proxy": ("nhờ người khác làm thay", set()),
-    "duration": ("được tối đa bao lâu (số ngày, số tháng)", set()),
+    "duration": ("được tối đa bao lâu (số ngày, số tháng)", {"time"}),
     "who": ("ai là người phải đi làm", set()),
     "payment": ("cách thanh toán (chuyển khoản, tiền mặt...)", {"fee", "online"}),
     "percent": ("mức hưởng bao nhiêu phần trăm", {"fee"}),
-    "valid_from": ("từ khi nào thì dùng được", {"fee"}),  # "sau khi đóng tiền" tells the event, it asks no fee
+    "valid_from": ("từ khi nào thì dùng được", {"time", "fee"}),  # "sau khi đóng tiền" tells the event, it asks no fee
 }
 
 
@@ -146,7 +146,7 @@ def unanswered_cue(proc, question: str, aspects: List[str]) -> List[str]:
     asked = [c for c in cues_in(question) if c in _CUE_ASKS]
     if not asked:
         return []
-    implied = {"time"} if {"deadline", "expiry", "duration", "valid_from"} & set(asked) else set()
+    implied: Set[str] = set()
     for cue in asked:
         implied |= _CUE_ASKS[cue][1]
     if set(aspects) - implied:

@@ -54,8 +54,11 @@ DOING_IT_FROM = re.compile(r"\b(lam|nop|dang ky|khai) (tren|qua|bang) (dien thoa
 
 # what can be asked of any procedure: sending someone else, going in person, the form, doing it
 # online, where to hand it in (accent-free, after abbreviations)
+# "hộ" that starts a noun ("làm hộ chiếu", "làm hộ khẩu", "hộ kinh doanh"), not "for someone"
+NOT_A_HOUSEHOLD = r"(?! (so|chieu|khau|kinh doanh|tich|ngheo|can ngheo|gia dinh|dan|tro)\b)"
 _ANY_PROCEDURE = re.compile(
-    r"\b(nho|de|cho) (nguoi|ai|con|vo|chong|ban)( \w+)? (di )?(nop|lam|lay|nhan) (ho|thay|giup|gium)\b(?! (so|chieu|khau|kinh doanh|tich|ngheo|can ngheo|gia dinh|dan|tro)\b)|\b(nop|lam|lay|nhan|di) (ho|thay)\b(?! (so|chieu|khau|kinh doanh|tich|ngheo|can ngheo|gia dinh|dan|tro)\b)|"
+    r"\b(nho|de|cho) (nguoi|ai|con|vo|chong|ban)( \w+)? (di )?(nop|lam|lay|nhan) (ho|thay|giup|gium)\b" + NOT_A_HOUSEHOLD
+    + r"|\b(nop|lam|lay|nhan|di) (ho|thay)\b" + NOT_A_HOUSEHOLD + r"|"
     r"\buy quyen\b|\bnguoi (nha|than|khac)\b|\bto khai\b|\bmau (don|to khai)\b|\btai (ve|o dau)\b|"
     r"\b(den|ra|len) tan noi\b|\bqua mang\b|\btren mang\b|\btruc tiep\b|\b(uy ban|cong an)\b"
 )
