@@ -71,3 +71,67 @@ class FixedSplit:
             print(f"ERROR: {len(wrong)} item(s) in the wrong file: {wrong[:10]}")
             return 1
         return 0
+
+
+class PlainSplit:
+    """A split without classes (the breadth sets): the item ids sorted, shuffled with
+    `random.Random(seed)`, and the first `dev_size(n)` go to dev.jsonl, the rest to heldout.jsonl
+    (both written in id order). `check` tells whether the two files hold exactly that split;
+    `write` writes them from items.jsonl (then deleted) or, without it, from their union."""
+
+    def __init__(self, folder: Path, seed: str, dev_size) -> None:
+        self.dev, self.heldout, self.items = folder / "dev.jsonl", folder / "heldout.jsonl", folder / "items.jsonl"
+        self.seed, self.dev_size = seed, dev_size
+
+    def dev_ids(self, items: list[dict]) -> set[str]:
+        ids = sorted(item["id"] for item in items)
+        random.Random(self.seed).shuffle(ids)
+        return set(ids[:self.dev_size(len(ids))])
+
+    @staticmethod
+    def _write(path: Path, rows: list[dict]) -> None:
+        text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in sorted(rows, key=lambda r: r["id"]))
+        path.write_text(text, encoding="utf-8")
+
+    def check(self) -> int:
+        dev, held = read(self.dev), read(self.heldout)
+        if not dev and not held:
+            print(f"no {self.dev.name} / {self.heldout.name} yet"
+                  + (f" ({self.items.name} is unsplit: run with --write)" if self.items.exists() else ""))
+            return 1
+        ids = [r["id"] for r in dev + held]
+        chosen = self.dev_ids(dev + held)
+        wrong = sorted([r["id"] for r in dev if r["id"] not in chosen] + [r["id"] for r in held if r["id"] in chosen])
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        want = self.dev_size(len(set(ids)))
+        print(f"dev {len(dev)}, heldout {len(held)}, seed {self.seed!r}")
+        if dupes:
+            print("ids in more than one line:", ", ".join(dupes))
+        if wrong:
+            print("in the wrong file:", ", ".join(wrong))
+        if len(dev) != want:
+            print(f"dev should hold {want} items")
+        ok = not wrong and not dupes and len(dev) == want
+        print("split OK" if ok else "split differs")
+        return 0 if ok else 1
+
+    def write(self) -> int:
+        rows = read(self.items) if self.items.exists() else read(self.dev) + read(self.heldout)
+        if not rows:
+            print("nothing to split")
+            return 1
+        ids = [r["id"] for r in rows]
+        if len(set(ids)) != len(ids):
+            print("duplicate ids; not written")
+            return 1
+        chosen = self.dev_ids(rows)
+        self._write(self.dev, [r for r in rows if r["id"] in chosen])
+        self._write(self.heldout, [r for r in rows if r["id"] not in chosen])
+        if self.items.exists():
+            self.items.unlink()
+            print(f"removed {self.items.name}")
+        print(f"wrote dev {len(chosen)}, heldout {len(rows) - len(chosen)}")
+        return 0
+
+    def main(self, argv: list[str]) -> int:
+        return self.write() if "--write" in argv else self.check()
