@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import List, Optional
 
-from answering import choose, compose, gaps, registry_match
+from answering import choose, compose, gaps, registry_match, rescue
 from answering.aspects import aspects_in
 from answering.citations import source_dicts
 from answering.facts import cues_in, deadline_asked, document_facts, lead_facts, procedure_facts
@@ -45,14 +45,59 @@ _SERVICE = re.compile(
 
 
 def answer(question: str, context: Optional[Context] = None, nlu: Optional[Nlu] = None, search=None,
-           verify: bool = True) -> Answer:
+           verify: bool = True, second_look: bool = True) -> Answer:
     """The answer to `question`. `search(query, k)` returns retrieval results (default: the
     shared retriever); pass a stub only to test without an index. With `verify`, a card the
-    verifier doubts (answering.verify) becomes a referral that offers the record as a button."""
+    verifier doubts (answering.verify) becomes a referral that offers the record as a button.
+    With `second_look`, a referral given with nothing in context may still answer the record or
+    registry procedure the question most likely means (answering.rescue)."""
     ctx = context or Context()
     nlu = nlu or Nlu()
     question = normalize_text(question or "")
     results = _once(search, question)
+    found = _verified(question, ctx, nlu, results, verify)
+    if second_look and rescue.eligible(found, ctx, nlu.from_button):
+        return _second_look(question, found, ctx, nlu, results) or found
+    return found
+
+
+def _second_look(question: str, referral: Answer, ctx: Context, nlu: Nlu, results) -> Optional[Answer]:
+    """The record or registry procedure answering.rescue is confident the question means, answered
+    in place of `referral`; None to keep the referral."""
+    found = rescue.candidates(question, referral, ctx, results())
+    picked = rescue.pick(found)
+    if picked is None:
+        return None
+    return rescued(question, referral, nlu, found, *picked)
+
+
+def rescued(question: str, referral: Answer, nlu: Nlu, found: "rescue.Candidates", kind: str, ident: str,
+            chance: float) -> Optional[Answer]:
+    """The answer about `ident` (a record, or a registry code with `kind` "registry") given in place
+    of `referral`, when it answers (a record whose card would itself refer gives None)."""
+    from knowledge.registry import entries_by_code
+
+    considered = [{"id": ident, "via": "second look", "chance": round(chance, 3)}, *referral.considered]
+    if kind == "registry":
+        entry = entries_by_code().get(ident)
+        if entry is None:
+            return None
+        out = _registry_answer(choose.Choice("registry", entry.code, "registry", confidence=round(chance, 3), entry=entry))
+        out.considered = considered
+        return out
+    choice = choose.Choice("second look", ident, found.record_kind, confidence=round(chance, 3), considered=considered)
+    if found.record_kind == "procedure":
+        aspects = aspects_in(question, nlu.aspects)
+        if deadline_asked(question) and aspects == ["time"]:
+            aspects = []
+        out = _procedure_answer(ident, question, aspects, choice)
+    else:
+        out = _document_answer(ident, question, choice)
+    return out if out.outcome == ANSWERED else None
+
+
+def _verified(question: str, ctx: Context, nlu: Nlu, results, verify: bool) -> Answer:
+    """The answer the rules choose, and with `verify` a card in doubt turned into a referral."""
     card = _answer(question, ctx, nlu, results)
     if verify and _verifiable(card, nlu) and not _picked(card, ctx) and not _asked_by_name(question, card):
         from answering import verify as verifier
