@@ -107,9 +107,11 @@ def asked_by_name(question: str, proc) -> bool:
 
     asked = words(question)
     of, last = _asking_clause(question, asked)
-    if last <= 0:
-        return False  # one clause (or no subject): nothing told before the question
     named = naming_positions(asked, [proc.name, *proc.aliases])
+    if last <= 0:
+        # one clause: asked by name only when every subject word is of the procedure's name
+        # ("còn khai tử thì sao?"), not a situation told in the same breath
+        return bool(asked.content) and all(i in named for i in asked.content) and not shift_positions(asked)
     in_last = [i for i in asked.content if of[i] == last]
     if not any(i in named for i in in_last):
         return False

@@ -10,8 +10,10 @@ the others. A card in doubt becomes a referral, so a doubted card passes only wh
 expected a referral. The threshold is the lowest of a grid at which this costs no passes, over all
 training questions.
 
-Training sets: fresh, fresh2 and fresh3 (dev and held-out halves) and fresh4/dev. fresh4's
-held-out half is never read here: it is the test of the verifier (eval/README.md, round 9).
+Training sets: fresh, fresh2 and fresh3 (dev and held-out halves) and the dev halves of fresh4,
+fresh5, fresh6, breadth and breadth2 (a breadth card is wrong unless it is the target record). The
+held-out halves of fresh4-6 and breadth/breadth2 are never read here: they test it
+(eval/README.md, rounds 9 and 14).
 
     .venv/bin/python benchmarks/verifier_fit.py [--dry-run]
 """
@@ -30,7 +32,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 TRAIN = [("fresh", "dev"), ("fresh", "heldout"), ("fresh2", "dev"), ("fresh2", "heldout"),
-         ("fresh3", "dev"), ("fresh3", "heldout"), ("fresh4", "dev")]
+         ("fresh3", "dev"), ("fresh3", "heldout"), ("fresh4", "dev"), ("fresh5", "dev"), ("fresh6", "dev"),
+         ("breadth", "dev"), ("breadth2", "dev")]
 GRID = (0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
 C = 1.0  # inverse regularisation of the logistic regression
 
@@ -38,6 +41,7 @@ C = 1.0  # inverse regularisation of the logistic regression
 def rows() -> List[Dict]:
     """One row per training question whose last reply (without the verifier) is a card."""
     from answer_quality import score
+    from breadth import score as breadth_score
 
     from answering import Context, answer
     from answering.core import _once, _search  # the retrieval the layer itself runs
@@ -50,10 +54,11 @@ def rows() -> List[Dict]:
             if not line.strip():
                 continue
             item = json.loads(line)
+            turns = item.get("turns") or [item["question"]]
             ctx = before = Context()
-            for text in item["turns"]:
+            for text in turns:
                 before = ctx
-                card = answer(text, ctx, verify=False)
+                card = answer(text, ctx, verify=False, second_look=False)
                 ctx = card.context
             if card.kind not in ("procedure", "document") or card.outcome != "answered":
                 continue
@@ -61,11 +66,16 @@ def rows() -> List[Dict]:
                 continue
             from knowledge.normalize import normalize_text
 
-            question = normalize_text(item["turns"][-1])
+            question = normalize_text(turns[-1])
             results = _once(None, question)()
             marker = card.payload()["dvc"]
-            judged = score(item, card.text, marker.get("answer_id"), marker)
-            out.append({"set": name, "split": split, "id": item["id"], "expect": item["expect"],
+            if "target" in item:  # a breadth question: its card is right only about the target record
+                judged = breadth_score(item, card.text, marker, card.buttons)
+                expect = "answer" if item["target"].get("record") else "registry"
+            else:
+                judged = score(item, card.text, marker.get("answer_id"), marker)
+                expect = item["expect"]
+            out.append({"set": name, "split": split, "id": item["id"], "expect": expect,
                         "wrong": bool(judged["wrong_card"]), "pass": bool(judged["pass"]),
                         "x": verify.features(question, card, before, results)})
     return out

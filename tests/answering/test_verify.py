@@ -166,3 +166,18 @@ def test_the_twin_is_not_taken_when_the_doubted_record_names_half_the_question()
     assert core._named_fully(question, card, "cap-ho-chieu", 0.9) is None  # names nothing asked
     own = answer("đăng ký kết hôn ở đâu", verify=False)
     assert core._named_fully("đăng ký kết hôn ở đâu", own, "dang-ky-ket-hon-co-yeu-to-nuoc-ngoai", 0.9) is None
+
+
+def test_a_message_that_only_names_the_procedure_is_not_doubted_for_its_narrower_twin():
+    # "đăng ký lại khai tử" shares "khai tử"; a follow-up naming only "khai tử" means the plain one
+    first = answer("lệ phí làm giấy khai sinh bao nhiêu vậy")
+    a = answer("thế còn khai tử thì sao", first.context)
+    assert a.kind == "procedure" and a.record_id == "dang-ky-khai-tu", (a.kind, a.record_id, a.considered)
+    assert a.aspects == ["fee"]
+    from answering import gaps
+    from knowledge.catalog import load_procedures
+
+    twin = load_procedures()["dang-ky-khai-tu"]
+    assert gaps.asked_by_name("thế còn khai tử thì sao", twin)
+    # a situation told in the same clause is not a name: the verifier still reads it
+    assert not gaps.asked_by_name("ông tôi mất ở nhà không có giấy báo tử khai tử", twin)
