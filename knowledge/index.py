@@ -88,7 +88,8 @@ def _records(documents, procedures) -> Dict[str, dict]:
 
 def _vector_texts(chunks: List[Chunk], documents, procedures) -> Tuple[List[str], List[int]]:
     """Texts to embed and the chunk each one points to: every chunk, plus every example
-    question of a document and every alias of a procedure (what citizens' questions look like).
+    question of a document, every alias of a procedure and every everyday situation the registry
+    gives a full record (what citizens' questions look like).
     The chunk that lists a record's questions or aliases is embedded through them, one by one (a
     document's title and summary as one more passage), not as one long passage of the whole list:
     that was a quarter of the index's tokens to embed."""
@@ -112,6 +113,16 @@ def _vector_texts(chunks: List[Chunk], documents, procedures) -> Tuple[List[str]
         for alias in [proc.name, *proc.aliases]:
             texts.append(alias)
             owners.append(probe_chunk[proc.id])
+    # the everyday situations the registry gives a full record ("giấy khai sinh bị chuột cắn"):
+    # what a citizen who describes rather than names the procedure types; read by the encoder only
+    from knowledge.registry import load_registry
+
+    load_registry.cache_clear()
+    for entry in load_registry():
+        if entry.record in procedures and entry.situations:
+            for situation in entry.situations:
+                texts.append(situation)
+                owners.append(probe_chunk[entry.record])
     return texts, owners
 
 
