@@ -124,10 +124,17 @@ def test_the_production_fallback_threshold_sends_unreadable_text_to_the_clarific
 
 
 def test_a_public_service_we_hold_nothing_on_gets_an_honest_referral(chat):
-    text = chat.say("cho em hỏi khai thuế thu nhập cá nhân trên mạng thì làm thế nào")
+    text = chat.say("xin phép bay flycam quay đám cưới thì làm ở đâu")
     assert "chưa có hướng dẫn" in text and "18001096" in text
     assert "Nguồn:" not in text  # no card about another record
     assert any(b.payload == "/ask_human" for b in chat.buttons)
+
+
+def test_a_public_service_the_registry_knows_by_name_gets_its_code_and_who_handles_it(chat):
+    # no full record; the second look (answering/rescue.py) finds the registry procedure
+    text = chat.say("cho em hỏi khai thuế thu nhập cá nhân trên mạng thì làm thế nào")
+    assert "2.002233" in text and "Nơi giải quyết" in text and "Cơ quan thuế" in text
+    assert "chưa có hướng dẫn chi tiết" in text and "18001096" in text
 
 
 def test_an_aspect_follow_up_keeps_the_procedure(chat):
