@@ -43,53 +43,29 @@ C = 0.5  # inverse regularisation
 def rows() -> List[Dict]:
     """One row per eligible referral: its candidates, whether each is the right record or
     procedure, and what answering it instead would do to the benchmark's verdict."""
-    from answering import Context, Nlu, answer, rescue
+    from answering import Nlu, rescue
     from answering.core import _once, rescued
-    from knowledge.normalize import normalize_text
+    from fitting import replay, verdict
 
     out = []
-    for name, split in TRAIN:
-        path = ROOT / "eval" / name / f"{split}.jsonl"
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
+    for name, split, item, question, before, reply in replay(TRAIN, second_look=False):
+        if not rescue.eligible(reply, before, False):
+            continue
+        found = rescue.candidates(question, reply, before, _once(None, question)())
+        rec_ok, reg_ok = labels(item, found)
+        was = verdict(item, reply)
+        effects = {}
+        for kind, ident in (("record", found.record), ("registry", found.code)):
+            instead = rescued(question, reply, Nlu(), found, kind, ident, 0.5) if ident else None
+            if instead is None:
+                effects[kind] = None  # nothing would change
                 continue
-            item = json.loads(line)
-            turns = item.get("turns") or [item["question"]]
-            ctx = before = Context()
-            for text in turns:
-                before = ctx
-                reply = answer(text, ctx, second_look=False)
-                ctx = reply.context
-            if not rescue.eligible(reply, before, False):
-                continue
-            question = normalize_text(turns[-1])
-            found = rescue.candidates(question, reply, before, _once(None, question)())
-            rec_ok, reg_ok = labels(item, found)
-            was = verdict(item, reply)
-            effects = {}
-            for kind, ident in (("record", found.record), ("registry", found.code)):
-                instead = rescued(question, reply, Nlu(), found, kind, ident, 0.5) if ident else None
-                if instead is None:
-                    effects[kind] = None  # nothing would change
-                    continue
-                now = verdict(item, instead)
-                effects[kind] = {"gain": int(now["pass"] and not was["pass"]), "lost": int(was["pass"] and not now["pass"]),
-                                 "wrong": int(now["wrong_card"] and not was["wrong_card"])}
-            out.append({"set": name, "split": split, "id": item["id"], "found": found, "rec_ok": rec_ok,
-                        "reg_ok": reg_ok, "effects": effects})
+            now = verdict(item, instead)
+            effects[kind] = {"gain": int(now["pass"] and not was["pass"]), "lost": int(was["pass"] and not now["pass"]),
+                             "wrong": int(now["wrong_card"] and not was["wrong_card"])}
+        out.append({"set": name, "split": split, "id": item["id"], "found": found, "rec_ok": rec_ok,
+                    "reg_ok": reg_ok, "effects": effects})
     return out
-
-
-def verdict(item: Dict, reply) -> Dict:
-    """The benchmark's verdict on `reply` as the last answer to `item`: {pass, wrong_card}."""
-    marker = reply.payload()["dvc"]
-    if "target" in item:
-        from breadth import score
-
-        return score(item, reply.text, marker, reply.buttons)
-    from answer_quality import score
-
-    return score(item, reply.text, marker.get("answer_id"), marker)
 
 
 def labels(item: Dict, found) -> tuple:
@@ -101,35 +77,6 @@ def labels(item: Dict, found) -> tuple:
     answer = item["expect"] == "answer"
     rec = answer and found.record in (item.get("records") or [])
     return rec, None
-
-
-def fit(X: np.ndarray, y: np.ndarray):
-    from sklearn.linear_model import LogisticRegression
-
-    from answering.logistic import CLIP
-
-    mean, scale = X.mean(axis=0), X.std(axis=0)
-    scale[scale == 0] = 1.0
-    model = LogisticRegression(C=C, max_iter=5000, class_weight="balanced").fit(np.clip((X - mean) / scale, -CLIP, CLIP), y)
-    return mean, scale, model
-
-
-def apply(fitted, X: np.ndarray) -> np.ndarray:
-    from answering.logistic import CLIP
-
-    mean, scale, model = fitted
-    return model.predict_proba(np.clip((X - mean) / scale, -CLIP, CLIP))[:, 1]
-
-
-def held_out(X: np.ndarray, y: np.ndarray, sets: np.ndarray) -> np.ndarray:
-    """Each set's probabilities from a model fitted on the other sets."""
-    out = np.zeros(len(y))
-    for name in sorted(set(sets)):
-        mask = sets == name
-        if len(set(y[~mask])) < 2:
-            continue
-        out[mask] = apply(fit(X[~mask], y[~mask]), X[mask])
-    return out
 
 
 def outcome(data: List[Dict], rec_p: np.ndarray, reg_p: np.ndarray, t_rec: float, t_reg: float) -> Dict[str, int]:
@@ -157,6 +104,7 @@ def main() -> int:
     from sklearn.metrics import roc_auc_score
 
     from answering import rescue
+    from fitting import fit, held_out, written
 
     data = rows()
     sets = np.array([r["set"] for r in data])
@@ -167,7 +115,7 @@ def main() -> int:
         X = np.array([[getattr(data[i]["found"], attr)[f] for f in names] for i in use])
         y = np.array([int(data[i][key]) for i in use])
         probs = np.zeros(len(data))
-        probs[use] = held_out(X, y, sets[use])
+        probs[use] = held_out(X, y, sets[use], C)
         auc = roc_auc_score(y, probs[use]) if len(set(y)) == 2 else float("nan")
         print(f"{part}: {len(use)} rows, {int(y.sum())} right; leave-one-set-out AUC {auc:.3f}")
         parts[part] = {"names": names, "X": X, "y": y, "probs": probs, "auc": auc, "rows": len(use), "right": int(y.sum())}
@@ -197,10 +145,7 @@ def main() -> int:
            "measured": [f"{p}: leave-one-set-out AUC {parts[p]['auc']:.3f} on {parts[p]['rows']} rows ({parts[p]['right']} right)"
                         for p in parts] + [f"leave-one-set-out at the thresholds: {got}"]}
     for part, threshold in (("record", t_rec), ("registry", t_reg)):
-        mean, scale, model = fit(parts[part]["X"], parts[part]["y"])
-        out[part] = {"features": list(parts[part]["names"]), "weights": [round(float(w), 6) for w in model.coef_[0]],
-                     "intercept": round(float(model.intercept_[0]), 6), "mean": [round(float(m), 6) for m in mean],
-                     "scale": [round(float(s), 6) for s in scale], "threshold": threshold}
+        out[part] = {**written(fit(parts[part]["X"], parts[part]["y"], C), parts[part]["names"]), "threshold": threshold}
         print(part, ", ".join(f"{n} {w:+.2f}" for n, w in sorted(zip(parts[part]["names"], out[part]["weights"]), key=lambda p: -abs(p[1]))))
     if not args.dry_run:
         rescue.WEIGHTS.write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

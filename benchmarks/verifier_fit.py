@@ -40,61 +40,26 @@ C = 1.0  # inverse regularisation of the logistic regression
 
 def rows() -> List[Dict]:
     """One row per training question whose last reply (without the verifier) is a card."""
-    from answer_quality import score
-    from breadth import score as breadth_score
-
-    from answering import Context, answer
-    from answering.core import _once, _search  # the retrieval the layer itself runs
     from answering import verify
+    from answering.core import _once  # the retrieval the layer itself runs
+    from fitting import replay, verdict
 
     out = []
-    for name, split in TRAIN:
-        path = ROOT / "eval" / name / f"{split}.jsonl"
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                continue
-            item = json.loads(line)
-            turns = item.get("turns") or [item["question"]]
-            ctx = before = Context()
-            for text in turns:
-                before = ctx
-                card = answer(text, ctx, verify=False, second_look=False)
-                ctx = card.context
-            if card.kind not in ("procedure", "document") or card.outcome != "answered":
-                continue
-            if card.considered and card.considered[0].get("via") == "button":
-                continue
-            from knowledge.normalize import normalize_text
-
-            question = normalize_text(turns[-1])
-            results = _once(None, question)()
-            marker = card.payload()["dvc"]
-            if "target" in item:  # a breadth question: its card is right only about the target record
-                judged = breadth_score(item, card.text, marker, card.buttons)
-                expect = "answer" if item["target"].get("record") else "registry"
-            else:
-                judged = score(item, card.text, marker.get("answer_id"), marker)
-                expect = item["expect"]
-            out.append({"set": name, "split": split, "id": item["id"], "expect": expect,
-                        "wrong": bool(judged["wrong_card"]), "pass": bool(judged["pass"]),
-                        "x": verify.features(question, card, before, results)})
+    for name, split, item, question, before, card in replay(TRAIN, verify=False, second_look=False):
+        if card.kind not in ("procedure", "document") or card.outcome != "answered":
+            continue
+        if card.considered and card.considered[0].get("via") == "button":
+            continue
+        results = _once(None, question)()
+        judged = verdict(item, card)
+        if "target" in item:  # a breadth question: its card is right only about the target record
+            expect = "answer" if item["target"].get("record") else "registry"
+        else:
+            expect = item["expect"]
+        out.append({"set": name, "split": split, "id": item["id"], "expect": expect,
+                    "wrong": bool(judged["wrong_card"]), "pass": bool(judged["pass"]),
+                    "x": verify.features(question, card, before, results)})
     return out
-
-
-def fit(X: np.ndarray, y: np.ndarray):
-    from sklearn.linear_model import LogisticRegression
-
-    mean = X.mean(axis=0)
-    scale = X.std(axis=0)
-    scale[scale == 0] = 1.0
-    model = LogisticRegression(C=C, max_iter=5000, class_weight="balanced").fit(standard(X, mean, scale), y)
-    return mean, scale, model
-
-
-def standard(X: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    from answering.verify import CLIP
-
-    return np.clip((X - mean) / scale, -CLIP, CLIP)
 
 
 def main() -> int:
@@ -104,16 +69,13 @@ def main() -> int:
     from sklearn.metrics import roc_auc_score
 
     from answering import verify
+    from fitting import fit, held_out, written
 
     data = rows()
     X = np.array([[r["x"][f] for f in verify.FEATURES] for r in data])
     y = np.array([r["wrong"] for r in data], dtype=int)
     sets = np.array([r["set"] for r in data])
-    held = np.zeros(len(data))
-    for name in sorted(set(sets)):
-        mask = sets == name
-        mean, scale, model = fit(X[~mask], y[~mask])
-        held[mask] = model.predict_proba(standard(X[mask], mean, scale))[:, 1]
+    held = held_out(X, y, sets, C)
     print(f"cards {len(data)}, wrong {int(y.sum())}; leave-one-set-out AUC {roc_auc_score(y, held):.3f}")
     chosen = GRID[-1]
     measured = []
@@ -126,10 +88,7 @@ def main() -> int:
         measured.append(line)
         if passes >= 0 and chosen == GRID[-1] and t < chosen:
             chosen = t
-    mean, scale, model = fit(X, y)
-    out = {"features": list(verify.FEATURES), "weights": [round(float(w), 6) for w in model.coef_[0]],
-           "intercept": round(float(model.intercept_[0]), 6), "mean": [round(float(m), 6) for m in mean],
-           "scale": [round(float(s), 6) for s in scale], "threshold": chosen,
+    out = {**written(fit(X, y, C), verify.FEATURES), "threshold": chosen,
            "trained_on": [f"eval/{n}/{s}.jsonl" for n, s in TRAIN],
            "measured": [f"leave-one-set-out AUC {roc_auc_score(y, held):.3f} on {len(data)} cards ({int(y.sum())} wrong)",
                         *measured]}

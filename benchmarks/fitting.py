@@ -1,0 +1,89 @@
+"""What the fit scripts of the answering layer's models share (benchmarks/verifier_fit.py,
+benchmarks/rescue_fit.py): replaying the labelled questions through the layer, the benchmarks'
+verdict on a reply, and a balanced logistic regression on standardised, clipped features (the
+form answering/logistic.py scores with)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Sequence, Tuple
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def replay(sets: Sequence[Tuple[str, str]], **options: Any) -> Iterator[Tuple[str, str, Dict[str, Any], str, Any, Any]]:
+    """For every item of eval/<name>/<split>.jsonl: (name, split, item, its last question
+    normalised, the context before it, the layer's last reply), each turn answered with
+    `answer(text, context, **options)`."""
+    from answering import Context, answer
+    from knowledge.normalize import normalize_text
+
+    for name, split in sets:
+        path = ROOT / "eval" / name / f"{split}.jsonl"
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            item = json.loads(line)
+            turns: List[str] = item.get("turns") or [item["question"]]
+            ctx = before = Context()
+            for text in turns:
+                before = ctx
+                reply = answer(text, ctx, **options)
+                ctx = reply.context
+            yield name, split, item, normalize_text(turns[-1]), before, reply
+
+
+def verdict(item: Dict[str, Any], reply) -> Dict[str, Any]:
+    """The benchmark's verdict on `reply` as the last answer to `item` (breadth.score for a
+    breadth item, answer_quality.score otherwise): {pass, wrong_card, ...}."""
+    marker = reply.payload()["dvc"]
+    if "target" in item:
+        from breadth import score
+
+        return score(item, reply.text, marker, reply.buttons)
+    from answer_quality import score
+
+    return score(item, reply.text, marker.get("answer_id"), marker)
+
+
+def fit(X: np.ndarray, y: np.ndarray, C: float):
+    """(mean, scale, model): a logistic regression with balanced classes on standardised features."""
+    from sklearn.linear_model import LogisticRegression
+
+    mean, scale = X.mean(axis=0), X.std(axis=0)
+    scale[scale == 0] = 1.0
+    model = LogisticRegression(C=C, max_iter=5000, class_weight="balanced").fit(standard(X, mean, scale), y)
+    return mean, scale, model
+
+
+def standard(X: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    from answering.logistic import CLIP
+
+    return np.clip((X - mean) / scale, -CLIP, CLIP)
+
+
+def apply(fitted, X: np.ndarray) -> np.ndarray:
+    """The probabilities of the positive class for the rows of X."""
+    mean, scale, model = fitted
+    return model.predict_proba(standard(X, mean, scale))[:, 1]
+
+
+def held_out(X: np.ndarray, y: np.ndarray, sets: np.ndarray, C: float) -> np.ndarray:
+    """Each set's probabilities from a model fitted on the other sets (leave-one-set-out)."""
+    out = np.zeros(len(y))
+    for name in sorted(set(sets)):
+        mask = sets == name
+        if len(set(y[~mask])) < 2:
+            continue
+        out[mask] = apply(fit(X[~mask], y[~mask], C), X[mask])
+    return out
+
+
+def written(fitted, features: Sequence[str]) -> Dict[str, Any]:
+    """The JSON form answering/logistic.py reads: features, weights, intercept, mean, scale."""
+    mean, scale, model = fitted
+    return {"features": list(features), "weights": [round(float(w), 6) for w in model.coef_[0]],
+            "intercept": round(float(model.intercept_[0]), 6), "mean": [round(float(m), 6) for m in mean],
+            "scale": [round(float(s), 6) for s in scale]}
