@@ -87,3 +87,11 @@ def written(fitted, features: Sequence[str]) -> Dict[str, Any]:
     return {"features": list(features), "weights": [round(float(w), 6) for w in model.coef_[0]],
             "intercept": round(float(model.intercept_[0]), 6), "mean": [round(float(m), 6) for m in mean],
             "scale": [round(float(s), 6) for s in scale]}
+
+
+def save(out: Dict[str, Any], path: Path, dry_run: bool) -> None:
+    """Write the fitted model where the layer reads it (not with --dry-run)."""
+    if dry_run:
+        return
+    path.write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {path.relative_to(ROOT)}")

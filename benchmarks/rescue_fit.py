@@ -21,7 +21,6 @@ fresh4, fresh5, fresh6, breadth and breadth2, which test it (eval/README.md, rou
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -104,7 +103,7 @@ def main() -> int:
     from sklearn.metrics import roc_auc_score
 
     from answering import rescue
-    from fitting import fit, held_out, written
+    from fitting import fit, held_out, save, written
 
     data = rows()
     sets = np.array([r["set"] for r in data])
@@ -147,9 +146,7 @@ def main() -> int:
     for part, threshold in (("record", t_rec), ("registry", t_reg)):
         out[part] = {**written(fit(parts[part]["X"], parts[part]["y"], C), parts[part]["names"]), "threshold": threshold}
         print(part, ", ".join(f"{n} {w:+.2f}" for n, w in sorted(zip(parts[part]["names"], out[part]["weights"]), key=lambda p: -abs(p[1]))))
-    if not args.dry_run:
-        rescue.WEIGHTS.write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        print(f"wrote {rescue.WEIGHTS.relative_to(ROOT)}")
+    save(out, rescue.WEIGHTS, args.dry_run)
     return 0
 
 

@@ -20,7 +20,6 @@ held-out halves of fresh4-6 and breadth/breadth2 are never read here: they test 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Dict, List
@@ -69,7 +68,7 @@ def main() -> int:
     from sklearn.metrics import roc_auc_score
 
     from answering import verify
-    from fitting import fit, held_out, written
+    from fitting import fit, held_out, save, written
 
     data = rows()
     X = np.array([[r["x"][f] for f in verify.FEATURES] for r in data])
@@ -95,9 +94,7 @@ def main() -> int:
     print(f"chosen threshold {chosen}")
     for name, weight in sorted(zip(verify.FEATURES, out["weights"]), key=lambda p: -abs(p[1])):
         print(f"  {name:14s} {weight:+.3f}")
-    if not args.dry_run:
-        verify.WEIGHTS.write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        print(f"wrote {verify.WEIGHTS.relative_to(ROOT)}")
+    save(out, verify.WEIGHTS, args.dry_run)
     return 0
 
 
