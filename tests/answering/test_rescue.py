@@ -71,27 +71,17 @@ def test_the_fitted_model_matches_the_features_and_says_how_it_was_measured():
     assert model["measured"]
 
 
-def test_a_model_fitted_on_other_features_is_refused(tmp_path, monkeypatch):
+def test_a_model_fitted_on_other_features_is_refused(tmp_path, weights_at):
     model = json.loads(rescue.WEIGHTS.read_text(encoding="utf-8"))
     model["registry"]["features"] = model["registry"]["features"][:-1]
     other = tmp_path / "rescue.json"
     other.write_text(json.dumps(model), encoding="utf-8")
-    monkeypatch.setattr(rescue, "WEIGHTS", other)
-    rescue._model.cache_clear()
-    try:
-        with pytest.raises(ValueError, match="rescue_fit"):
-            rescue._model()
-    finally:
-        monkeypatch.undo()
-        rescue._model.cache_clear()
+    weights_at(rescue, other)
+    with pytest.raises(ValueError, match="rescue_fit"):
+        rescue._model()
 
 
-def test_without_a_model_the_referral_stands(tmp_path, monkeypatch):
-    monkeypatch.setattr(rescue, "WEIGHTS", tmp_path / "absent.json")
-    rescue._model.cache_clear()
-    try:
-        a = answer(COMPLAINT, nlu=Nlu())
-        assert a.kind == REFERRAL and a.reason == "no_answer"
-    finally:
-        monkeypatch.undo()
-        rescue._model.cache_clear()
+def test_without_a_model_the_referral_stands(tmp_path, weights_at):
+    weights_at(rescue, tmp_path / "absent.json")
+    a = answer(COMPLAINT, nlu=Nlu())
+    assert a.kind == REFERRAL and a.reason == "no_answer"

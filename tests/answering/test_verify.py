@@ -75,28 +75,18 @@ def test_a_value_far_outside_the_fitted_range_counts_as_three_deviations():
     assert verify.standard(1.5, 1.0, 0.5) == pytest.approx(1.0)
 
 
-def test_a_model_fitted_on_other_features_is_refused(tmp_path, monkeypatch):
+def test_a_model_fitted_on_other_features_is_refused(tmp_path, weights_at):
     stale = tmp_path / "verifier.json"
     stale.write_text(json.dumps({"features": ["rank"], "weights": [1.0], "mean": [0.0], "scale": [1.0],
                                  "intercept": 0.0, "threshold": 0.8}), encoding="utf-8")
-    monkeypatch.setattr(verify, "WEIGHTS", stale)
-    verify._model.cache_clear()
-    try:
-        with pytest.raises(ValueError, match="verifier_fit"):
-            verify.doubt({name: 0.0 for name in verify.FEATURES})
-    finally:
-        monkeypatch.undo()
-        verify._model.cache_clear()
+    weights_at(verify, stale)
+    with pytest.raises(ValueError, match="verifier_fit"):
+        verify.doubt({name: 0.0 for name in verify.FEATURES})
 
 
-def test_without_a_fitted_model_nothing_is_doubted(tmp_path, monkeypatch):
-    monkeypatch.setattr(verify, "WEIGHTS", tmp_path / "absent.json")
-    verify._model.cache_clear()
-    try:
-        assert verify.doubt({name: 0.0 for name in verify.FEATURES}) == 0.0 and verify.threshold() == 1.0
-    finally:
-        monkeypatch.undo()
-        verify._model.cache_clear()
+def test_without_a_fitted_model_nothing_is_doubted(tmp_path, weights_at):
+    weights_at(verify, tmp_path / "absent.json")
+    assert verify.doubt({name: 0.0 for name in verify.FEATURES}) == 0.0 and verify.threshold() == 1.0
 
 
 def test_a_doubted_guide_is_offered_by_its_title_and_the_title_brings_it():
