@@ -87,10 +87,7 @@ def rescued(question: str, referral: Answer, nlu: Nlu, found: "rescue.Candidates
         return out
     choice = choose.Choice("second look", ident, found.record_kind, confidence=round(chance, 3), considered=considered)
     if found.record_kind == "procedure":
-        aspects = aspects_in(question, nlu.aspects)
-        if deadline_asked(question) and aspects == ["time"]:
-            aspects = []
-        out = _procedure_answer(ident, question, aspects, choice)
+        out = _procedure_answer(ident, question, _aspects_asked(question, nlu), choice)
     else:
         out = _document_answer(ident, question, choice)
     return out if out.outcome == ANSWERED else None
@@ -233,9 +230,7 @@ def _answer(question: str, ctx: Context, nlu: Nlu, results) -> Answer:
     if titled:  # a guide's title, as the button of a doubted guide sends it
         return _document_answer(titled, question, choose.Choice("title", titled, "doc", confidence=1.0,
                                                                 considered=[{"id": titled, "via": "title"}]))
-    aspects = aspects_in(question, nlu.aspects)
-    if deadline_asked(question) and aspects == ["time"]:
-        aspects = []  # "sau khi sinh bao lâu phải đi khai sinh": a deadline, not the processing time
+    aspects = _aspects_asked(question, nlu)
 
     choice = choose.named(question, nlu)
     if choice.via == "ambiguous":
@@ -301,6 +296,13 @@ def _answer(question: str, ctx: Context, nlu: Nlu, results) -> Answer:
     if choice.kind == "doc":
         return _document_answer(choice.record_id, question, choice)
     return _no_record(question, nlu, choice, ctx)
+
+
+def _aspects_asked(question: str, nlu: Nlu) -> List[str]:
+    """The aspects the question asks (and NLU read); a deadline after an event is not the
+    processing time ("sau khi sinh bao lâu phải đi khai sinh")."""
+    aspects = aspects_in(question, nlu.aspects)
+    return [] if deadline_asked(question) and aspects == ["time"] else aspects
 
 
 def _ask_which_procedure(aspects: List[str]) -> Answer:

@@ -63,12 +63,12 @@ def unknown_detail(proc, question: str, aspects: List[str]) -> List[str]:
 def _renewal_not_held(proc, asked) -> str:
     """The way of renewing the question asks ("cấp lại", "gia hạn"...), when no text of the record
     says it: the record is about a first issue only."""
-    from answering.vocab import _procedure_texts
+    from answering.vocab import procedure_texts
 
     asked_ways = choose.renewals(" ".join(asked.flat))
     if not asked_ways:
         return ""
-    held = choose.renewals(" ".join(" ".join(words(t).flat) for t in _procedure_texts(proc) if t))
+    held = choose.renewals(" ".join(" ".join(words(t).flat) for t in procedure_texts(proc) if t))
     missing = sorted(asked_ways - held)
     if not missing or missing == ["doi"]:  # "đổi" alone is too common a word to read as a renewal
         return ""

@@ -69,10 +69,11 @@ def registry_vocabulary() -> Vocabulary:
 def candidates(question: str, nearest: Sequence[Tuple[str, float]]) -> List[Candidate]:
     """Every registry-only entry that explains some of the question, best on words first, with
     its rank among `nearest` (the encoder's (code, cosine) list, best first)."""
-    return _candidates(words(question), nearest)
+    return candidates_for(words(question), nearest)
 
 
-def _candidates(asked: Words, nearest: Sequence[Tuple[str, float]]) -> List[Candidate]:
+def candidates_for(asked: Words, nearest: Sequence[Tuple[str, float]]) -> List[Candidate]:
+    """`candidates` for a question already read into words."""
     vocab = registry_vocabulary()
     extra = situation_explained(asked)
     ranks = {code: (rank, sim) for rank, (code, sim) in enumerate(nearest)}
@@ -90,7 +91,7 @@ def _candidates(asked: Words, nearest: Sequence[Tuple[str, float]]) -> List[Cand
 def best(question: str, nearest: Sequence[Tuple[str, float]]) -> Tuple[Optional[Candidate], List[Candidate]]:
     """(the entry to answer, or None; the candidates read), under the bars above."""
     asked = words(question)
-    found = _candidates(asked, nearest)
+    found = candidates_for(asked, nearest)
     if not found or len(set(asked.content) - who_and_where(asked)) < MIN_SUBJECT_WORDS:
         return None, found[:3]
     top = found[0]
@@ -103,7 +104,8 @@ def best(question: str, nearest: Sequence[Tuple[str, float]]) -> Tuple[Optional[
 SUGGEST_MIN = 0.84  # e5 cosine under which a registry procedure is not worth suggesting (any two texts score ~0.8)
 
 
-def _nearest(question: str, k: int) -> List[Tuple[str, float]]:
+def nearest_codes(question: str, k: int) -> List[Tuple[str, float]]:
+    """(code, cosine) of the k registry-only procedures the encoder puts closest (none without an index)."""
     from answering.search import get_retriever
 
     try:
@@ -116,7 +118,7 @@ def match(question: str) -> Tuple[Optional["RegistryEntry"], List[Candidate]]:
     """(the registry entry to answer, or None; the candidates read)."""
     from knowledge.registry import entries_by_code
 
-    top, read = best(question, _nearest(question, DENSE_CANDIDATES))
+    top, read = best(question, nearest_codes(question, DENSE_CANDIDATES))
     return (entries_by_code().get(top.code) if top else None), read
 
 
@@ -126,4 +128,4 @@ def suggestions(question: str) -> List[Tuple["RegistryEntry", float]]:
     from knowledge.registry import entries_by_code
 
     codes = entries_by_code()
-    return [(codes[code], sim) for code, sim in _nearest(question, 2) if sim >= SUGGEST_MIN and code in codes]
+    return [(codes[code], sim) for code, sim in nearest_codes(question, 2) if sim >= SUGGEST_MIN and code in codes]

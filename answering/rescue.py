@@ -36,7 +36,6 @@ RECORD_FEATURES = ("rank", "coverage", "identity", "subject_words", "dense", "le
                    "score_margin", "same_as_referred", *(f"base_{b}" for b in BASES))
 REGISTRY_FEATURES = ("dense", "dense_margin", "coverage", "identity", "words_rank", "words_margin", "record_dense",
                      "record_margin", "record_coverage", "record_identity", "subject_words", "accented", *(f"base_{b}" for b in BASES))
-REGISTRY_READ = 10  # the encoder's nearest registry-only procedures read
 
 
 @dataclass
@@ -86,7 +85,7 @@ def candidates(question: str, referral: Answer, ctx: Context, results: Sequence)
     bases = {f"base_{b}": float(base == b) for b in BASES}
     referred = referred_record(referral)
     procedures, documents = load_procedures(), load_documents()
-    nearest = registry_match._nearest(question, REGISTRY_READ)
+    nearest = registry_match.nearest_codes(question, registry_match.DENSE_CANDIDATES)
     registry_dense = nearest[0][1] if nearest else 0.0
     out = Candidates()
 
@@ -107,7 +106,7 @@ def candidates(question: str, referral: Answer, ctx: Context, results: Sequence)
     if nearest:
         code = nearest[0][0]
         asked = words(question)
-        read = registry_match._candidates(asked, nearest)
+        read = registry_match.candidates_for(asked, nearest)
         mine = next((i for i, c in enumerate(read) if c.code == code), None)
         cov = read[mine].coverage if mine is not None else 0.0
         ident = read[mine].identity if mine is not None else 0.0

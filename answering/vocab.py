@@ -240,7 +240,7 @@ class Vocabulary:
 
 
 
-def _procedure_texts(proc) -> List[str]:
+def procedure_texts(proc) -> List[str]:
     notes = [str(n.get("text", "")) for n in proc.fee_notes if isinstance(n, dict)]
     online = proc.online or {}
     return [proc.name, proc.id.replace("-", " "), *proc.aliases, proc.authority, proc.where, proc.processing_time,
@@ -266,7 +266,7 @@ def vocabulary() -> Vocabulary:
     from knowledge.catalog import load_procedures
     from knowledge.documents import load_documents
 
-    profiles = {pid: Profile.of(pid, _procedure_texts(p)) for pid, p in load_procedures().items()}
+    profiles = {pid: Profile.of(pid, procedure_texts(p)) for pid, p in load_procedures().items()}
     profiles.update({did: Profile.of(did, _document_texts(d)) for did, d in load_documents().items()})
     identities = {pid: Profile.of(pid, _procedure_identity(p)) for pid, p in load_procedures().items()}
     identities.update({did: Profile.of(did, _document_identity(d)) for did, d in load_documents().items()})

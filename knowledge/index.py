@@ -32,15 +32,13 @@ from knowledge.catalog import PROCEDURES_DIR, load_procedures
 from knowledge.chunks import Chunk, all_chunks
 from knowledge.documents import DOCS_DIR, load_documents
 from knowledge.embeddings import Encoder, model_fingerprint
+from knowledge.registry import REGISTRY_DIR, load_registry
 
 INDEX_VERSION = 5  # 2: alias and question lists embedded item by item only; 3: registry vectors; 4: one per situation too; 5: more abbreviations expanded in the indexed text
 
 
 def knowledge_hashes(docs_dir: Path = DOCS_DIR, procedures_dir: Path = PROCEDURES_DIR,
-                     registry_dir: Optional[Path] = None) -> Dict[str, str]:
-    from knowledge.registry import REGISTRY_DIR
-
-    registry_dir = REGISTRY_DIR if registry_dir is None else registry_dir
+                     registry_dir: Path = REGISTRY_DIR) -> Dict[str, str]:
     files = sorted(docs_dir.glob("*/*.md")) + sorted(procedures_dir.glob("*.yml")) + sorted(registry_dir.glob("*.yml"))
     return {f"{f.parent.name}/{f.name}": hashlib.sha256(f.read_bytes()).hexdigest()[:16] for f in files}
 
@@ -115,9 +113,6 @@ def _vector_texts(chunks: List[Chunk], documents, procedures) -> Tuple[List[str]
             owners.append(probe_chunk[proc.id])
     # the everyday situations the registry gives a full record ("giấy khai sinh bị chuột cắn"):
     # what a citizen who describes rather than names the procedure types; read by the encoder only
-    from knowledge.registry import load_registry
-
-    load_registry.cache_clear()
     for entry in load_registry():
         if entry.record in procedures and entry.situations:
             for situation in entry.situations:
@@ -130,9 +125,6 @@ def _registry_texts() -> Tuple[List[str], List[str]]:
     """(codes, passages) of the registry entries with a national code and no full record: what a
     referral can suggest when a question describes a situation without naming a procedure. A
     code appears once per passage."""
-    from knowledge.registry import load_registry
-
-    load_registry.cache_clear()
     codes, texts, seen = [], [], set()
     for entry in load_registry():
         if entry.code and not entry.record and entry.code not in seen:
@@ -198,6 +190,7 @@ def build(index_dir: Path, model_path: str, force: bool = False, progress: bool 
     start = time.monotonic()
     load_documents.cache_clear()
     load_procedures.cache_clear()
+    load_registry.cache_clear()  # read once, fresh, by the probes and the registry vectors
     documents, procedures = load_documents(), load_procedures()
     chunks = all_chunks(documents, procedures)
     texts, owners = _vector_texts(chunks, documents, procedures)
