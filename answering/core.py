@@ -80,7 +80,7 @@ def rescued(question: str, referral: Answer, nlu: Nlu, found: "rescue.Candidates
     considered = [{"id": ident, "via": "second look", "chance": round(chance, 3)}, *referral.considered]
     if kind == "registry":
         entry = entries_by_code().get(ident)
-        if entry is None:
+        if entry is None or _renews_asked_first(entry, question):
             return None
         out = _registry_answer(choose.Choice("registry", entry.code, "registry", confidence=round(chance, 3), entry=entry))
         out.considered = considered
@@ -502,9 +502,17 @@ def _registry_match(question: str) -> Optional[Answer]:
     entry, read = registry_match.match(question)
     if entry is None:
         return None
+    if _renews_asked_first(entry, question):
+        return None
     found = _registry_answer(choose.Choice("registry", entry.code, "registry", confidence=0.6, entry=entry))
     found.considered = [c.as_dict() for c in read]
     return found
+
+
+def _renews_asked_first(entry, question: str) -> bool:
+    """A registry procedure that only renews or replaces ("Cấp đổi thẻ căn cước") for a question
+    about a first issue ("làm thẻ căn cước lần đầu"): never its answer, as choose rules for records."""
+    return choose.renews_only(entry.name) and bool(choose.FIRST_ISSUE.search(search_form(question)))
 
 
 SERVICE_INTENTS = {"ask_procedure", "ask_access", "ask_security", "troubleshoot", "ask_benefits", "ask_support"}

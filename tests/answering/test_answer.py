@@ -60,7 +60,18 @@ def test_the_line_that_answers_a_detail_leads_the_reply(question, record, expect
     ],
 )
 def test_the_narrower_procedure_of_the_same_name_that_the_question_describes(question, record):
-    assert answer(question).record_id == record
+    # the naming rules' choice (the fitted verifier may still doubt it: see the next test)
+    assert answer(question, verify=False).record_id == record
+    a = answer(question)
+    offered = " ".join(b.get("payload", "") for b in a.buttons)
+    assert a.record_id == record or (a.outcome == "fallback" and f'"{record}"' in offered), (a.record_id, a.text)
+
+
+def test_a_first_issue_is_never_answered_with_a_procedure_that_only_renews():
+    # the encoder puts "con" near the under-14 card and the verifier doubts the card; neither the
+    # registry match nor the second look may then answer "Cấp đổi thẻ căn cước" (1.014063)
+    a = answer("làm thẻ căn cước lần đầu cho con 15 tuổi mất bao lâu")
+    assert a.record_id in ("cap-the-can-cuoc", None), (a.record_id, a.text)
 
 
 def test_a_nationality_names_the_foreign_element_procedure_of_the_same_name():
