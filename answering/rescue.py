@@ -31,10 +31,9 @@ from answering.model import Answer, Context
 
 WEIGHTS = Path(__file__).with_name("rescue.json")
 BASES = ("gate", "doubt", "gap")
-TIE_BREAK = 0.01  # the encoder's lead over its next registry procedure that settles a tie on words
-# few features for the record side: with all of the verifier's evidence it fitted the noise of 255
-# referrals (leave-one-set-out AUC 0.73); these five read 0.80 (eval/README.md, round 15)
-RECORD_FEATURES = ("score", "coverage", "identity", "neighbours_mine", "neighbours_registry")
+RECORD_FEATURES = ("rank", "coverage", "identity", "subject_words", "dense", "lexical", "score", "unexplained",
+                   "unknown", "accented", "dense_margin", "document", "doubt", "registry_dense", "registry_margin",
+                   "score_margin", "same_as_referred", *(f"base_{b}" for b in BASES))
 REGISTRY_FEATURES = ("dense", "dense_margin", "coverage", "identity", "words_rank", "words_margin", "record_dense",
                      "record_margin", "record_coverage", "record_identity", "subject_words", "accented", *(f"base_{b}" for b in BASES))
 
@@ -120,10 +119,7 @@ def candidates(question: str, referral: Answer, ctx: Context, results: Sequence)
                   "record_coverage": out.record_values["coverage"] if out.record_values else 0.0,
                   "record_identity": out.record_values["identity"] if out.record_values else 0.0, "subject_words": float(len(asked.content)),
                   "accented": float(asked.accented), **bases}
-        # tied on words with another entry, and the encoder barely ahead of its next ("nuôi chó": three
-        # adoption procedures explain "nuôi" alike), the encoder's nearest is no candidate
-        if values["words_margin"] > 0 or values["dense_margin"] >= TIE_BREAK:
-            out.code, out.registry_values = code, {name: float(values[name]) for name in REGISTRY_FEATURES}
+        out.code, out.registry_values = code, {name: float(values[name]) for name in REGISTRY_FEATURES}
     return out
 
 

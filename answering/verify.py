@@ -23,7 +23,7 @@ WEIGHTS = Path(__file__).with_name("verifier.json")
 RANKED = 6  # results retrieval returns (core._search); a record not among them has rank RANKED
 VIAS = ("named", "search", "context")
 FEATURES = ("rank", "coverage", "identity", "subject_words", "dense", "lexical", "score", "unexplained", "unknown", "accented", "had_context", "dense_margin",
-            "via_named", "via_search", "via_context", "document", "neighbours_mine", "neighbours_registry")
+            "via_named", "via_search", "via_context", "document")
 
 
 def features(question: str, card: Answer, before: Context, results: Sequence) -> Dict[str, float]:
@@ -53,26 +53,8 @@ def features(question: str, card: Answer, before: Context, results: Sequence) ->
         "unknown": sum(1 for i in content if not vocab.known(asked.flat[i])), "accented": asked.accented,
         "had_context": bool(before.procedure or before.answer_id), "dense_margin": dense - other_dense,
         **{f"via_{v}": via == v for v in VIAS}, "document": card.kind == "document",
-        **_neighbourhood(question, rid),
     }
     return {name: float(values[name]) for name in FEATURES}
-
-
-NEIGHBOURS = 5  # the encoder's nearest passages read (knowledge.retriever.Retriever.neighbours)
-
-
-def _neighbourhood(question: str, record_id: str) -> Dict[str, float]:
-    """The share of the encoder's nearest passages (records' and registry-only procedures') that
-    are the card's record's, and the share that are registry-only procedures'."""
-    from answering.search import get_retriever
-
-    try:
-        near = get_retriever().neighbours(question, NEIGHBOURS)
-    except (OSError, ValueError, RuntimeError):  # no index
-        near = []
-    n = max(len(near), 1)
-    return {"neighbours_mine": sum(1 for o in near if o == record_id) / n,
-            "neighbours_registry": sum(1 for o in near if o.startswith("registry:")) / n}
 
 
 @functools.lru_cache(maxsize=1)

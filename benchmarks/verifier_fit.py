@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 TRAIN = [("fresh", "dev"), ("fresh", "heldout"), ("fresh2", "dev"), ("fresh2", "heldout"),
          ("fresh3", "dev"), ("fresh3", "heldout"), ("fresh4", "dev"), ("fresh5", "dev"), ("fresh6", "dev"),
-         ("breadth", "dev"), ("breadth2", "dev"), ("breadth3", "dev")]
+         ("breadth", "dev"), ("breadth2", "dev")]
 GRID = (0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
 C = 1.0  # inverse regularisation of the logistic regression
 
@@ -55,7 +55,7 @@ def rows() -> List[Dict]:
             expect = "answer" if item["target"].get("record") else "registry"
         else:
             expect = item["expect"]
-        out.append({"set": name, "split": split, "id": item["id"], "expect": expect, "card": card.record_id,
+        out.append({"set": name, "split": split, "id": item["id"], "expect": expect,
                     "wrong": bool(judged["wrong_card"]), "pass": bool(judged["pass"]),
                     "x": verify.features(question, card, before, results)})
     return out

@@ -149,20 +149,6 @@ class Retriever:
                 break
         return list(best.items())
 
-    def neighbours(self, query: str, k: int = 5) -> List[str]:
-        """What the k passages the encoder puts closest to the query (expanded as `search` expands
-        it) belong to, best first: a record's id, or "registry:<code>" for a registry-only
-        procedure's name or situation. A question the knowledge's passages and the registry's
-        compete for shows it here: the share of the k that are one record's is how clearly the
-        encoder's neighbourhood agrees on it (answering.verify)."""
-        vector = self.query_vector(expand_query(query))
-        scores, ids = self.dense.search(vector.reshape(1, -1), k)
-        pool = [(float(s), self.chunks[int(self.vector_chunk[v])].record_id) for s, v in zip(scores[0], ids[0]) if v >= 0]
-        if len(self.registry_codes):
-            sims = self.registry_vectors @ vector
-            pool += [(float(sims[i]), f"registry:{self.registry_codes[i]}") for i in np.argsort(-sims)[:k]]
-        return [owner for _, owner in sorted(pool, key=lambda p: -p[0])[:k]]
-
     def search(self, query: str, k: int = 3, mode: str = "hybrid", expand: bool = True) -> List[Result]:
         # everyday words -> the knowledge's words ("lấy vợ" -> "đăng ký kết hôn"), appended
         query = expand_query(query) if expand else query
