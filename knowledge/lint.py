@@ -76,6 +76,10 @@ class Report:
     # citations whose address is a site's home page: valid, but a citizen who clicks lands nowhere
     # near the fact (issue 14); listed to be improved, not counted as warnings
     home_pages: List[Finding] = field(default_factory=list)
+    # registry-only entries a full record also names (an alias of both): either the record covers
+    # the procedure (link it with `record:`) or one of the two should drop the alias; listed to be
+    # resolved, not counted as warnings
+    overlaps: List[Finding] = field(default_factory=list)
 
     def as_json(self) -> Dict[str, Any]:
         return {
@@ -85,6 +89,7 @@ class Report:
             "errors": [asdict(f) for f in self.errors],
             "warnings": [asdict(f) for f in self.warnings],
             "home_pages": [asdict(f) for f in self.home_pages],
+            "overlaps": [asdict(f) for f in self.overlaps],
         }
 
 
@@ -351,6 +356,8 @@ class Checker:
                 self.error(path, f"{label}: source needs a title and a url")
             elif not re.match(r"^https://[^\s/]+\.[^\s]+$", str(source["url"])):
                 self.error(path, f"{label}: source url must start with https:// : {source['url']!r}")
+            elif _home_page(str(source["url"])):
+                self.report.home_pages.append(Finding(self._rel(path), f"{label}: {source['title']} ({source['url']})"))
         checked = entry.get("checked")
         if checked not in (None, ""):
             self.check_checked(path, checked)
@@ -367,6 +374,9 @@ class Checker:
             if not key or key in own:
                 continue
             own.add(key)
+            record_named = self.aliases.get(strip_accents(str(alias)))
+            if record_named and not entry.get("record") and code:
+                self.report.overlaps.append(Finding(self._rel(path), f"{label}: {alias!r} also names the record '{record_named}'"))
             other = self.registry_aliases.get(key)
             if other:
                 self.error(path, f"{label}: alias {alias!r} is also a name or alias of {other} (ambiguous: a citizen's words must lead to one procedure)")
@@ -407,3 +417,5 @@ def format_text(report: Report) -> Iterable[str]:
     if report.home_pages:
         yield (f"{len(report.home_pages)} citations give a site's home page, not the page that states the fact "
                "(listed by --json under home_pages)")
+    for finding in report.overlaps:
+        yield f"overlap {finding.file}: {finding.message} (link the entry to the record, or drop the alias from one)"

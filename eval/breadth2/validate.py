@@ -257,7 +257,7 @@ def main() -> int:
         if rec:
             if rec not in names:
                 errors.append(f"{w}: record {rec!r} is not knowledge/procedures/{rec}.yml")
-            if rec in ORIGINAL_31:
+            if rec in ORIGINAL_31 and not _breadth.also_covers(rec, code, reg):
                 errors.append(f"{w}: record {rec!r} is one of the 31 original procedures")
             if not code and codes_of_record.get(rec):
                 errors.append(f"{w}: the registry gives {rec!r} a code; give it too")
@@ -297,7 +297,7 @@ def main() -> int:
             with_record += 1
         else:
             registry_only += 1
-        tkey = f"record:{rec}" if rec else f"code:{code}"
+        tkey = f"code:{code}" if code else f"record:{rec}"  # a record may cover two coded procedures
         if tkey in seen_targets:
             errors.append(f"{w}: target already used by {seen_targets[tkey]}")
         seen_targets[tkey] = r["id"]

@@ -77,7 +77,7 @@ def check_row(r: dict, by_code: dict, names: dict, errors: list[str]) -> None:
     rec, code, name = t["record"], t["code"], t["name"]
     if rec and rec not in names:
         errors.append(f"{w}: record {rec!r} is not knowledge/procedures/{rec}.yml")
-    if rec in b2.ORIGINAL_31:
+    if rec in b2.ORIGINAL_31 and not b2._breadth.also_covers(rec, code, b2.registry()):
         errors.append(f"{w}: record {rec!r} is one of the 31 original procedures")
     entries = by_code.get(code, [])
     if len(entries) != 1:
@@ -126,7 +126,7 @@ def main() -> int:
     for r in rows:
         check_row(r, by_code, names, errors)
         t = r.get("target") or {}
-        tkey = t.get("record") or t.get("code")
+        tkey = t.get("code") or t.get("record")  # a record may cover two coded procedures
         if tkey in seen_targets:
             errors.append(f"{r['_where']}: target already used by {seen_targets[tkey]}")
         seen_targets[tkey] = r.get("id")

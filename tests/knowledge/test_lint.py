@@ -239,3 +239,30 @@ def test_a_citation_of_a_sites_home_page_is_listed_but_not_a_warning(tmp_path):
     from knowledge.lint import format_text
 
     assert "1 citations give a site's home page" in list(format_text(report))[-1]
+
+
+def _registry_file(root: Path, record: str) -> None:
+    import yaml
+
+    entry = {"code": "1.000001", "name": "Gia hạn hộ chiếu", "level": "tỉnh",
+             "authority": "Phòng Quản lý xuất nhập cảnh Công an tỉnh", "online": "toàn trình",
+             "aliases": ["passport", "gia hạn hộ chiếu"], "summary": "Gia hạn hộ chiếu còn hạn.", "record": record,
+             "source": {"title": "Cổng DVC – thủ tục 1.000001", "url": "https://dichvucong.gov.vn/thu-tuc/1"},
+             "checked": "2026-11-01"}
+    (root / "registry").mkdir(parents=True, exist_ok=True)
+    (root / "registry" / "xuat-nhap-canh.yml").write_text(
+        yaml.safe_dump({"field": "Xuất nhập cảnh", "procedures": [entry]}, allow_unicode=True), encoding="utf-8")
+
+
+def test_a_registry_only_entry_named_by_a_records_alias_is_listed_until_linked(tmp_path):
+    from knowledge.lint import format_text
+
+    write_proc(tmp_path, PROC)
+    _registry_file(tmp_path, "")
+    report = check(tmp_path, today=TODAY)
+    assert not report.errors and not report.warnings, (report.errors, report.warnings)
+    assert [f.message for f in report.overlaps] == ["#1 1.000001: 'passport' also names the record 'cap-ho-chieu'"]
+    assert report.as_json()["overlaps"][0]["file"] == "registry/xuat-nhap-canh.yml"
+    assert any(line.startswith("overlap registry/xuat-nhap-canh.yml") for line in format_text(report))
+    _registry_file(tmp_path, "cap-ho-chieu")  # the record covers it: linked, no longer listed
+    assert check(tmp_path, today=TODAY).overlaps == []
