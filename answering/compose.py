@@ -41,17 +41,21 @@ def follow_up_buttons(pid: str, shown: List[str]) -> List[Dict[str, str]]:
     return [procedure_button(pid, BUTTON_TITLES[a], a) for a in ASPECTS if a not in shown][:4]
 
 
-def procedure_citation(proc) -> str:
+def procedure_citation(proc, code: Optional[str] = None) -> str:
+    """The source line, then the national code (`code`, the one asked among those the record covers,
+    else the record's own) and the legal basis."""
     line = citation_line(source_dicts(proc.sources, proc.checked))
     extra = []
-    if proc.code:
-        extra.append(f"mã thủ tục {proc.code} (tìm trên dichvucong.gov.vn)")
+    code = code or proc.code
+    if code:
+        extra.append(f"mã thủ tục {code} (tìm trên dichvucong.gov.vn)")
     if proc.legal_basis:
         extra.append(f"căn cứ: {proc.legal_basis[0]}")
     return line + (f"\n🔎 {'; '.join(extra)}." if extra else "")
 
 
-def procedure_text(proc, aspects: List[str], facts: List[Fact], today: Optional[dt.date] = None) -> str:
+def procedure_text(proc, aspects: List[str], facts: List[Fact], today: Optional[dt.date] = None,
+                   code: Optional[str] = None) -> str:
     """Name; the facts that answer the detail asked; the aspects asked (or a short card when
     neither); who handles it; the caveat of an uncertain record; the source."""
     lines = [f"📌 {proc.name}"]
@@ -66,7 +70,7 @@ def procedure_text(proc, aspects: List[str], facts: List[Fact], today: Optional[
     if proc.uncertain:
         note = proc.uncertain_note if proc.uncertain_note and len(proc.uncertain_note) < 200 else ""
         lines.append(CAVEAT + (f" ({note})" if note else ""))
-    lines.append(procedure_citation(proc))
+    lines.append(procedure_citation(proc, code))
     return _fit("\n".join(lines))
 
 

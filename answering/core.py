@@ -461,7 +461,7 @@ def _procedure_answer(pid: str, question: str, aspects: List[str], choice: choos
     facts = lead_facts(question, procedure_facts(proc), [proc.name, *proc.aliases], shown)
     if facts and aspects and deadline_asked(question):
         aspects = [a for a in aspects if a != "time"]
-    text = compose.procedure_text(proc, aspects, facts)
+    text = compose.procedure_text(proc, aspects, facts, code=_code_asked(proc, question))
     shown_aspects = aspects or ["time", "fee", "where", "online"]
     return Answer(
         text, PROCEDURE, ANSWERED, choice.confidence, record_id=proc.id, topic="procedure",
@@ -469,6 +469,17 @@ def _procedure_answer(pid: str, question: str, aspects: List[str], choice: choos
         aspects=aspects, considered=choice.considered or [{"id": proc.id, "via": choice.via}],
         context=Context(procedure=proc.id, aspect=aspects[0] if aspects else None, answer_id=proc.id),
     )
+
+
+def _code_asked(proc, question: str) -> str:
+    """The national code of the procedure the question names among those the record covers ("mất
+    căn cước": cấp lại, 1.014064, not the first issue's 1.014061), else the record's own."""
+    from knowledge.registry import default_registry_matcher
+
+    for entry in default_registry_matcher().find_all(question):
+        if entry.record == proc.id and entry.code:
+            return entry.code
+    return proc.code
 
 
 def _document_answer(doc_id: str, question: str, choice: choose.Choice) -> Answer:

@@ -34,6 +34,8 @@ MIN_WORDS = 0.8  # ... the two together
 DENSE_CANDIDATES = 10  # the encoder's nearest registry-only procedures read
 WORD_MARGIN = 0.2  # lead of coverage + identity over the next entry on words
 MIN_SUBJECT_WORDS = 2  # a question of one subject word says too little to name a procedure
+DENSE_LEAD = 0.0003  # the encoder's nearest leads its next by this much, or it points at neither (a tie
+# within the rounding of two index builds flipped an answer between CI runs)
 
 
 @dataclass
@@ -96,7 +98,8 @@ def best(question: str, nearest: Sequence[Tuple[str, float]]) -> Tuple[Optional[
         return None, found[:3]
     top = found[0]
     runner = found[1].words_score if len(found) > 1 else 0.0
-    ok = (top.dense_rank == 0 and top.coverage >= MIN_COVERAGE and top.identity >= MIN_IDENTITY
+    lead = nearest[0][1] - nearest[1][1] if len(nearest) > 1 else 1.0
+    ok = (top.dense_rank == 0 and lead >= DENSE_LEAD and top.coverage >= MIN_COVERAGE and top.identity >= MIN_IDENTITY
           and top.words_score >= MIN_WORDS and top.words_score - runner >= WORD_MARGIN)
     return (top if ok else None), found[:3]
 

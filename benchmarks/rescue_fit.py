@@ -37,6 +37,11 @@ TRAIN = [("fresh", "dev"), ("fresh", "heldout"), ("fresh2", "dev"), ("fresh2", "
 GRID = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.01)
 COST = 3  # a wrong card costs the citizen more than a right one gains (issue 12: "worse than I don't know")
 C = 0.5  # inverse regularisation
+# the registry side answers a procedure from the encoder and words alone: never below this, whatever
+# leave-one-set-out says (round 15: at 0.65 it gained 4 dev passes over 0.8, but answered the unit
+# tests' guard questions wrongly: a pet "nuôi chó" as re-registering an adoption, an accentless tax
+# question as another tax procedure)
+REGISTRY_FLOOR = 0.8
 
 
 def rows() -> List[Dict]:
@@ -129,7 +134,7 @@ def main() -> int:
                 print(f"    {r['id']:12s} record {r['found'].record} {pr:.2f} {r['rec_ok']}  registry {r['found'].code} {pg:.2f} {r['reg_ok']}")
     best: Optional[tuple] = None
     for t_rec in GRID:
-        for t_reg in GRID:
+        for t_reg in (t for t in GRID if t >= REGISTRY_FLOOR):
             got = outcome(data, parts["record"]["probs"], parts["registry"]["probs"], t_rec, t_reg)
             key = (got["utility"], t_rec + t_reg)  # ties: the stricter pair
             if best is None or key > best[0]:

@@ -131,8 +131,10 @@ def test_a_public_service_we_hold_nothing_on_gets_an_honest_referral(chat):
 
 
 def test_a_public_service_the_registry_knows_by_name_gets_its_code_and_who_handles_it(chat):
-    # no full record; the second look (answering/rescue.py) finds the registry procedure
-    text = chat.say("cho em hỏi khai thuế thu nhập cá nhân trên mạng thì làm thế nào")
+    # no full record; the registry's name for it ("quyết toán thuế thu nhập cá nhân") finds it. (The
+    # second look's own cases are in tests/answering/test_rescue.py: a question it answers at a
+    # probability near its threshold flipped between two index builds here.)
+    text = chat.say("cho em hỏi quyết toán thuế thu nhập cá nhân trên mạng thì làm thế nào")
     assert "2.002233" in text and "Nơi giải quyết" in text and "Cơ quan thuế" in text
     assert "chưa có hướng dẫn chi tiết" in text and "18001096" in text
 

@@ -624,3 +624,18 @@ def test_a_procedure_already_done_tells_the_situation():
 
     c = choose.named("con em đã làm căn cước rồi, giờ làm hộ chiếu ở đâu", Nlu())
     assert c.record_id == "cap-ho-chieu", c
+
+
+@pytest.mark.parametrize(
+    "question, record, code",
+    [
+        ("làm hộ chiếu mất bao lâu", "cap-ho-chieu", "1.001456"),  # the record's own (province)
+        ("làm hộ chiếu ở cục xuất nhập cảnh mất bao lâu", "cap-ho-chieu", "1.001471"),  # central level
+        ("báo mất hộ chiếu ở phòng xuất nhập cảnh cần giấy gì", "trinh-bao-mat-ho-chieu", "1.001445"),  # province, not commune
+        ("chứng thực bản dịch cộng tác viên mất bao lâu", "chung-thuc-chu-ky-nguoi-dich", "2.000992"),
+    ],
+)
+def test_a_card_gives_the_code_of_the_procedure_asked_among_those_its_record_covers(question, record, code):
+    a = answer(question)
+    assert a.record_id == record, (a.record_id, a.text)
+    assert f"mã thủ tục {code}" in a.text, a.text
