@@ -229,6 +229,12 @@ FIRST_ISSUE = re.compile(r"\blan dau\b|\bthi lay\b")
 RENEWAL = re.compile(r"\b(doi|cap lai|cap doi|gia han|dang ky lai)\b")
 
 
+def first_issue_of_renewal(name: str, said: str) -> bool:
+    """A first issue asked ("lần đầu", "thi lấy" in the accent-free `said`) of a procedure whose
+    name only renews or replaces: never that procedure (a record here, a registry entry in core)."""
+    return bool(FIRST_ISSUE.search(said)) and renews_only(name)
+
+
 def renews_only(name: str) -> bool:
     """The procedure only renews, replaces or re-registers (its name says so, and no first issue)."""
     flat = search_form(name)  # with its commas: "Cấp, đổi, cấp lại" also issues
@@ -261,7 +267,7 @@ def _qualified_twin(picked: str, keys: Sequence[str], question: str) -> Optional
     age = _younger_twin(said, picked, sharing, names)
     if age:  # "căn cước cho con 5 tuổi": the procedure for children under 14
         return age
-    if FIRST_ISSUE.search(said) and renews_only(procs[picked].name):
+    if first_issue_of_renewal(procs[picked].name, said):
         twins = [pid for pid in sharing if not RENEWAL.search(" ".join(words(procs[pid].name).flat))]
         # several first issues (a licence, an international one): the one whose name shares most words
         asked = set(said.split())

@@ -511,9 +511,7 @@ def _registry_match(question: str) -> Optional[Answer]:
     """A brief registry answer when the question describes one registry-only procedure clearly
     (answering.registry_match), else None."""
     entry, read = registry_match.match(question)
-    if entry is None:
-        return None
-    if _renews_asked_first(entry, question):
+    if entry is None or _renews_asked_first(entry, question):
         return None
     found = _registry_answer(choose.Choice("registry", entry.code, "registry", confidence=0.6, entry=entry))
     found.considered = [c.as_dict() for c in read]
@@ -523,7 +521,7 @@ def _registry_match(question: str) -> Optional[Answer]:
 def _renews_asked_first(entry, question: str) -> bool:
     """A registry procedure that only renews or replaces ("Cấp đổi thẻ căn cước") for a question
     about a first issue ("làm thẻ căn cước lần đầu"): never its answer, as choose rules for records."""
-    return choose.renews_only(entry.name) and bool(choose.FIRST_ISSUE.search(search_form(question)))
+    return choose.first_issue_of_renewal(entry.name, search_form(question))
 
 
 SERVICE_INTENTS = {"ask_procedure", "ask_access", "ask_security", "troubleshoot", "ask_benefits", "ask_support"}

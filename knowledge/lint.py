@@ -370,11 +370,12 @@ class Checker:
             aliases = []
         own = set()
         for alias in [entry.get("name") or "", *(aliases or [])]:
-            key = re.sub(r"[^0-9a-z]+", " ", strip_accents(str(alias))).strip()
+            flat = strip_accents(str(alias))  # the records' alias keys (check_aliases)
+            key = re.sub(r"[^0-9a-z]+", " ", flat).strip()
             if not key or key in own:
                 continue
             own.add(key)
-            record_named = self.aliases.get(strip_accents(str(alias)))
+            record_named = self.aliases.get(flat)
             if record_named and not entry.get("record") and code:
                 self.report.overlaps.append(Finding(self._rel(path), f"{label}: {alias!r} also names the record '{record_named}'"))
             other = self.registry_aliases.get(key)

@@ -42,6 +42,7 @@ _breadth = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_breadth)
 strip_accents, key, has_diacritics, scalar = _breadth.strip_accents, _breadth.key, _breadth.has_diacritics, _breadth.scalar
 registry, record_names, longest_shared_run = _breadth.registry, _breadth.record_names, _breadth.longest_shared_run
+also_covers = _breadth.also_covers
 
 ORIGINAL_31 = frozenset("""
 cap-doi-giay-chung-nhan-quyen-su-dung-dat cap-giay-phep-xay-dung-nha-o-rieng-le cap-ho-chieu
@@ -257,7 +258,7 @@ def main() -> int:
         if rec:
             if rec not in names:
                 errors.append(f"{w}: record {rec!r} is not knowledge/procedures/{rec}.yml")
-            if rec in ORIGINAL_31 and not _breadth.also_covers(rec, code, reg):
+            if rec in ORIGINAL_31 and not also_covers(rec, code, reg):
                 errors.append(f"{w}: record {rec!r} is one of the 31 original procedures")
             if not code and codes_of_record.get(rec):
                 errors.append(f"{w}: the registry gives {rec!r} a code; give it too")

@@ -51,7 +51,7 @@ def earlier() -> list[tuple[str, str]]:
     return out
 
 
-def check_row(r: dict, by_code: dict, names: dict, errors: list[str]) -> None:
+def check_row(r: dict, reg: list[dict], by_code: dict, names: dict, errors: list[str]) -> None:
     w = r["_where"]
     if {k for k in r if not k.startswith("_")} != set(FIELDS) or any(not isinstance(r.get(k), t) for k, t in FIELDS.items()):
         errors.append(f"{w}: fields must be {sorted(FIELDS)}")
@@ -77,7 +77,7 @@ def check_row(r: dict, by_code: dict, names: dict, errors: list[str]) -> None:
     rec, code, name = t["record"], t["code"], t["name"]
     if rec and rec not in names:
         errors.append(f"{w}: record {rec!r} is not knowledge/procedures/{rec}.yml")
-    if rec in b2.ORIGINAL_31 and not b2._breadth.also_covers(rec, code, b2.registry()):
+    if rec in b2.ORIGINAL_31 and not b2.also_covers(rec, code, reg):
         errors.append(f"{w}: record {rec!r} is one of the 31 original procedures")
     entries = by_code.get(code, [])
     if len(entries) != 1:
@@ -111,8 +111,9 @@ def main() -> int:
             rows.append(row)
     if not rows:
         errors.append("no items")
+    reg = b2.registry()
     by_code: dict[str, list[dict]] = {}
-    for e in b2.registry():
+    for e in reg:
         if e["code"]:
             by_code.setdefault(e["code"], []).append(e)
     names = b2.record_names()
@@ -124,7 +125,7 @@ def main() -> int:
     seen_targets: dict[str, str] = {}
     seen_keys: list[str] = []
     for r in rows:
-        check_row(r, by_code, names, errors)
+        check_row(r, reg, by_code, names, errors)
         t = r.get("target") or {}
         tkey = t.get("code") or t.get("record")  # a record may cover two coded procedures
         if tkey in seen_targets:
