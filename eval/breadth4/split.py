@@ -3,8 +3,9 @@
 The item ids are sorted, shuffled with `random.Random("breadth4-round16")`, and the first half (50
 of 100) go to dev.jsonl, the rest to heldout.jsonl (both in id order). Half, as in
 eval/breadth3 (not 40 % as in the first sets): this set may also feed the fitted gates
-(benchmarks/verifier_fit.py, rescue_fit.py), which need labelled dev rows. Run it to check the two files hold exactly that split (exit 1 if
-not), or with --write to write them from items.jsonl (then deleted).
+(benchmarks/verifier_fit.py, rescue_fit.py), which need labelled dev rows. Run it to check the
+two files hold exactly that split (exit 1 if not), or with --write to write them from items.jsonl
+(then deleted).
 
     python3 eval/breadth4/split.py [--write]
 
