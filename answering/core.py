@@ -94,9 +94,11 @@ def rescued(question: str, referral: Answer, nlu: Nlu, found: "rescue.Candidates
 
 
 def _verified(question: str, ctx: Context, nlu: Nlu, results, verify: bool) -> Answer:
-    """The answer the rules choose, and with `verify` a card in doubt turned into a referral."""
+    """The answer the rules choose, and with `verify` a card in doubt turned into a referral. A
+    follow-up answered from the procedure in context is not doubted: the conversation names it."""
     card = _answer(question, ctx, nlu, results)
-    if verify and _verifiable(card, nlu) and not _picked(card, ctx) and not _asked_by_name(question, card):
+    if verify and _verifiable(card, nlu) and not _picked(card, ctx) and not _asked_by_name(question, card) \
+            and _via(card) != "context":
         from answering import verify as verifier
 
         values = verifier.features(question, card, ctx, results())
