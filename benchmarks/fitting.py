@@ -12,6 +12,13 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# what both fit scripts train on: every half already read as a test (held-out halves are "spent"
+# once a round has read them), and the dev halves of the sets whose held-out halves test the fit
+READ = ("fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8",
+        "breadth", "breadth2", "breadth3", "breadth4")
+TESTING = ("fresh9", "breadth5")  # round 16: their held-out halves are never read by a fit
+TRAIN = [(name, half) for name in READ for half in ("dev", "heldout")] + [(name, "dev") for name in TESTING]
+
 
 def replay(sets: Sequence[Tuple[str, str]], **options: Any) -> Iterator[Tuple[str, str, Dict[str, Any], str, Any, Any]]:
     """For every item of eval/<name>/<split>.jsonl: (name, split, item, its last question
@@ -22,6 +29,11 @@ def replay(sets: Sequence[Tuple[str, str]], **options: Any) -> Iterator[Tuple[st
 
     for name, split in sets:
         path = ROOT / "eval" / name / f"{split}.jsonl"
+        if not path.exists():
+            import sys
+
+            print(f"fitting: no {path.relative_to(ROOT)}, left out", file=sys.stderr)
+            continue
         for line in path.read_text(encoding="utf-8").splitlines():
             if not line.strip():
                 continue

@@ -12,9 +12,9 @@ Two logistic regressions (balanced classes) turn the evidence into probabilities
 are chosen by leave-one-set-out: each set's rows are scored by models fitted on the other sets,
 and the grid point with the best (right answers − COST × wrong answers) over all rows wins.
 
-Training: the dev halves of every evaluation set, and the held-out halves of fresh, fresh2 and
-fresh3 (read for many rounds, and the verifier's training data). Never read: the held-out halves of
-fresh4, fresh5, fresh6, breadth and breadth2, which test it (eval/README.md, round 14).
+Training: `fitting.TRAIN`, as benchmarks/verifier_fit.py: both halves of every set already read as
+a test, and the dev halves of `fitting.TESTING`, whose held-out halves test it (eval/README.md,
+round 16).
 
     .venv/bin/python benchmarks/rescue_fit.py [--dry-run]
 """
@@ -30,10 +30,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+from fitting import TRAIN  # noqa: E402  (every half read as a test, and the dev halves of the test sets)
 
-TRAIN = [("fresh", "dev"), ("fresh", "heldout"), ("fresh2", "dev"), ("fresh2", "heldout"), ("fresh3", "dev"),
-         ("fresh3", "heldout"), ("fresh4", "dev"), ("fresh5", "dev"), ("fresh6", "dev"), ("breadth", "dev"),
-         ("breadth2", "dev")]
 GRID = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.01)
 COST = 3  # a wrong card costs the citizen more than a right one gains (issue 12: "worse than I don't know")
 C = 0.5  # inverse regularisation

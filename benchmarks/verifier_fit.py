@@ -11,10 +11,9 @@ expected a referral. The threshold is the grid point with the best utility over 
 questions: passes gained or lost, plus COST for each wrong card it turns into a referral (as
 rescue_fit.py weighs a wrong answer).
 
-Training sets (round 16): both halves of fresh .. fresh6 and breadth .. breadth3 (their held-out
-halves had been read as tests in earlier rounds, so they now train), and the dev halves of fresh7,
-fresh8 and breadth4 (a breadth card is wrong unless it is the target record). The held-out halves
-of fresh7, fresh8 and breadth4 are never read here: they test it (eval/README.md, round 16).
+Training sets: `fitting.TRAIN`, both halves of every set a round has already read as a test, and
+the dev halves of the sets whose held-out halves test the fit (`fitting.TESTING`), which are never
+read here (eval/README.md, round 16). A breadth card is wrong unless it is the target record.
 
     .venv/bin/python benchmarks/verifier_fit.py [--dry-run]
 """
@@ -30,9 +29,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+from fitting import TRAIN  # noqa: E402  (every half read as a test, and the dev halves of the test sets)
 
-TRAIN = ([(n, h) for n in ("fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "breadth", "breadth2", "breadth3")
-          for h in ("dev", "heldout")] + [("fresh7", "dev"), ("fresh8", "dev"), ("breadth4", "dev")])
 GRID = (0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
 COST = 3  # a wrong card costs the citizen three right ones (rescue_fit.COST; issue 12: "worse than I don't know")
 C = 1.0  # inverse regularisation of the logistic regression

@@ -67,7 +67,8 @@ def test_the_fitted_model_matches_the_features_and_says_how_it_was_measured():
     model = json.loads(rescue.WEIGHTS.read_text(encoding="utf-8"))
     assert tuple(model["record"]["features"]) == rescue.RECORD_FEATURES
     assert tuple(model["registry"]["features"]) == rescue.REGISTRY_FEATURES
-    assert all("heldout" not in path or any(n in path for n in ("/fresh/", "/fresh2/", "/fresh3/")) for path in model["trained_on"])
+    # the test sets (benchmarks/fitting.py TESTING) never train it; halves read as tests before do
+    assert not any(f"{name}/heldout" in path for name in ("fresh9", "breadth5") for path in model["trained_on"])
     assert model["measured"]
 
 
