@@ -1,32 +1,11 @@
-"""Check the round-16 fresh set (eval/fresh7/dev.jsonl + heldout.jsonl, or items.jsonl while they are
-being written) against the knowledge base, with the checks shared in eval/setcheck.py.
+"""Check the round-16 fresh set (eval/fresh7/dev.jsonl + heldout.jsonl, or items.jsonl while it is
+being written) with the checks shared in eval/setcheck.py, as eval/fresh6/validate.py does (its
+docstring lists them). Prints counts and ids only, never the questions of a held-out split.
 
-Run from anywhere:  python3 eval/fresh7/validate.py [--items]
-Exits 1 on any error; warnings are printed but do not fail. Prints counts and ids only, never the
-questions of a held-out split (neither this set's heldout.jsonl nor those of eval/fresh .. eval/fresh6).
+    python3 eval/fresh7/validate.py [--items]
 
-What it checks (as eval/fresh6/validate.py does):
-- fields and types; ids "f7-<prefix>-NNN"; class, form and expectation values;
-- record ids exist (procedure yml stems, document ids); `expect_any` holds 1-3 strings, each copied
-  verbatim (NFC, case-folded) from the knowledge, at least one from a listed record; referral,
-  ask_procedure and refusal items take no records and no expect_any;
-- forms: accentless turns have no diacritics (nor đ), accented turns have some; shares near 45/30/25%
-  (this set was written to 40/30/30, inside the shared tolerance);
-- followup items have 2-3 turns, the others exactly 1;
-- duplicates: inside the set, and against every question under eval/ (answers_dev, retrieval_dev,
-  nlu_test.yml, fresh/dev .. fresh6/dev, and by comparison key only their held-out files);
-  close matches (difflib >= 0.8) to older questions and to front-matter questions are warnings;
-- (this set has no portal_faq class; the source checks stay on and find nothing to check)
-- the questions (id, class, form, turns, source) are those of the blind commit, found by its commit
-  message "eval/fresh7: questions written blind" (written before the knowledge was read);
-- class counts and the fixed-seed split (eval/fresh7/split.py).
-The expectation is chosen from the knowledge, not from the class: an in-catalog class may expect
-"referral" when no record states the asked fact; such items are listed (ids) as NOTE lines. A procedure
-known only from the registry (name and code, no full record) is a "referral", as
-benchmarks/answer_quality.py scores a registry reply.
-
-With --items, the unsplit items.jsonl may still be unlabelled ("expect": null while the questions are
-written blind): such lines skip the expectation checks (SetSpec.skip_tbd); every other check runs.
+With --items, lines of the unsplit items.jsonl may still be unlabelled ("expect": null while the
+questions are written blind): they skip the expectation checks (SetSpec.skip_tbd).
 """
 
 from __future__ import annotations

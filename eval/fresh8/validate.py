@@ -1,35 +1,11 @@
-"""Check the round-16 fresh set (eval/fresh8/dev.jsonl + heldout.jsonl, or items.jsonl while it is being
-written) against the knowledge base, with the checks shared in eval/setcheck.py.
+"""Check the round-16 fresh set (eval/fresh8/dev.jsonl + heldout.jsonl, or items.jsonl while it is
+being written) with the checks shared in eval/setcheck.py, as eval/fresh6/validate.py does (its
+docstring lists them). Prints counts and ids only, never the questions of a held-out split.
 
-Run from anywhere:  python3 eval/fresh8/validate.py [--items]
-Exits 1 on any error; warnings are printed but do not fail. Prints counts and ids only, never the
-questions of a held-out split (neither this set's heldout.jsonl nor those of eval/fresh .. eval/fresh6).
+    python3 eval/fresh8/validate.py [--items]
 
-The set has three classes only (out_of_catalog, portal_faq, out_of_scope); `prefix` and `counts` name
-just those, and eval/setcheck.py checks the classes and counts it is given (it is unchanged).
-
-What it checks (as eval/fresh6/validate.py does):
-- fields and types; ids "f8-<prefix>-NNN"; class, form and expectation values;
-- record ids exist (procedure yml stems, document ids); `expect_any` holds 1-3 strings, each copied
-  verbatim (NFC, case-folded) from the knowledge, at least one from a listed record; referral and
-  refusal items take no records and no expect_any;
-- forms: accentless turns have no diacritics (nor đ), accented turns have some; shares near 45/30/25%
-  (this set was written to about 40/30/30, inside the shared tolerance);
-- every item has exactly one turn;
-- duplicates: inside the set, and against every question under eval/ (answers_dev, retrieval_dev,
-  nlu_test.yml, fresh/dev .. fresh6/dev, and by comparison key only their held-out files);
-  close matches (difflib >= 0.8) to older questions and to front-matter questions are warnings;
-- portal_faq items cite a source page not already cited by eval/fresh .. eval/fresh6, and no page twice;
-- the questions (id, class, form, turns, source) are those of the blind commit, found by its commit
-  message "eval/fresh8: questions written blind" (written before the knowledge was read);
-- class counts and the fixed-seed split (eval/fresh8/split.py).
-The expectation is chosen from the knowledge, not from the class: an out_of_catalog item may expect
-"answer" when a full record states the asked fact, and a portal_faq item "referral" when none does;
-the first are listed (ids) as NOTE lines. A procedure known only from the registry (name and code, no
-full record) is a "referral", as benchmarks/answer_quality.py scores a registry reply.
-
-With --items, the unsplit items.jsonl may still be unlabelled ("expect": null while the questions are
-written blind): such lines skip the expectation checks (SetSpec.skip_tbd); every other check runs.
+With --items, lines of the unsplit items.jsonl may still be unlabelled ("expect": null while the
+questions are written blind): they skip the expectation checks (SetSpec.skip_tbd).
 """
 
 from __future__ import annotations
