@@ -94,11 +94,9 @@ def rescued(question: str, referral: Answer, nlu: Nlu, found: "rescue.Candidates
 
 
 def _verified(question: str, ctx: Context, nlu: Nlu, results, verify: bool) -> Answer:
-    """The answer the rules choose, and with `verify` a card in doubt turned into a referral. A
-    follow-up answered from the procedure in context is not doubted: the conversation names it."""
+    """The answer the rules choose, and with `verify` a card in doubt turned into a referral."""
     card = _answer(question, ctx, nlu, results)
-    if verify and _verifiable(card, nlu) and not _picked(card, ctx) and not _asked_by_name(question, card) \
-            and _via(card) != "context":
+    if verify and _verifiable(card, nlu) and not _picked(card, ctx) and not _asked_by_name(question, card):
         from answering import verify as verifier
 
         values = verifier.features(question, card, ctx, results())
@@ -143,8 +141,10 @@ def _via(card: Answer) -> Optional[str]:
 
 
 def _verifiable(card: Answer, nlu: Nlu) -> bool:
-    """A card chosen by reading the question (not one the citizen picked with a button)."""
-    return card.outcome == ANSWERED and card.kind in (PROCEDURE, DOCUMENT) and not nlu.from_button and _via(card) not in ("button", "title", "code")
+    """A card chosen by reading the question: not one the citizen picked with a button, named by its
+    title or code, or a follow-up answered from the procedure in context (the conversation names it)."""
+    return (card.outcome == ANSWERED and card.kind in (PROCEDURE, DOCUMENT) and not nlu.from_button
+            and _via(card) not in ("button", "title", "code", "context"))
 
 
 def _asked_by_name(question: str, card: Answer) -> bool:
