@@ -109,9 +109,12 @@ def asked_by_name(question: str, proc) -> bool:
     of, last = _asking_clause(question, asked)
     named = naming_positions(asked, [proc.name, *proc.aliases])
     if last <= 0:
-        # one clause: asked by name only when every subject word is of the procedure's name
-        # ("còn khai tử thì sao?"), not a situation told in the same breath
-        return bool(asked.content) and all(i in named for i in asked.content) and not shift_positions(asked)
+        # one clause: asked by name only when every subject word is of the procedure's name or
+        # says for whom or where ("còn khai tử thì sao?", "khai tử thì xã giải quyết trong bao
+        # lâu"), not a situation told in the same breath
+        situation = situation_positions(asked)
+        return (any(i in named for i in asked.content) and all(i in named or i in situation for i in asked.content)
+                and not shift_positions(asked))
     in_last = [i for i in asked.content if of[i] == last]
     if not any(i in named for i in in_last):
         return False

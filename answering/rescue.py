@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Optional, Sequence, Tuple
 
+from answering import examples
 from answering.logistic import probability
 from answering.model import Answer, Context
 
@@ -33,9 +34,10 @@ WEIGHTS = Path(__file__).with_name("rescue.json")
 BASES = ("gate", "doubt", "gap")
 RECORD_FEATURES = ("rank", "coverage", "identity", "subject_words", "dense", "lexical", "score", "unexplained",
                    "unknown", "accented", "dense_margin", "document", "doubt", "registry_dense", "registry_margin",
-                   "score_margin", "same_as_referred", *(f"base_{b}" for b in BASES))
+                   "score_margin", "same_as_referred", *(f"base_{b}" for b in BASES), *examples.FEATURES)
 REGISTRY_FEATURES = ("dense", "dense_margin", "coverage", "identity", "words_rank", "words_margin", "record_dense",
-                     "record_margin", "record_coverage", "record_identity", "subject_words", "accented", *(f"base_{b}" for b in BASES))
+                     "record_margin", "record_coverage", "record_identity", "subject_words", "accented", *(f"base_{b}" for b in BASES),
+                     *examples.FEATURES)
 
 
 @dataclass
@@ -118,7 +120,7 @@ def candidates(question: str, referral: Answer, ctx: Context, results: Sequence)
                   "record_margin": registry_dense - record_dense,
                   "record_coverage": out.record_values["coverage"] if out.record_values else 0.0,
                   "record_identity": out.record_values["identity"] if out.record_values else 0.0, "subject_words": float(len(asked.content)),
-                  "accented": float(asked.accented), **bases}
+                  "accented": float(asked.accented), **bases, **examples.evidence(question, examples.label(code=code))}
         out.code, out.registry_values = code, {name: float(values[name]) for name in REGISTRY_FEATURES}
     return out
 

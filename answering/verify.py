@@ -15,6 +15,7 @@ import functools
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
+from answering import examples
 from answering.logistic import CLIP, load, probability, standard  # noqa: F401 (CLIP, standard: the scale)
 from answering.model import Answer, Context
 from answering.vocab import vocabulary, who_and_where, words
@@ -23,7 +24,7 @@ WEIGHTS = Path(__file__).with_name("verifier.json")
 RANKED = 6  # results retrieval returns (core._search); a record not among them has rank RANKED
 VIAS = ("named", "search", "context")
 FEATURES = ("rank", "coverage", "identity", "subject_words", "dense", "lexical", "score", "unexplained", "unknown", "accented", "had_context", "dense_margin",
-            "via_named", "via_search", "via_context", "document")
+            "via_named", "via_search", "via_context", "document", *examples.FEATURES)
 
 
 def features(question: str, card: Answer, before: Context, results: Sequence) -> Dict[str, float]:
@@ -53,6 +54,7 @@ def features(question: str, card: Answer, before: Context, results: Sequence) ->
         "unknown": sum(1 for i in content if not vocab.known(asked.flat[i])), "accented": asked.accented,
         "had_context": bool(before.procedure or before.answer_id), "dense_margin": dense - other_dense,
         **{f"via_{v}": via == v for v in VIAS}, "document": card.kind == "document",
+        **examples.evidence(question, rid),  # how close it is to questions labelled with this record, or not
     }
     return {name: float(values[name]) for name in FEATURES}
 

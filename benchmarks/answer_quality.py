@@ -218,7 +218,10 @@ def main() -> int:
         items = [i for i in items if i["class"] in wanted]
     if args.limit:
         items = items[: args.limit]
-    results, extra = run_direct(items) if args.direct else run_bot(items)
+    from fitting import own_set_left_out
+
+    with own_set_left_out(args.file):  # a set's own questions are never evidence for it (answering/examples.py)
+        results, extra = run_direct(items) if args.direct else run_bot(items)
     out = report(items, results, extra)
     out["file"] = str(args.file)
     latencies = [e["latency_ms"] for e in extra]

@@ -108,7 +108,10 @@ def main() -> int:
     parser.add_argument("--json", default=None)
     args = parser.parse_args()
     items = [json.loads(line) for line in open(args.file, encoding="utf-8") if line.strip()]
-    replies = run_direct(items) if args.direct else run_bot(items)
+    from fitting import own_set_left_out
+
+    with own_set_left_out(args.file):  # a set's own questions are never evidence for it (answering/examples.py)
+        replies = run_direct(items) if args.direct else run_bot(items)
     rows = []
     for item, (text, marker, buttons) in zip(items, replies):
         rows.append({**item, **score(item, text, marker, buttons), "chars": len(text), "reply": text,

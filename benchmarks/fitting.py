@@ -15,9 +15,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # what both fit scripts train on: every half already read as a test (held-out halves are "spent"
 # once a round has read them), and the dev halves of the sets whose held-out halves test the fit
-READ = ("fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8",
-        "breadth", "breadth2", "breadth3", "breadth4")
-TESTING = ("fresh9", "breadth5")  # round 16: their held-out halves are never read by a fit
+READ = ("fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "fresh9",
+        "breadth", "breadth2", "breadth3", "breadth4", "breadth5")
+TESTING = ("fresh10", "breadth6")  # round 17: their held-out halves are never read by a fit
 TRAIN = [(name, half) for name in READ for half in ("dev", "heldout")] + [(name, "dev") for name in TESTING]
 # what a wrong card or answer costs against a right one, in both fits (issue 12: "worse than I don't know")
 COST = 3
@@ -26,8 +26,9 @@ COST = 3
 def replay(sets: Sequence[Tuple[str, str]], **options: Any) -> Iterator[Tuple[str, str, Dict[str, Any], str, Any, Any]]:
     """For every item of eval/<name>/<split>.jsonl: (name, split, item, its last question
     normalised, the context before it, the layer's last reply), each turn answered with
-    `answer(text, context, **options)`."""
-    from answering import Context, answer
+    `answer(text, context, **options)`. The set's own questions are left out of the bank of
+    labelled questions while its items are answered and yielded (answering/examples.py)."""
+    from answering import Context, answer, examples
     from knowledge.normalize import normalize_text
 
     for name, split in sets:
@@ -35,17 +36,29 @@ def replay(sets: Sequence[Tuple[str, str]], **options: Any) -> Iterator[Tuple[st
         if not path.exists():
             print(f"fitting: no {path.relative_to(ROOT)}, left out", file=sys.stderr)
             continue
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                continue
-            item = json.loads(line)
-            turns: List[str] = item.get("turns") or [item["question"]]
-            ctx = before = Context()
-            for text in turns:
-                before = ctx
-                reply = answer(text, ctx, **options)
-                ctx = reply.context
-            yield name, split, item, normalize_text(turns[-1]), before, reply
+        with examples.leaving_out(f"{name}/"):
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if not line.strip():
+                    continue
+                item = json.loads(line)
+                turns: List[str] = item.get("turns") or [item["question"]]
+                ctx = before = Context()
+                for text in turns:
+                    before = ctx
+                    reply = answer(text, ctx, **options)
+                    ctx = reply.context
+                yield name, split, item, normalize_text(turns[-1]), before, reply
+
+
+def own_set_left_out(path: str):
+    """The bank of labelled questions without the questions of the evaluation set `path` belongs to
+    (eval/<name>/...): a benchmark never reads a question as evidence for itself, nor its set's
+    other half (a test set's dev half is in the bank)."""
+    from answering import examples
+
+    parts = Path(path).resolve().parts
+    name = parts[parts.index("eval") + 1] if "eval" in parts[:-1] else None
+    return examples.leaving_out(f"{name}/" if name else None)
 
 
 def verdict(item: Dict[str, Any], reply) -> Dict[str, Any]:

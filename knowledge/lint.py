@@ -390,7 +390,29 @@ class Checker:
             self.check_procedure(path)
         for path in sorted((self.root / "registry").glob("*.y*ml")):
             self.check_registry_file(path)
+        for path in sorted((self.root / "questions").glob("*.jsonl")):
+            self.check_questions(path)
         return self.report
+
+    def check_questions(self, path: Path) -> None:
+        """Every labelled question (knowledge/questions.py) parses and names records and codes we hold."""
+        import json
+
+        from knowledge.questions import NONE, parse
+
+        for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not raw.strip():
+                continue
+            try:
+                labelled = parse(json.loads(raw), f"line {n}")
+            except ValueError as exc:  # json's errors are ValueErrors too
+                self.error(path, str(exc) if str(exc).startswith("line ") else f"line {n}: {exc}")
+                continue
+            for label in labelled.labels:
+                if label.startswith("code:") and label[5:] not in self.registry_codes:
+                    self.error(path, f"line {n}: code {label[5:]} is not in the registry")
+                elif not label.startswith("code:") and label != NONE and label not in self.ids:
+                    self.error(path, f"line {n}: no record '{label}'")
 
 
 # portals whose home page is itself the place a usage fact is shown ("log in on the portal")

@@ -81,6 +81,11 @@ class Retriever:
         if (index_dir / "registry.npy").exists():
             self.registry_codes = json.loads((index_dir / "registry.json").read_text(encoding="utf-8"))["codes"]
             self.registry_vectors = np.load(index_dir / "registry.npy")
+        self.example_items: List[dict] = []  # the labelled questions: {"labels": [...], "from": ...}
+        self.example_vectors = np.zeros((0, self.dense.d), dtype=np.float32)
+        if (index_dir / "examples.npy").exists():
+            self.example_items = json.loads((index_dir / "examples.json").read_text(encoding="utf-8"))["items"]
+            self.example_vectors = np.load(index_dir / "examples.npy")
         self._query_vectors: "OrderedDict[str, np.ndarray]" = OrderedDict()
         self._query_lock = threading.Lock()
         faiss.omp_set_num_threads(1)  # one query at a time; avoids OpenMP contention with the encoder
@@ -148,6 +153,12 @@ class Retriever:
             if len(best) == k:
                 break
         return list(best.items())
+
+    def example_similarities(self, query: str) -> np.ndarray:
+        """Cosine of the question to each labelled question (in the order of `example_items`)."""
+        if not len(self.example_items):
+            return np.zeros(0, dtype=np.float32)
+        return self.example_vectors @ self.query_vector(query)
 
     def search(self, query: str, k: int = 3, mode: str = "hybrid", expand: bool = True) -> List[Result]:
         # everyday words -> the knowledge's words ("lấy vợ" -> "đăng ký kết hôn"), appended

@@ -270,10 +270,9 @@ def test_what_is_not_a_public_service_is_refused():
         ("mình ko rành mấy cái này, gửi hồ sơ qua bưu điện được không", "gui-ho-so-qua-buu-dien"),
         # who it is for and where they live are the citizen's situation, not what is asked
         ("Mẹ tôi ở Cần Thơ, tôi chuyển khoản đóng lệ phí hồ sơ giùm mẹ được không?", "chuyen-khoan-va-nop-phi-ho"),
-        # the verifier doubts this right pick (two payment guides score alike): the cost of the
-        # wrong cards it prevents (eval/README.md, round 9); strict, so a better verifier says so
-        pytest.param("bị phạt lỗi đi sai làn, muốn đóng tiền phạt online trên dvc", "nop-phat-giao-thong-truc-tuyen",
-                     marks=pytest.mark.xfail(strict=True, reason="doubted by the verifier; offered as a button")),
+        # doubted by the verifier from round 9 (two payment guides score alike) until it read the
+        # labelled questions (round 17)
+        ("bị phạt lỗi đi sai làn, muốn đóng tiền phạt online trên dvc", "nop-phat-giao-thong-truc-tuyen"),
         ("xe oto nha toi co bi phat nguoi khong, tra o dau", "tra-cuu-phat-nguoi"),
     ],
 )
@@ -338,7 +337,9 @@ def test_a_first_issue_is_not_answered_with_a_renewal():
 @pytest.mark.slow
 def test_a_stolen_vehicle_is_not_answered_with_the_sale_procedure():
     a = answer("xe may bi trom mat roi thi co phai thu hoi dang ky xe khong")
-    assert a.kind == REFERRAL, (a.kind, a.record_id)
+    # a referral, or the registry's recall of a registration (a stolen vehicle not found is one of
+    # its cases: Thông tư 79/2024/TT-BCA), never the card of the recall after a sale
+    assert a.kind == REFERRAL or (a.kind == "registry" and a.record_id == "1.013123"), (a.kind, a.record_id)
 
 
 @pytest.mark.slow
@@ -519,9 +520,12 @@ def test_a_follow_up_no_record_answers_is_referred_not_called_out_of_scope():
 
 
 def test_a_referral_offers_the_full_record_retrieval_ranked_first_as_a_button():
-    a = answer("Nhà tôi hiếm muộn, muốn nhận nuôi hợp pháp một bé sơ sinh bị bỏ lại ở cổng chùa thì làm thủ tục ở đâu?")
-    assert a.kind == REFERRAL, a.kind  # not answered as if sure ...
+    question = "Nhà tôi hiếm muộn, muốn nhận nuôi hợp pháp một bé sơ sinh bị bỏ lại ở cổng chùa thì làm thủ tục ở đâu?"
+    a = answer(question, second_look=False)
+    assert a.kind == REFERRAL, a.kind  # the rules alone do not answer it as if sure ...
     assert any('"dang-ky-nuoi-con-nuoi-trong-nuoc"' in b["payload"] for b in a.buttons), a.buttons  # ... but one tap away
+    # the second look reads how close it is to questions labelled with that record, and answers it
+    assert answer(question).record_id == "dang-ky-nuoi-con-nuoi-trong-nuoc"
 
 
 def test_how_long_a_right_lasts_is_not_answered_with_the_processing_time():

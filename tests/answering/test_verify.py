@@ -12,6 +12,7 @@ from answering.model import PROCEDURE, REFERRAL
 from store.outcomes import ANSWERED, FALLBACK
 
 LANDSLIDE = "nhà tôi bị sạt lở, xã có hỗ trợ làm lại nhà không"  # no full record (the registry has one: the second look finds it) covers rebuilding after a landslide
+LOCKED = "vneid bị khóa do nhập sai nhiều lần thì làm sao mở"  # the password guide, in doubt (no close second)
 
 
 def test_the_committed_model_fits_the_features_it_is_read_with():
@@ -20,7 +21,7 @@ def test_the_committed_model_fits_the_features_it_is_read_with():
     assert len(model["weights"]) == len(model["mean"]) == len(model["scale"]) == len(verify.FEATURES)
     assert 0.4 <= model["threshold"] < 1.0 and model["measured"]  # verifier_fit.GRID
     # the test sets (benchmarks/fitting.py TESTING) never train it; halves read as tests before do
-    assert not any(f"{name}/heldout" in path for name in ("fresh9", "breadth5") for path in model["trained_on"])
+    assert not any(f"{name}/heldout" in path for name in ("fresh10", "breadth6") for path in model["trained_on"])
 
 
 def test_a_card_about_another_subject_becomes_a_referral_that_offers_the_record():
@@ -95,10 +96,10 @@ def test_a_doubted_guide_is_offered_by_its_title_and_the_title_brings_it():
     from answering.model import DOCUMENT
     from knowledge.documents import load_documents
 
-    a = answer("bị phạt lỗi đi sai làn, muốn đóng tiền phạt online trên dvc", nlu=Nlu(intent="ask_procedure"))
-    assert a.kind == REFERRAL and [c for c in a.considered if c.get("via") == "verifier"][0]["id"] == "nop-phat-giao-thong-truc-tuyen"
+    a = answer(LOCKED, nlu=Nlu(intent="ask_procedure"))
+    assert a.kind == REFERRAL and [c for c in a.considered if c.get("via") == "verifier"][0]["id"] == "quen-mat-khau-vneid"
     pressed = answer(a.buttons[0]["payload"])
-    assert pressed.kind == DOCUMENT and pressed.record_id == "nop-phat-giao-thong-truc-tuyen"
+    assert pressed.kind == DOCUMENT and pressed.record_id == "quen-mat-khau-vneid"
     for doc in load_documents().values():  # every guide's title, as a button sends it, brings that guide
         assert answer(doc.title).record_id == doc.id, doc.id
 
@@ -116,7 +117,7 @@ def test_when_the_next_record_explains_the_question_as_well_both_are_offered():
 def test_a_doubt_with_no_close_second_offers_one_record():
     from answering import Nlu
 
-    a = answer("bị phạt lỗi đi sai làn, muốn đóng tiền phạt online trên dvc", nlu=Nlu(intent="ask_procedure"))
+    a = answer(LOCKED, nlu=Nlu(intent="ask_procedure"))
     doubt = [c for c in a.considered if c.get("via") == "verifier"][0]
     assert doubt["runner_up"] is None and " hay " not in a.text.split("\n")[0]
     assert [b["payload"] for b in a.buttons if not b["payload"].startswith("Thủ tục mã ")][1:] == ["/ask_human"]

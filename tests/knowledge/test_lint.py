@@ -266,3 +266,16 @@ def test_a_registry_only_entry_named_by_a_records_alias_is_listed_until_linked(t
     assert any(line.startswith("overlap registry/xuat-nhap-canh.yml") for line in format_text(report))
     _registry_file(tmp_path, "cap-ho-chieu")  # the record covers it: linked, no longer listed
     assert check(tmp_path, today=TODAY).overlaps == []
+
+
+def test_a_labelled_question_must_name_a_record_or_code_we_hold(kb):
+    bank = kb / "questions" / "labelled.jsonl"
+    bank.parent.mkdir()
+    lines = [{"q": "đăng ký ở đâu", "records": [PROC["id"]]}, {"q": "hỏi linh tinh", "none": True},
+             {"q": "thủ tục lạ", "records": ["khong-co-ho-so-nay"]}, {"q": "mã lạ", "code": "9.999999"},
+             {"q": "", "none": True}]
+    bank.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines) + "\n{not json\n", encoding="utf-8")
+    found = errors(kb)
+    assert found[:3] == ["line 3: no record 'khong-co-ho-so-nay'", "line 4: code 9.999999 is not in the registry",
+                         "line 5: no question (q)"], found
+    assert len(found) == 4 and found[3].startswith("line 6: ")

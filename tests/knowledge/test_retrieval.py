@@ -46,7 +46,8 @@ def test_build_writes_a_manifest_and_skips_when_fresh(built):
     lines = (folder / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(lines) == manifest["chunks"]
     assert len(manifest["files"]) == (len(list((ROOT / "knowledge" / "docs").glob("*/*.md"))) + len(list((ROOT / "knowledge" / "procedures").glob("*.yml")))
-                                      + len(list((ROOT / "knowledge" / "registry").glob("*.yml"))))
+                                      + len(list((ROOT / "knowledge" / "registry").glob("*.yml")))
+                                      + len(list((ROOT / "knowledge" / "questions").glob("*.jsonl"))))
     # a vector per registry-only procedure with a code (what a referral can suggest): its name
     # and summary, and one per everyday situation written for it
     from knowledge.registry import load_registry
@@ -57,6 +58,12 @@ def test_build_writes_a_manifest_and_skips_when_fresh(built):
     assert sorted(codes) == sorted(c for c, e in only.items() for _ in range(1 + len(e.situations)))
     assert np.load(folder / "registry.npy").shape == (len(codes), encoder.dim)
     assert sum(1 for e in only.values() if e.situations) >= 200  # the hand-written registry has them (an import may not)
+    # a vector per labelled question, with its labels and where it came from
+    from knowledge.questions import load_questions
+
+    examples = json.loads((folder / "examples.json").read_text(encoding="utf-8"))["items"]
+    assert [tuple(e["labels"]) for e in examples] == [q.labels for q in load_questions()] and len(examples) > 1000
+    assert np.load(folder / "examples.npy").shape == (len(examples), encoder.dim)
     again = index.build(folder, model, progress=False, encoder=encoder)
     assert not again.built and index.staleness(folder, model) is None
 
@@ -103,8 +110,10 @@ def test_a_rebuild_re_embeds_only_new_texts(built, tmp_path, monkeypatch):
     assert again.built and again.reason == "knowledge changed"
     vectors = json.loads((folder / "manifest.json").read_text())["vectors"]
     registry = len(json.loads((folder / "registry.json").read_text())["codes"])
-    assert embedded == ["Một câu hỏi mới về hộ chiếu"] and again.reused == vectors + registry
+    examples = len(json.loads((folder / "examples.json").read_text())["keys"])
+    assert embedded == ["Một câu hỏi mới về hộ chiếu"] and again.reused == vectors + registry + examples
     assert (np.load(folder / "registry.npy") == np.load(copy / "registry.npy")).all()
+    assert (np.load(folder / "examples.npy") == np.load(copy / "examples.npy")).all()
     old, new = faiss.read_index(str(folder / "dense.faiss")), faiss.read_index(str(copy / "dense.faiss"))
     assert (old.reconstruct_n(0, old.ntotal) == new.reconstruct_n(0, old.ntotal)).all()
 

@@ -1,0 +1,64 @@
+"""How close a question is to questions already labelled (knowledge/questions.py): to those about
+the record (or registry procedure) an answer would give, to those about other records, and to
+those no record answers.
+
+Citizens who need the same procedure describe the same situations ("bằng cấp 3 bị cháy, xin bản
+sao ở trường"), in words the record's own text rarely uses. A question the encoder puts close to
+questions labelled with the record it is about to answer is evidence the card is right; one close
+to questions about another record, or to referrals, is evidence against it. The verifier
+(answering/verify.py) and the second look (answering/rescue.py) read these three similarities.
+
+The fits and the benchmarks score each evaluation set with its own questions left out of the bank
+(`leaving_out`), so a question is never its own evidence.
+"""
+from __future__ import annotations
+
+import contextlib
+import threading
+from typing import Dict, Iterator, Optional
+
+from knowledge.questions import NONE, label_of_code
+
+FLOOR = 0.7  # the similarity when no labelled question carries the label (the encoder's cosines sit above it)
+FEATURES = ("example_agree", "example_other", "example_none")
+_left_out = threading.local()
+
+
+@contextlib.contextmanager
+def leaving_out(origin: Optional[str]) -> Iterator[None]:
+    """Within the block, labelled questions whose origin starts with `origin` ("fresh3/") are not
+    read (None: all are)."""
+    before = getattr(_left_out, "prefix", None)
+    _left_out.prefix = origin
+    try:
+        yield
+    finally:
+        _left_out.prefix = before
+
+
+def label(record: Optional[str] = None, code: Optional[str] = None) -> str:
+    return record if record else label_of_code(code or "")
+
+
+def evidence(question: str, wanted: str, retriever=None) -> Dict[str, float]:
+    """{example_agree, example_other, example_none}: the highest cosine of `question` to a labelled
+    question carrying the label `wanted` (a record id, or `label(code=...)`), to one carrying only
+    other records or codes, and to one no record answers."""
+    if retriever is None:
+        from answering.search import get_retriever
+
+        retriever = get_retriever()
+    sims = retriever.example_similarities(question)
+    prefix = getattr(_left_out, "prefix", None)
+    agree = other = none = FLOOR
+    for sim, item in zip(sims.tolist(), retriever.example_items):
+        if prefix and item.get("from", "").startswith(prefix):
+            continue
+        labels = item["labels"]
+        if wanted in labels:
+            agree = max(agree, sim)
+        elif labels == [NONE]:
+            none = max(none, sim)
+        else:
+            other = max(other, sim)
+    return {"example_agree": agree, "example_other": other, "example_none": none}

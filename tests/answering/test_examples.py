@@ -1,0 +1,54 @@
+"""The bank of labelled questions (knowledge/questions.py) and the evidence read from it
+(answering/examples.py): a test set's held-out half never enters it, a question is never its own
+evidence in a fit, and a bad line is refused with its place."""
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from answering import examples
+from answering.search import get_retriever
+from knowledge.questions import load_questions, parse
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+
+def test_no_held_out_question_of_a_test_set_is_in_the_bank():
+    from fitting import TESTING
+
+    bank = load_questions()
+    assert bank and not any(q.origin.endswith("/heldout") and q.origin.split("/")[0] in TESTING for q in bank)
+    held_out = set()
+    for name in TESTING:
+        for line in (ROOT / "eval" / name / "heldout.jsonl").read_text(encoding="utf-8").splitlines():
+            item = json.loads(line)
+            held_out.update(item.get("turns") or [item["question"]])
+    assert not held_out & {q.text for q in bank}
+
+
+def test_the_bank_is_what_the_exporter_writes_from_the_fits_training_halves():
+    from question_bank import lines
+
+    assert [parse(line, "exported").labels for line in lines()] == [q.labels for q in load_questions()]
+
+
+@pytest.mark.slow
+def test_a_labelled_question_is_evidence_for_its_label_unless_its_set_is_left_out():
+    question = next(q for q in load_questions() if q.origin.startswith("breadth4/") and q.labels[0].startswith("code:"))
+    retriever = get_retriever()
+    found = examples.evidence(question.text, question.labels[0], retriever)
+    # itself (embedded as a passage, asked as a query): the closest question of all
+    assert found["example_agree"] > 0.95 and found["example_other"] < found["example_agree"]
+    with examples.leaving_out("breadth4/"):
+        left_out = examples.evidence(question.text, question.labels[0], retriever)
+    assert left_out["example_agree"] < found["example_agree"]
+    unknown = examples.evidence(question.text, "no-such-record", retriever)
+    assert unknown["example_agree"] == examples.FLOOR
+
+
+@pytest.mark.parametrize("line, message", [({"records": ["x"]}, "no question"), ({"q": "hỏi gì đó"}, "needs records, code or none")])
+def test_a_bad_line_is_refused_with_its_place(line, message):
+    with pytest.raises(ValueError, match=f"bank.jsonl:3: {message}"):
+        parse(line, "bank.jsonl:3")
