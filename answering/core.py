@@ -85,8 +85,9 @@ def rescued(question: str, referral: Answer, nlu: Nlu, found: "rescue.Candidates
         out = _registry_answer(choose.Choice("registry", entry.code, "registry", confidence=round(chance, 3), entry=entry))
         out.considered = considered
         return out
-    choice = choose.Choice("second look", ident, found.record_kind, confidence=round(chance, 3), considered=considered)
-    if found.record_kind == "procedure":
+    kind = "procedure" if ident in load_procedures() else "doc"
+    choice = choose.Choice("second look", ident, kind, confidence=round(chance, 3), considered=considered)
+    if kind == "procedure":
         out = _procedure_answer(ident, question, _aspects_asked(question, nlu), choice)
     else:
         out = _document_answer(ident, question, choice)

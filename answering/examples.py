@@ -6,7 +6,8 @@ Citizens who need the same procedure describe the same situations ("bằng cấp
 sao ở trường"), in words the record's own text rarely uses. A question the encoder puts close to
 questions labelled with the record it is about to answer is evidence the card is right; one close
 to questions about another record, or to referrals, is evidence against it. The verifier
-(answering/verify.py) and the second look (answering/rescue.py) read these three similarities.
+(answering/verify.py) and the second look (answering/rescue.py) read the closest similarity and
+its lead.
 
 The fits and the benchmarks score each evaluation set with its own questions left out of the bank
 (`leaving_out`), so a question is never its own evidence.
@@ -15,12 +16,15 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from typing import Dict, Iterator, Optional
+from typing import Callable, Dict, Iterator, Optional
 
 from knowledge.questions import NONE, label_of_code
 
 FLOOR = 0.7  # the similarity when no labelled question carries the label (the encoder's cosines sit above it)
-FEATURES = ("example_agree", "example_other", "example_none")
+# how close the closest question with the label is, and its lead over the closest with another label
+# or none: a question far from every labelled one has a small lead, not a large one (the raw
+# similarity to the others read as evidence made a question unlike any other look certain)
+FEATURES = ("example_agree", "example_lead")
 _left_out = threading.local()
 
 
@@ -41,9 +45,9 @@ def label(record: Optional[str] = None, code: Optional[str] = None) -> str:
 
 
 def evidence(question: str, wanted: str, retriever=None) -> Dict[str, float]:
-    """{example_agree, example_other, example_none}: the highest cosine of `question` to a labelled
-    question carrying the label `wanted` (a record id, or `label(code=...)`), to one carrying only
-    other records or codes, and to one no record answers."""
+    """{example_agree, example_lead}: the highest cosine of `question` to a labelled question
+    carrying the label `wanted` (a record id, or `label(code=...)`), and how far it is ahead of the
+    highest to one carrying only other records or codes, or to one no record answers."""
     if retriever is None:
         from answering.search import get_retriever
 
@@ -61,4 +65,23 @@ def evidence(question: str, wanted: str, retriever=None) -> Dict[str, float]:
             none = max(none, sim)
         else:
             other = max(other, sim)
-    return {"example_agree": agree, "example_other": other, "example_none": none}
+    return {"example_agree": agree, "example_lead": agree - max(other, none)}
+
+
+def nearest_record(question: str, usable: Callable[[str], bool], retriever=None) -> Optional[str]:
+    """The first `usable` record id among the labels of the labelled question closest to
+    `question` that has one (None when none has)."""
+    if retriever is None:
+        from answering.search import get_retriever
+
+        retriever = get_retriever()
+    sims = retriever.example_similarities(question)
+    prefix = getattr(_left_out, "prefix", None)
+    for i in sims.argsort()[::-1].tolist():
+        item = retriever.example_items[i]
+        if prefix and item.get("from", "").startswith(prefix):
+            continue
+        found = next((label for label in item["labels"] if usable(label)), None)
+        if found:
+            return found
+    return None

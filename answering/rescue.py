@@ -42,12 +42,18 @@ REGISTRY_FEATURES = ("dense", "dense_margin", "coverage", "identity", "words_ran
 
 @dataclass
 class Candidates:
-    """What a second look reads for one referral: the record (id, kind, features) and the registry
-    procedure (code, features), either possibly absent."""
+    """What a second look reads for one referral: the record retrieval ranks first (id, kind,
+    features), the record of the closest labelled question when it is another, and the registry
+    procedure (code, features), each possibly absent."""
 
     record: Optional[str] = None
     record_kind: Optional[str] = None
     record_values: Optional[Dict[str, float]] = None
+    # the record of the closest labelled question (answering/examples.py), when not `record`:
+    # scored by the same regression
+    alternative: Optional[str] = None
+    alternative_kind: Optional[str] = None
+    alternative_values: Optional[Dict[str, float]] = None
     code: Optional[str] = None
     registry_values: Optional[Dict[str, float]] = None
 
@@ -92,18 +98,30 @@ def candidates(question: str, referral: Answer, ctx: Context, results: Sequence)
     out = Candidates()
 
     kept = [r for r in results if r.id in procedures or r.id in documents]
-    top = next((r for r in kept if not (base == "gap" and r.id == referred)), None)
-    if top is not None:
-        kind = "procedure" if top.id in procedures else "document"
-        card = Answer("", kind, "answered", 0.0, record_id=top.id, considered=[{"id": top.id, "via": "search"}])
+    scores = {r.id: r.score for r in kept}
+
+    def record_values(rid: str) -> Dict[str, float]:
+        kind = "procedure" if rid in procedures else "document"
+        card = Answer("", kind, "answered", 0.0, record_id=rid, considered=[{"id": rid, "via": "search"}])
         values = verify.features(question, card, ctx, results)
-        others = [r.score for r in kept if r.id != top.id]
+        others = [score for other, score in scores.items() if other != rid]
         extra = {"doubt": verify.doubt(values), "registry_dense": registry_dense,
                  "registry_margin": values["dense"] - registry_dense,
-                 "score_margin": top.score - (max(others) if others else 0.0),
-                 "same_as_referred": float(top.id == referred), **bases}
-        out.record, out.record_kind = top.id, kind
-        out.record_values = {name: float({**values, **extra}[name]) for name in RECORD_FEATURES}
+                 "score_margin": scores.get(rid, 0.0) - (max(others) if others else 0.0),
+                 "same_as_referred": float(rid == referred), **bases}
+        return {name: float({**values, **extra}[name]) for name in RECORD_FEATURES}
+
+    top = next((r for r in kept if not (base == "gap" and r.id == referred)), None)
+    if top is not None:
+        out.record, out.record_kind = top.id, "procedure" if top.id in procedures else "document"
+        out.record_values = record_values(top.id)
+    # the record of the labelled question closest to this one, when retrieval ranked another first
+    asked_before = examples.nearest_record(question, lambda rid: (rid in procedures or rid in documents)
+                                           and not (base == "gap" and rid == referred))
+    if asked_before and asked_before != out.record:
+        out.alternative = asked_before
+        out.alternative_kind = "procedure" if asked_before in procedures else "document"
+        out.alternative_values = record_values(asked_before)
 
     if nearest:
         code = nearest[0][0]
@@ -147,6 +165,14 @@ def chances(found: Candidates, model: Optional[dict] = None) -> Tuple[float, flo
     return rec, reg
 
 
+def alternative_chance(found: Candidates, model: Optional[dict] = None) -> float:
+    """The probability that the closest labelled question's record is what the question means."""
+    model = model or _model()
+    if model is None or not found.alternative_values:
+        return 0.0
+    return probability(model["record"], RECORD_FEATURES, found.alternative_values)
+
+
 def pick(found: Candidates) -> Optional[Tuple[str, str, float]]:
     """("record" or "registry", its id or code, probability) to answer, or None to keep the referral."""
     model = _model()
@@ -154,6 +180,7 @@ def pick(found: Candidates) -> Optional[Tuple[str, str, float]]:
         return None
     rec, reg = chances(found, model)
     options = [("record", found.record, rec, model["record"]["threshold"]),
+               ("record", found.alternative, alternative_chance(found, model), model["record"]["threshold"]),
                ("registry", found.code, reg, model["registry"]["threshold"])]
     options = [o for o in options if o[1] and o[2] >= o[3]]
     if not options:

@@ -1,9 +1,11 @@
 """Fit the second look (answering/rescue.py) and write answering/rescue.json.
 
 Every referral the answering layer gives, with nothing in context, to a training question is a
-row for each of its two candidates (`rescue.candidates`):
-- the record retrieval ranks first: right when it is one of the question's labelled records and
-  the question expects an answer (fresh sets), or the target record (breadth sets);
+row for each of its candidates (`rescue.candidates`):
+- the record retrieval ranks first, and the record of the closest labelled question of another
+  set when it is a different one (both read by the record regression): right when it is one of
+  the question's labelled records and the question expects an answer (fresh sets), or the target
+  record (breadth sets);
 - the registry-only procedure the encoder puts closest: right when its code is the breadth
   target's code, else wrong; not labelled for the fresh sets, which name no codes (their
   benchmark counts a registry reply as a referral).
@@ -37,8 +39,11 @@ C = 0.5  # inverse regularisation
 # the registry side answers a procedure from the encoder and words alone: never below this, whatever
 # leave-one-set-out says (round 15: at 0.65 it gained 4 dev passes over 0.8, but answered the unit
 # tests' guard questions wrongly: a pet "nuôi chó" as re-registering an adoption, an accentless tax
-# question as another tax procedure)
-REGISTRY_FLOOR = 0.8
+# question as another tax procedure). Round 17 raised it to 0.9: with the labelled questions' evidence
+# a drone permit for filming a wedding ("xin phép bay flycam quay đám cưới"), unlike any labelled
+# question, got the permit to put up a wedding tent on the pavement at 0.88 (leave-one-set-out:
+# 0.8 gains 78 and adds 14 wrong answers, 0.9 gains 56 and adds 8)
+REGISTRY_FLOOR = 0.9
 
 
 def rows() -> List[Dict]:
@@ -53,43 +58,46 @@ def rows() -> List[Dict]:
         if not rescue.eligible(reply, before, False):
             continue
         found = rescue.candidates(question, reply, before, _once(None, question)())
-        rec_ok, reg_ok = labels(item, found)
+        rec_ok, reg_ok = labels(item, found.record, found.code)
+        alt_ok, _ = labels(item, found.alternative, None)
         was = verdict(item, reply)
         effects = {}
-        for kind, ident in (("record", found.record), ("registry", found.code)):
+        for part, ident in (("record", found.record), ("alternative", found.alternative), ("registry", found.code)):
+            kind = "registry" if part == "registry" else "record"
             instead = rescued(question, reply, Nlu(), found, kind, ident, 0.5) if ident else None
             if instead is None:
-                effects[kind] = None  # nothing would change
+                effects[part] = None  # nothing would change
                 continue
             now = verdict(item, instead)
-            effects[kind] = {"gain": int(now["pass"] and not was["pass"]), "lost": int(was["pass"] and not now["pass"]),
+            effects[part] = {"gain": int(now["pass"] and not was["pass"]), "lost": int(was["pass"] and not now["pass"]),
                              "wrong": int(now["wrong_card"] and not was["wrong_card"])}
         out.append({"set": name, "split": split, "id": item["id"], "found": found, "rec_ok": rec_ok,
-                    "reg_ok": reg_ok, "effects": effects})
+                    "alt_ok": alt_ok, "reg_ok": reg_ok, "effects": effects})
     return out
 
 
-def labels(item: Dict, found) -> tuple:
+def labels(item: Dict, record: Optional[str], code: Optional[str]) -> tuple:
+    """(is `record` right, is `code` right) for the item; the registry side is not labelled for
+    the fresh sets (None)."""
     if "target" in item:
         target = item["target"]
-        rec = bool(found.record) and found.record == (target.get("record") or None)
-        reg = bool(found.code) and found.code == (target.get("code") or None) and not target.get("record")
+        rec = bool(record) and record == (target.get("record") or None)
+        reg = bool(code) and code == (target.get("code") or None) and not target.get("record")
         return rec, reg
     answer = item["expect"] == "answer"
-    rec = answer and found.record in (item.get("records") or [])
+    rec = answer and record in (item.get("records") or [])
     return rec, None
 
 
-def outcome(data: List[Dict], rec_p: np.ndarray, reg_p: np.ndarray, t_rec: float, t_reg: float) -> Dict[str, int]:
-    """What answering the more probable candidate above its threshold does to the benchmarks:
+def outcome(data: List[Dict], rec_p: np.ndarray, alt_p: np.ndarray, reg_p: np.ndarray, t_rec: float,
+            t_reg: float) -> Dict[str, int]:
+    """What answering the most probable candidate above its threshold does to the benchmarks:
     passes gained, passes lost, wrong cards added, and gained − lost − COST × wrong."""
     gain = lost = wrong = 0
-    for row, pr, pg in zip(data, rec_p, reg_p):
-        options = []
-        if row["effects"].get("record") and pr >= t_rec:
-            options.append((pr, row["effects"]["record"]))
-        if row["effects"].get("registry") and pg >= t_reg:
-            options.append((pg, row["effects"]["registry"]))
+    for row, pr, pa, pg in zip(data, rec_p, alt_p, reg_p):
+        options = [(p, row["effects"][part]) for part, p, t in (("record", pr, t_rec), ("alternative", pa, t_rec),
+                                                                   ("registry", pg, t_reg))
+                   if row["effects"].get(part) and p >= t]
         if not options:
             continue
         _, effect = max(options, key=lambda o: o[0])
@@ -110,29 +118,33 @@ def main() -> int:
     data = rows()
     sets = np.array([r["set"] for r in data])
     parts = {}
-    for part, names, key, attr in (("record", rescue.RECORD_FEATURES, "rec_ok", "record_values"),
-                                   ("registry", rescue.REGISTRY_FEATURES, "reg_ok", "registry_values")):
-        use = [i for i, r in enumerate(data) if r["effects"].get(part) and r[key] is not None]
-        X = np.array([[getattr(data[i]["found"], attr)[f] for f in names] for i in use])
-        y = np.array([int(data[i][key]) for i in use])
-        probs = np.zeros(len(data))
-        probs[use] = held_out(X, y, sets[use], C)
-        auc = roc_auc_score(y, probs[use]) if len(set(y)) == 2 else float("nan")
+    # the record regression reads both record candidates (retrieval's first, the closest labelled
+    # question's); the registry regression its one candidate
+    for part, names, sides in (("record", rescue.RECORD_FEATURES, (("record", "rec_ok", "record_values"),
+                                                                   ("alternative", "alt_ok", "alternative_values"))),
+                               ("registry", rescue.REGISTRY_FEATURES, (("registry", "reg_ok", "registry_values"),))):
+        use = [(i, side, key, attr) for side, key, attr in sides for i, r in enumerate(data)
+               if r["effects"].get(side) and r[key] is not None]
+        X = np.array([[getattr(data[i]["found"], attr)[f] for f in names] for i, _, _, attr in use])
+        y = np.array([int(data[i][key]) for i, _, key, _ in use])
+        held = held_out(X, y, np.array([sets[i] for i, _, _, _ in use]), C)
+        probs = {side: np.zeros(len(data)) for side, _, _ in sides}
+        for (i, side, _, _), p in zip(use, held):
+            probs[side][i] = p
+        auc = roc_auc_score(y, held) if len(set(y)) == 2 else float("nan")
         print(f"{part}: {len(use)} rows, {int(y.sum())} right; leave-one-set-out AUC {auc:.3f}")
         parts[part] = {"names": names, "X": X, "y": y, "probs": probs, "auc": auc, "rows": len(use), "right": int(y.sum())}
     print(f"referrals read: {len(data)}")
+    rec_p, alt_p, reg_p = parts["record"]["probs"]["record"], parts["record"]["probs"]["alternative"], parts["registry"]["probs"]["registry"]
     if args.verbose:
         for t in GRID:
-            print(f"  t={t}: record only {outcome(data, parts['record']['probs'], parts['registry']['probs'], t, 9)}"
-                  f"  registry only {outcome(data, parts['record']['probs'], parts['registry']['probs'], 9, t)}")
-    if args.verbose:
-        for r, pr, pg in zip(data, parts["record"]["probs"], parts["registry"]["probs"]):
-            if pr >= 0.75 or pg >= 0.75:
-                print(f"    {r['id']:12s} record {r['found'].record} {pr:.2f} {r['rec_ok']}  registry {r['found'].code} {pg:.2f} {r['reg_ok']}")
+            print(f"  t={t}: record only {outcome(data, rec_p, alt_p, reg_p, t, 9)}"
+                  f"  retrieval's record only {outcome(data, rec_p, alt_p * 0, reg_p, t, 9)}"
+                  f"  registry only {outcome(data, rec_p, alt_p, reg_p, 9, t)}")
     best: Optional[tuple] = None
     for t_rec in GRID:
         for t_reg in (t for t in GRID if t >= REGISTRY_FLOOR):
-            got = outcome(data, parts["record"]["probs"], parts["registry"]["probs"], t_rec, t_reg)
+            got = outcome(data, rec_p, alt_p, reg_p, t_rec, t_reg)
             key = (got["utility"], t_rec + t_reg)  # ties: the stricter pair
             if best is None or key > best[0]:
                 best = (key, t_rec, t_reg, got)
@@ -141,7 +153,7 @@ def main() -> int:
     for name in sorted(set(sets)):
         mask = [s == name for s in sets]
         sub = [r for r, m in zip(data, mask) if m]
-        print(f"  {name:9s} {outcome(sub, parts['record']['probs'][mask], parts['registry']['probs'][mask], t_rec, t_reg)}")
+        print(f"  {name:9s} {outcome(sub, rec_p[mask], alt_p[mask], reg_p[mask], t_rec, t_reg)}")
     out = {"trained_on": [f"eval/{n}/{s}.jsonl" for n, s in TRAIN], "cost_of_a_wrong_answer": COST,
            "measured": [f"{p}: leave-one-set-out AUC {parts[p]['auc']:.3f} on {parts[p]['rows']} rows ({parts[p]['right']} right)"
                         for p in parts] + [f"leave-one-set-out at the thresholds: {got}"]}
