@@ -7,14 +7,17 @@ cơm nhà tôi dẹp hẳn, muốn trả giấy phép"), so many referrals offer
 the citizen meant. This module reads, for a referral given with nothing in context:
 
 - the record retrieval ranks first (a procedure or a guide), with the verifier's evidence about
-  it (`verify.features`), the verifier's doubt, and how close the encoder puts the nearest
+  it (`verify.features`, which includes how close the question is to labelled questions about it:
+  answering/examples.py), the verifier's doubt, and how close the encoder puts the nearest
   registry-only procedure;
+- the record of the closest labelled question, when retrieval ranked another first, with the
+  same evidence;
 - the registry-only procedure the encoder puts closest, with how much of the question its words
   explain (`registry_match`) and its lead over the next one;
 
-and scores each with a logistic regression fitted by `benchmarks/rescue_fit.py` (weights in
-`rescue.json` beside this file) on the dev halves of the evaluation sets. The candidate with the
-higher probability is answered when that probability reaches its fitted threshold; otherwise the
+and scores each with a logistic regression (one for records, one for the registry) fitted by
+`benchmarks/rescue_fit.py` (weights in `rescue.json` beside this file) on labelled evaluation
+questions. The candidate with the higher probability is answered when that probability reaches its fitted threshold; otherwise the
 referral stands. What kind of referral it was (the gate, the verifier's doubt, a detail the record
 lacks) is part of the evidence.
 """
@@ -47,12 +50,10 @@ class Candidates:
     procedure (code, features), each possibly absent."""
 
     record: Optional[str] = None
-    record_kind: Optional[str] = None
     record_values: Optional[Dict[str, float]] = None
     # the record of the closest labelled question (answering/examples.py), when not `record`:
     # scored by the same regression
     alternative: Optional[str] = None
-    alternative_kind: Optional[str] = None
     alternative_values: Optional[Dict[str, float]] = None
     code: Optional[str] = None
     registry_values: Optional[Dict[str, float]] = None
@@ -113,15 +114,12 @@ def candidates(question: str, referral: Answer, ctx: Context, results: Sequence)
 
     top = next((r for r in kept if not (base == "gap" and r.id == referred)), None)
     if top is not None:
-        out.record, out.record_kind = top.id, "procedure" if top.id in procedures else "document"
-        out.record_values = record_values(top.id)
+        out.record, out.record_values = top.id, record_values(top.id)
     # the record of the labelled question closest to this one, when retrieval ranked another first
     asked_before = examples.nearest_record(question, lambda rid: (rid in procedures or rid in documents)
                                            and not (base == "gap" and rid == referred))
     if asked_before and asked_before != out.record:
-        out.alternative = asked_before
-        out.alternative_kind = "procedure" if asked_before in procedures else "document"
-        out.alternative_values = record_values(asked_before)
+        out.alternative, out.alternative_values = asked_before, record_values(asked_before)
 
     if nearest:
         code = nearest[0][0]
