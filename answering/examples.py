@@ -18,7 +18,7 @@ import contextlib
 import threading
 from typing import Callable, Dict, Iterator, Optional
 
-from knowledge.questions import NONE, label_of_code
+from knowledge.questions import NONE
 
 FLOOR = 0.7  # the similarity when no labelled question carries the label (the encoder's cosines sit above it)
 # how close the closest question with the label is, and its lead over the closest with another label
@@ -40,23 +40,27 @@ def leaving_out(origin: Optional[str]) -> Iterator[None]:
         _left_out.prefix = before
 
 
-def label(record: Optional[str] = None, code: Optional[str] = None) -> str:
-    return record if record else label_of_code(code or "")
-
-
-def evidence(question: str, wanted: str, retriever=None) -> Dict[str, float]:
-    """{example_agree, example_lead}: the highest cosine of `question` to a labelled question
-    carrying the label `wanted` (a record id, or `label(code=...)`), and how far it is ahead of the
-    highest to one carrying only other records or codes, or to one no record answers."""
+def _read(question: str, retriever=None):
+    """(cosine of `question` to each labelled question, the labelled questions, whether each may be
+    read: not left out by `leaving_out`), in the bank's order."""
     if retriever is None:
         from answering.search import get_retriever
 
         retriever = get_retriever()
-    sims = retriever.example_similarities(question)
     prefix = getattr(_left_out, "prefix", None)
+    items = retriever.example_items
+    readable = [not (prefix and item.get("from", "").startswith(prefix)) for item in items]
+    return retriever.example_similarities(question), items, readable
+
+
+def evidence(question: str, wanted: str, retriever=None) -> Dict[str, float]:
+    """{example_agree, example_lead}: the highest cosine of `question` to a labelled question
+    carrying the label `wanted` (a record id, or `label_of_code(code)`), and how far it is ahead of
+    the highest to one carrying only other records or codes, or to one no record answers."""
+    sims, items, readable = _read(question, retriever)
     agree = other = none = FLOOR
-    for sim, item in zip(sims.tolist(), retriever.example_items):
-        if prefix and item.get("from", "").startswith(prefix):
+    for sim, item, ok in zip(sims.tolist(), items, readable):
+        if not ok:
             continue
         labels = item["labels"]
         if wanted in labels:
@@ -71,17 +75,11 @@ def evidence(question: str, wanted: str, retriever=None) -> Dict[str, float]:
 def nearest_record(question: str, usable: Callable[[str], bool], retriever=None) -> Optional[str]:
     """The first `usable` record id among the labels of the labelled question closest to
     `question` that has one (None when none has)."""
-    if retriever is None:
-        from answering.search import get_retriever
-
-        retriever = get_retriever()
-    sims = retriever.example_similarities(question)
-    prefix = getattr(_left_out, "prefix", None)
+    sims, items, readable = _read(question, retriever)
     for i in sims.argsort()[::-1].tolist():
-        item = retriever.example_items[i]
-        if prefix and item.get("from", "").startswith(prefix):
+        if not readable[i]:
             continue
-        found = next((label for label in item["labels"] if usable(label)), None)
+        found = next((label for label in items[i]["labels"] if usable(label)), None)
         if found:
             return found
     return None

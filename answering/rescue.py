@@ -32,6 +32,7 @@ from typing import Dict, Optional, Sequence, Tuple
 from answering import examples
 from answering.logistic import probability
 from answering.model import Answer, Context
+from knowledge.questions import label_of_code
 
 WEIGHTS = Path(__file__).with_name("rescue.json")
 BASES = ("gate", "doubt", "gap")
@@ -136,7 +137,7 @@ def candidates(question: str, referral: Answer, ctx: Context, results: Sequence)
                   "record_margin": registry_dense - record_dense,
                   "record_coverage": out.record_values["coverage"] if out.record_values else 0.0,
                   "record_identity": out.record_values["identity"] if out.record_values else 0.0, "subject_words": float(len(asked.content)),
-                  "accented": float(asked.accented), **bases, **examples.evidence(question, examples.label(code=code))}
+                  "accented": float(asked.accented), **bases, **examples.evidence(question, label_of_code(code))}
         out.code, out.registry_values = code, {name: float(values[name]) for name in REGISTRY_FEATURES}
     return out
 

@@ -37,16 +37,14 @@ C = 1.0  # inverse regularisation of the logistic regression
 
 def rows() -> List[Dict]:
     """One row per training question whose last reply (without the verifier) is a card."""
-    from answering import verify
-    from answering.core import _once  # the retrieval the layer itself runs
+    from answering import Nlu, verify
+    from answering.core import _once, _verifiable  # the retrieval the layer runs; the cards it verifies
     from fitting import replay, verdict
 
     out = []
     for name, split, item, question, before, card in replay(TRAIN, verify=False, second_look=False):
-        if card.kind not in ("procedure", "document") or card.outcome != "answered":
-            continue
-        if card.considered and card.considered[0].get("via") in ("button", "title", "code", "context"):
-            continue  # chosen by the citizen or the conversation: never verified (core._verifiable)
+        if not _verifiable(card, Nlu()):
+            continue  # no card, or one chosen by the citizen or the conversation: never verified
         results = _once(None, question)()
         judged = verdict(item, card)
         if "target" in item:  # a breadth question: its card is right only about the target record

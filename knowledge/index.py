@@ -163,6 +163,11 @@ def _previous_side(index_dir: Path, fingerprint: str, name: str) -> Dict[str, np
     return dict(zip(keys, vectors)) if len(keys) == len(vectors) else {}
 
 
+def _stacked(vectors: Dict[str, np.ndarray], keys: List[str], dim: int) -> np.ndarray:
+    """The vectors of `keys`, in order, as one float32 matrix (0 rows when there are none)."""
+    return np.stack([vectors[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, dim), np.float32)
+
+
 def _text_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
 
@@ -234,11 +239,9 @@ def build(index_dir: Path, model_path: str, force: bool = False, progress: bool 
     faiss.write_index(dense, str(tmp / "dense.faiss"))
     np.save(tmp / "vector_chunk.npy", np.asarray(owners, dtype=np.int32))
     dim = vectors.shape[1]
-    registry_vectors = np.stack([previous[k] for k in registry_keys]).astype(np.float32) if registry_keys else np.zeros((0, dim), np.float32)
-    np.save(tmp / "registry.npy", registry_vectors)
+    np.save(tmp / "registry.npy", _stacked(previous, registry_keys, dim))
     (tmp / "registry.json").write_text(json.dumps({"codes": registry_codes, "keys": registry_keys}), encoding="utf-8")
-    example_vectors = np.stack([previous[k] for k in example_keys]).astype(np.float32) if example_keys else np.zeros((0, dim), np.float32)
-    np.save(tmp / "examples.npy", example_vectors)
+    np.save(tmp / "examples.npy", _stacked(previous, example_keys, dim))
     (tmp / "examples.json").write_text(json.dumps({"items": example_labels, "keys": example_keys}, ensure_ascii=False), encoding="utf-8")
     (tmp / "vector_keys.json").write_text(json.dumps(keys), encoding="utf-8")
     with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as fh:

@@ -398,7 +398,7 @@ class Checker:
         """Every labelled question (knowledge/questions.py) parses and names records and codes we hold."""
         import json
 
-        from knowledge.questions import NONE, parse
+        from knowledge.questions import NONE, code_of_label, parse
 
         for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if not raw.strip():
@@ -409,9 +409,10 @@ class Checker:
                 self.error(path, str(exc) if str(exc).startswith("line ") else f"line {n}: {exc}")
                 continue
             for label in labelled.labels:
-                if label.startswith("code:") and label[5:] not in self.registry_codes:
-                    self.error(path, f"line {n}: code {label[5:]} is not in the registry")
-                elif not label.startswith("code:") and label != NONE and label not in self.ids:
+                code = code_of_label(label)
+                if code is not None and code not in self.registry_codes:
+                    self.error(path, f"line {n}: code {code} is not in the registry")
+                elif code is None and label != NONE and label not in self.ids:
                     self.error(path, f"line {n}: no record '{label}'")
 
 

@@ -15,7 +15,7 @@ import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 QUESTIONS_DIR = Path(__file__).resolve().parent / "questions"
 NONE = "none"
@@ -28,8 +28,16 @@ class Labelled:
     origin: str = ""  # the file's "from": which evaluation set and half (a fit leaves its own set out)
 
 
+CODE = "code:"
+
+
 def label_of_code(code: str) -> str:
-    return f"code:{code}"
+    return f"{CODE}{code}"
+
+
+def code_of_label(label: str) -> Optional[str]:
+    """The national code a label names ("code:1.004873"), or None for a record id or "none"."""
+    return label[len(CODE):] if label.startswith(CODE) else None
 
 
 def parse(line: dict, where: str) -> Labelled:
