@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from answering.model import Context, Nlu
-from answering.vocab import Profile, Words, shift_positions, situation_explained, vocabulary, words
+from answering.vocab import PLACES, Profile, Words, shift_positions, situation_explained, vocabulary, who_and_where, words
 from knowledge.catalog import default_matcher
 from knowledge.normalize import THESAURUS, normalize_text, search_form, strip_accents
 
@@ -117,7 +117,11 @@ def _catalog_twin(name: str) -> str:
 
 
 def _combining(asked: Words, spans) -> Optional[str]:
-    """A record whose names explain every procedure named in the question (a linked procedure)."""
+    """A record whose names explain every procedure named in the question (a linked procedure).
+    Two names must be said apart: overlapping spans are one name read two ways ("mất giấy đăng ký
+    xe máy" is the lost registration, not a third record that happens to share its words)."""
+    if not any(p1 != p2 and (b1 <= a2 or b2 <= a1) for p1, _, a1, b1 in spans for p2, _, a2, b2 in spans):
+        return None
     positions = sorted({i for _, _, a, b in spans for i in range(a, b)})
     content = [i for i in positions if i in set(asked.content)]
     if not content:
@@ -145,6 +149,29 @@ def _negated(tokens: Sequence[str], first: int) -> bool:
     """The tokens before position `first` say it was not done, already done, or that it is what
     the paper asked for is needed for."""
     return bool(_NOT_DONE.search(" ".join(tokens[max(0, first - 6):first])))
+
+
+_RESIDENCE_NAMES = frozenset({"ho khau", "so ho khau", "thuong tru", "tam tru", "noi thuong tru"})
+_PLACE_AFTER = re.compile(r"^(o |tai |thuoc )?(que|(xa|phuong|tinh|huyen|thanh pho|tp) \w+|" + "|".join(PLACES) + r")\b")
+
+
+def _residence_told(tokens: Sequence[str], span) -> bool:
+    """A residence word followed by a place ("hộ khẩu Thanh Hóa", "thường trú ở quê"): the
+    citizen says where someone lives, not which procedure they ask about."""
+    _, key, _, end = span
+    return key in _RESIDENCE_NAMES and bool(_PLACE_AFTER.search(" ".join(tokens[end:end + 5])))
+
+
+def _residence_positions(asked: Words) -> Set[int]:
+    """Positions of the residence words told with a place ("hộ khẩu Thanh Hóa")."""
+    tokens = list(asked.flat)
+    found: Set[int] = set()
+    for key in _RESIDENCE_NAMES:
+        size = len(key.split())
+        for i in range(len(tokens) - size + 1):
+            if " ".join(tokens[i:i + size]) == key and _residence_told(tokens, ("", key, i, i + size)):
+                found.update(range(i, i + size))
+    return found
 
 
 def _only_negated(tokens: Sequence[str], names: Sequence[str]) -> bool:
@@ -179,6 +206,8 @@ def named(question: str, nlu: Nlu) -> Choice:
     tokens = _tokens(question)
     said = [span for span in spans if not _negated(tokens, span[2])]
     spans = said or spans
+    # "anh ấy hộ khẩu Thanh Hóa": where someone is registered tells the situation, it names no procedure
+    spans = [span for span in spans if not _residence_told(tokens, span)]
     best_len = max((len(key) for _, key, _, _ in spans), default=0)
     registry = _registry_matcher()
     entry = registry.find(question) if registry else None
@@ -357,10 +386,13 @@ def follows_context(question: str, ctx: Context) -> bool:
     if not ctx.procedure or ctx.procedure not in default_matcher().procedures:
         return False
     asked = words(question)
-    coverage = vocabulary().coverage(asked, ctx.procedure)
+    # who it is for, where they live and where someone is registered tell the situation, not a new subject
+    told = who_and_where(asked) | _residence_positions(asked)
+    coverage = vocabulary().coverage(asked, ctx.procedure, extra_explained=told)
     # a short follow-up that mostly fits ("có cần mang sổ bảo hiểm không?"): still this procedure,
     # and what its record does not say is answered as such, not from another record
-    return coverage >= 0.99 or (len(asked.content) <= SHORT_FOLLOW_UP and coverage >= 0.5)
+    subject = [i for i in asked.content if i not in told]
+    return coverage >= 0.99 or (len(subject) <= SHORT_FOLLOW_UP and coverage >= 0.5)
 
 
 def _enough_explained(asked: Words, record_id: str) -> bool:

@@ -38,7 +38,11 @@ CUES: Sequence[Tuple[str, str, str]] = (
      r"\bnguoi (than|nha|co trach nhiem|yeu cau|de nghi|di dang ky|dang ky)\b|trach nhiem|\bchu (ho|nha|co so)\b"),
     ("payment", r"\bchuyen khoan\b|\bthanh toan\b|\bquet ma\b|\bvi dien tu\b|\bmomo\b|\bthe (atm|ngan hang)\b|\btien mat\b",
      r"thanh toan|chuyen khoan|ngan hang|vi dien tu|tien mat"),
-    ("percent", r"\b(bao nhieu|may) (phan tram|%)", r"phan tram"),  # "hưởng bao nhiêu phần trăm lương"
+    ("percent", r"\b(bao nhieu|may) (phan tram|%)", r"phan tram"),
+    # registering or filing late ("mất 2 tháng rồi giờ mới đi khai tử", "khai sinh quá hạn"): the
+    # line about what a late filing costs or needs ("muon" alone is also "muốn", so never bare)
+    ("late", r"\b(qua han|tre han|bi tre|(dang ky|khai|nop|lam|di) (muon|tre)|(gio|bay gio|nay|gio day) moi (di )?(dang ky|khai|lam|nop|bao)|(\d+|may|vai) (ngay|thang|nam) (roi|nay)( \w+){0,3} (chua|moi) (di|dang ky|khai|lam|nop|bao))\b",
+     r"qua han|tre han|(dang ky|khai|nop|lam) (muon|tre|cham)|\bcham (nop|dang ky|khai)|tien cham"),  # "hưởng bao nhiêu phần trăm lương"
     # from when a card or paper can be used ("bao nhiêu ngày sau khi đóng tiền mới dùng được")
     ("valid_from", r"\b(bao lau|may ngay|bao nhieu ngay)( \w+){0,6} (moi|thi|la) (dung|su dung|co hieu luc|co gia tri|di kham)",
      r"gia tri su dung|co gia tri (tu|ke)|hieu luc|tu ngay"),
@@ -59,7 +63,7 @@ _AT_MOST_LINE = re.compile(r"^(?!.*\b(tro len|toi thieu|it nhat)\b).*?" + dict((
 MIN_SCORE = 2.2  # idf-weighted shared words (a cue counts 3)
 # cues about a time that is not how long the office takes: a deadline after an event, how long a
 # right lasts, from when a paper can be used
-NOT_PROCESSING = frozenset({"deadline", "duration", "valid_from"})
+NOT_PROCESSING = frozenset({"deadline", "duration", "valid_from", "late"})
 
 
 @dataclass
@@ -156,6 +160,8 @@ def _cues_stated(fact: Fact, form: str, cues: List[Tuple[str, "re.Pattern"]]) ->
     for name, line_pattern in cues:
         if name in NOT_PROCESSING and (fact.field == "time" or "ngay lam viec" in form):
             continue  # a deadline after an event, or how long a right lasts, is not the processing time
+        if name == "expiry" and fact.field in ("fee", "fee_note"):
+            continue  # "mức giảm lệ phí hết hạn 31/12" is not how long the paper is valid
         if line_pattern.search(form):
             stated += 1
     return stated
