@@ -5,6 +5,8 @@ the answering layer reads how close a new question is to questions labelled with
 is about to answer, and to questions labelled otherwise (answering/examples.py).
 
 `benchmarks/question_bank.py` writes `labelled.jsonl` from the evaluation sets a fit may train on;
+`written.jsonl` holds questions written for the bank alone (round 18: three to four per record and two
+per registry-only procedure, in citizens' words, never from an evaluation set);
 a province can add a file of its own citizens' questions, one JSON object a line:
 `{"q": "...", "records": ["dang-ky-khai-sinh"]}`, `{"q": "...", "code": "1.004873"}` or
 `{"q": "...", "none": true}`, with an optional `"from"` saying where it came from.

@@ -13,6 +13,7 @@ from knowledge.questions import load_questions, parse
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "eval"))
 
 
 def test_no_held_out_question_of_a_test_set_is_in_the_bank():
@@ -31,7 +32,33 @@ def test_no_held_out_question_of_a_test_set_is_in_the_bank():
 def test_the_bank_is_what_the_exporter_writes_from_the_fits_training_halves():
     from question_bank import lines
 
-    assert [parse(line, "exported").labels for line in lines()] == [q.labels for q in load_questions()]
+    exported = [q.labels for q in load_questions() if not q.origin.startswith("written/")]
+    assert [parse(line, "exported").labels for line in lines()] == exported
+
+
+def test_the_questions_written_for_the_bank_are_not_the_test_sets_questions():
+    """knowledge/questions/written.jsonl was written for the bank alone: no question of it is
+    close to a held-out question of the test sets (compared by key, never printed)."""
+    import difflib
+
+    from fitting import TESTING
+    from textkeys import key
+
+    written = [key(q.text) for q in load_questions() if q.origin.startswith("written/")]
+    assert len(written) > 800
+    held = []
+    for name in TESTING:
+        for raw in (ROOT / "eval" / name / "heldout.jsonl").read_text(encoding="utf-8").splitlines():
+            if raw.strip():
+                item = json.loads(raw)
+                held += [key(t) for t in item.get("turns") or [item["question"]]]
+    close = 0
+    for w in written:
+        matcher = difflib.SequenceMatcher(None, "", w)  # the written question as the cached side (b)
+        for h in held:
+            matcher.set_seq1(h)
+            close += matcher.real_quick_ratio() >= 0.75 and matcher.quick_ratio() >= 0.75 and matcher.ratio() >= 0.75
+    assert close == 0, f"{close} written questions are close to held-out questions"
 
 
 @pytest.mark.slow
