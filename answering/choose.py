@@ -339,6 +339,16 @@ _AGE = re.compile(r"\b(\d{1,2}) tuoi\b")
 _UNDER = re.compile(r"\bduoi (\d{1,2}) tuoi\b")
 
 
+def too_old_for(pid: str, question: str) -> bool:
+    """The record is for people under an age ("dưới 14 tuổi") and the question states one age at or
+    above it ("con tôi 16 tuổi"): never the record that question means."""
+    if pid not in default_matcher().procedures:
+        return False
+    ages = [int(a) for a in re.findall(r"(?<!duoi )(?<!chua du )\b(\d{1,2}) tuoi\b", " ".join(words(question).flat))]
+    limits = [int(limit) for limit in _UNDER.findall(" ".join(_name_keys(pid)))]
+    return len(ages) == 1 and bool(limits) and all(ages[0] >= limit for limit in limits)
+
+
 def _younger_twin(said: str, picked: str, sharing: Sequence[str], names: Dict[str, str]) -> Optional[str]:
     """The one procedure of the same name for people under an age the question's age is below
     ("con 5 tuổi" -> "dưới 14 tuổi"), when the procedure picked is not for an age itself."""

@@ -85,6 +85,8 @@ def rescued(question: str, referral: Answer, nlu: Nlu, found: "rescue.Candidates
         out = _registry_answer(choose.Choice("registry", entry.code, "registry", confidence=round(chance, 3), entry=entry))
         out.considered = considered
         return out
+    if choose.too_old_for(ident, question):  # "con tôi 16 tuổi": not the card for children under 14
+        return None
     kind = "procedure" if ident in load_procedures() else "doc"
     choice = choose.Choice("second look", ident, kind, confidence=round(chance, 3), considered=considered)
     if kind == "procedure":
@@ -121,7 +123,7 @@ def _named_fully(question: str, card: Answer, runner_up: Optional[str], chance: 
     """The next record retrieval found, answered instead of the doubted card, when its names
     explain the whole question and the doubted record's names not half of it: the narrower twin
     the question names ("gplx quân sự đổi sang bằng dân sự", not "đổi bằng lái")."""
-    if not runner_up or runner_up not in load_procedures():
+    if not runner_up or runner_up not in load_procedures() or choose.too_old_for(runner_up, question):
         return None
     asked = words(question)
     phrases = choose.thesaurus_positions(asked)
@@ -218,6 +220,8 @@ def _runner_up(question: str, card: Answer, results) -> Optional[str]:
         if result.id == card.record_id or result.kind not in ("procedure", "doc", "document"):
             continue
         if result.id not in load_procedures() and result.id not in load_documents():
+            continue
+        if choose.too_old_for(result.id, question):  # "con 16 tuổi": not the card for children under 14
             continue
         cov, ident = choose.coverage(asked, result.id, phrases)
         if cov >= choose.TOP_COVERAGE and ident >= choose.IDENTITY:

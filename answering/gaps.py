@@ -18,7 +18,7 @@ UNKNOWN_DETAIL = 0.5  # share of the detail words (beyond the procedure's name) 
 # words that turn a question about a procedure into another question (penalties, taxes, courts...)
 # words that tell the citizen's situation, not what they ask: family, places, where it happened
 _SITUATION = re.compile(
-    r"\b(" + FAMILY + r"|gia dinh|mo|noi|ngoai|benh vien|thanh pho|tp|hcm|que|nha|tinh|huyen|xa|phuong|thon|xom|ap|" + "|".join(PLACES) + r")\b"
+    r"\b(" + FAMILY + r"|gia dinh|mo|noi|ngoai|benh vien|thanh pho|tp|hcm|que|nha|tinh|huyen|xa|phuong|thon|xom|ap|\d{1,3} tuoi|" + "|".join(PLACES) + r")\b"
 )
 
 

@@ -96,7 +96,7 @@ def test_a_doubted_guide_is_offered_by_its_title_and_the_title_brings_it():
     from answering.model import DOCUMENT
     from knowledge.documents import load_documents
 
-    a = answer(LOCKED, nlu=Nlu(intent="ask_procedure"))
+    a = answer(LOCKED, nlu=Nlu(intent="ask_procedure"), second_look=False)  # the doubt itself, not what the second look makes of it
     assert a.kind == REFERRAL and [c for c in a.considered if c.get("via") == "verifier"][0]["id"] == "quen-mat-khau-vneid"
     pressed = answer(a.buttons[0]["payload"])
     assert pressed.kind == DOCUMENT and pressed.record_id == "quen-mat-khau-vneid"
@@ -117,7 +117,7 @@ def test_when_the_next_record_explains_the_question_as_well_both_are_offered():
 def test_a_doubt_with_no_close_second_offers_one_record():
     from answering import Nlu
 
-    a = answer(LOCKED, nlu=Nlu(intent="ask_procedure"))
+    a = answer(LOCKED, nlu=Nlu(intent="ask_procedure"), second_look=False)  # the doubt itself, not what the second look makes of it
     doubt = [c for c in a.considered if c.get("via") == "verifier"][0]
     assert doubt["runner_up"] is None and " hay " not in a.text.split("\n")[0]
     assert [b["payload"] for b in a.buttons if not b["payload"].startswith("Thủ tục mã ")][1:] == ["/ask_human"]
