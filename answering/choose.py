@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from answering.model import Context, Nlu
-from answering.vocab import PLACES, Profile, Words, shift_positions, situation_explained, vocabulary, who_and_where, words
+from answering.vocab import PLACES, Profile, Words, pattern_spans, shift_positions, situation_explained, vocabulary, who_and_where, words
 from knowledge.catalog import default_matcher
 from knowledge.normalize import THESAURUS, normalize_text, search_form, strip_accents
 
@@ -152,26 +152,20 @@ def _negated(tokens: Sequence[str], first: int) -> bool:
 
 
 _RESIDENCE_NAMES = frozenset({"ho khau", "so ho khau", "thuong tru", "tam tru", "noi thuong tru"})
+_RESIDENCE = re.compile(r"\b(" + "|".join(sorted(_RESIDENCE_NAMES, key=len, reverse=True)) + r")\b")
 _PLACE_AFTER = re.compile(r"^(o |tai |thuoc )?(que|(xa|phuong|tinh|huyen|thanh pho|tp) \w+|" + "|".join(PLACES) + r")\b")
 
 
-def _residence_told(tokens: Sequence[str], span) -> bool:
-    """A residence word followed by a place ("hộ khẩu Thanh Hóa", "thường trú ở quê"): the
-    citizen says where someone lives, not which procedure they ask about."""
-    _, key, _, end = span
+def _residence_told(tokens: Sequence[str], key: str, end: int) -> bool:
+    """A residence word (`key`, ending before position `end`) followed by a place ("hộ khẩu Thanh
+    Hóa", "thường trú ở quê"): the citizen says where someone lives, not which procedure they ask about."""
     return key in _RESIDENCE_NAMES and bool(_PLACE_AFTER.search(" ".join(tokens[end:end + 5])))
 
 
 def _residence_positions(asked: Words) -> Set[int]:
     """Positions of the residence words told with a place ("hộ khẩu Thanh Hóa")."""
-    tokens = list(asked.flat)
-    found: Set[int] = set()
-    for key in _RESIDENCE_NAMES:
-        size = len(key.split())
-        for i in range(len(tokens) - size + 1):
-            if " ".join(tokens[i:i + size]) == key and _residence_told(tokens, ("", key, i, i + size)):
-                found.update(range(i, i + size))
-    return found
+    return {i for span in pattern_spans(_RESIDENCE, asked.flat)
+            if _residence_told(asked.flat, " ".join(asked.flat[span.start:span.stop]), span.stop) for i in span}
 
 
 def _only_negated(tokens: Sequence[str], names: Sequence[str]) -> bool:
@@ -207,7 +201,7 @@ def named(question: str, nlu: Nlu) -> Choice:
     said = [span for span in spans if not _negated(tokens, span[2])]
     spans = said or spans
     # "anh ấy hộ khẩu Thanh Hóa": where someone is registered tells the situation, it names no procedure
-    spans = [span for span in spans if not _residence_told(tokens, span)]
+    spans = [span for span in spans if not _residence_told(tokens, span[1], span[3])]
     best_len = max((len(key) for _, key, _, _ in spans), default=0)
     registry = _registry_matcher()
     entry = registry.find(question) if registry else None
@@ -337,6 +331,8 @@ def _renewing_as_asked(question: str, candidates: Sequence[str]) -> Optional[str
 
 _AGE = re.compile(r"\b(\d{1,2}) tuoi\b")
 _UNDER = re.compile(r"\bduoi (\d{1,2}) tuoi\b")
+# an age the question states as the person's own ("con tôi 16 tuổi"), not a limit ("dưới 14 tuổi")
+_STATED_AGE = re.compile(r"(?<!duoi )(?<!chua du )\b(\d{1,2}) tuoi\b")
 
 
 def too_old_for(pid: str, question: str) -> bool:
@@ -344,7 +340,7 @@ def too_old_for(pid: str, question: str) -> bool:
     above it ("con tôi 16 tuổi"): never the record that question means."""
     if pid not in default_matcher().procedures:
         return False
-    ages = [int(a) for a in re.findall(r"(?<!duoi )(?<!chua du )\b(\d{1,2}) tuoi\b", " ".join(words(question).flat))]
+    ages = [int(a) for a in _STATED_AGE.findall(" ".join(words(question).flat))]
     limits = [int(limit) for limit in _UNDER.findall(" ".join(_name_keys(pid)))]
     return len(ages) == 1 and bool(limits) and all(ages[0] >= limit for limit in limits)
 

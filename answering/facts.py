@@ -38,11 +38,11 @@ CUES: Sequence[Tuple[str, str, str]] = (
      r"\bnguoi (than|nha|co trach nhiem|yeu cau|de nghi|di dang ky|dang ky)\b|trach nhiem|\bchu (ho|nha|co so)\b"),
     ("payment", r"\bchuyen khoan\b|\bthanh toan\b|\bquet ma\b|\bvi dien tu\b|\bmomo\b|\bthe (atm|ngan hang)\b|\btien mat\b",
      r"thanh toan|chuyen khoan|ngan hang|vi dien tu|tien mat"),
-    ("percent", r"\b(bao nhieu|may) (phan tram|%)", r"phan tram"),
+    ("percent", r"\b(bao nhieu|may) (phan tram|%)", r"phan tram"),  # "hưởng bao nhiêu phần trăm lương"
     # registering or filing late ("mất 2 tháng rồi giờ mới đi khai tử", "khai sinh quá hạn"): the
     # line about what a late filing costs or needs ("muon" alone is also "muốn", so never bare)
     ("late", r"\b(qua han|tre han|bi tre|(dang ky|khai|nop|lam|di) (muon|tre)|(gio|bay gio|nay|gio day) moi (di )?(dang ky|khai|lam|nop|bao)|(\d+|may|vai) (ngay|thang|nam) (roi|nay)( \w+){0,3} (chua|moi) (di|dang ky|khai|lam|nop|bao))\b",
-     r"qua han|tre han|(dang ky|khai|nop|lam) (muon|tre|cham)|\bcham (nop|dang ky|khai)|tien cham"),  # "hưởng bao nhiêu phần trăm lương"
+     r"qua han|tre han|(dang ky|khai|nop|lam) (muon|tre|cham)|\bcham (nop|dang ky|khai)|tien cham"),
     # from when a card or paper can be used ("bao nhiêu ngày sau khi đóng tiền mới dùng được")
     ("valid_from", r"\b(bao lau|may ngay|bao nhieu ngay)( \w+){0,6} (moi|thi|la) (dung|su dung|co hieu luc|co gia tri|di kham)",
      r"gia tri su dung|co gia tri (tu|ke)|hieu luc|tu ngay"),

@@ -138,8 +138,8 @@ _CUE_ASKS = {
     "who": ("ai là người phải đi làm", set()),
     "payment": ("cách thanh toán (chuyển khoản, tiền mặt...)", {"fee", "online"}),
     "percent": ("mức hưởng bao nhiêu phần trăm", {"fee"}),
-    "valid_from": ("từ khi nào thì dùng được", {"time", "fee"}),
-    "late": ("làm muộn, quá hạn thì sao", {"time", "fee"}),  # "sau khi đóng tiền" tells the event, it asks no fee
+    "valid_from": ("từ khi nào thì dùng được", {"time", "fee"}),  # "sau khi đóng tiền" tells the event, it asks no fee
+    "late": ("làm muộn, quá hạn thì sao", {"time", "fee"}),
 }
 
 

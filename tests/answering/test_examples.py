@@ -16,17 +16,25 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT / "eval"))
 
 
+def _held_out_questions():
+    """Every turn of the test sets' held-out halves (benchmarks/fitting.py TESTING), never printed."""
+    from fitting import TESTING
+
+    out = []
+    for name in TESTING:
+        for line in (ROOT / "eval" / name / "heldout.jsonl").read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                item = json.loads(line)
+                out += item.get("turns") or [item["question"]]
+    return out
+
+
 def test_no_held_out_question_of_a_test_set_is_in_the_bank():
     from fitting import TESTING
 
     bank = load_questions()
     assert bank and not any(q.origin.endswith("/heldout") and q.origin.split("/")[0] in TESTING for q in bank)
-    held_out = set()
-    for name in TESTING:
-        for line in (ROOT / "eval" / name / "heldout.jsonl").read_text(encoding="utf-8").splitlines():
-            item = json.loads(line)
-            held_out.update(item.get("turns") or [item["question"]])
-    assert not held_out & {q.text for q in bank}
+    assert not set(_held_out_questions()) & {q.text for q in bank}
 
 
 def test_the_bank_is_what_the_exporter_writes_from_the_fits_training_halves():
@@ -41,17 +49,11 @@ def test_the_questions_written_for_the_bank_are_not_the_test_sets_questions():
     close to a held-out question of the test sets (compared by key, never printed)."""
     import difflib
 
-    from fitting import TESTING
     from textkeys import key
 
     written = [key(q.text) for q in load_questions() if q.origin.startswith("written/")]
     assert len(written) > 800
-    held = []
-    for name in TESTING:
-        for raw in (ROOT / "eval" / name / "heldout.jsonl").read_text(encoding="utf-8").splitlines():
-            if raw.strip():
-                item = json.loads(raw)
-                held += [key(t) for t in item.get("turns") or [item["question"]]]
+    held = [key(t) for t in _held_out_questions()]
     close = 0
     for w in written:
         matcher = difflib.SequenceMatcher(None, "", w)  # the written question as the cached side (b)
