@@ -138,6 +138,8 @@ _NOT_DONE = re.compile(r"\b(chua|khong)( co| tung| he)?( (dang ky|lam|di|duoc|la
                        r"|\bda( (dang ky|lam|co|nop|xin|duoc cap|di dang ky))?$"
                        # ... or a purpose: "muốn có lại giấy báo tử để làm sổ đỏ" asks about the death record
                        r"|\bde( (lam|nop|xin|bo sung|hoan thien|hoan tat|lo))?( (ho so|thu tuc|giay))?$")
+# a name followed by "rồi" is something already done ("con trai cưới vợ rồi, giờ muốn tách hộ")
+_DONE_AFTER = re.compile(r"^((xong|lau|duoc \w+) )?roi\b")
 
 
 def _tokens(text: str) -> List[str]:
@@ -145,9 +147,11 @@ def _tokens(text: str) -> List[str]:
     return re.sub(r"[^0-9a-z]+", " ", search_form(text)).split()
 
 
-def _negated(tokens: Sequence[str], first: int) -> bool:
+def _negated(tokens: Sequence[str], first: int, end: Optional[int] = None) -> bool:
     """The tokens before position `first` say it was not done, already done, or that it is what
-    the paper asked for is needed for."""
+    the paper asked for is needed for; or the tokens after `end` say it is done ("cưới vợ rồi")."""
+    if end is not None and _DONE_AFTER.search(" ".join(tokens[end:end + 3])):
+        return True
     return bool(_NOT_DONE.search(" ".join(tokens[max(0, first - 6):first])))
 
 
@@ -198,7 +202,7 @@ def named(question: str, nlu: Nlu) -> Choice:
     # "nhận cha con khi chưa đăng ký kết hôn", "... để làm sổ đỏ": a procedure said as not done, or
     # as what the paper is needed for, tells the situation
     tokens = _tokens(question)
-    said = [span for span in spans if not _negated(tokens, span[2])]
+    said = [span for span in spans if not _negated(tokens, span[2], span[3])]
     spans = said or spans
     # "anh ấy hộ khẩu Thanh Hóa": where someone is registered tells the situation, it names no procedure
     spans = [span for span in spans if not _residence_told(tokens, span[1], span[3])]
@@ -246,6 +250,7 @@ QUALIFIERS = (
     (r"\b(?:duoi|chua du|chua den) (\d+)\b", r"duoi \1 tuoi"),  # "căn cước cho bé dưới 14"
     (r"\b(sua chua|sua lai|sua nha|cai tao|nang (them )?tang|noi (them )?tang)\b", r"sua chua|cai tao"),  # "nâng thêm tầng"
     (r"\bthay doi\b", r"\bthay doi\b"),  # "thay đổi ngành nghề" of a household business
+    (r"\b(?:het han|qua han)\b", r"\bgia han\b"),  # "tạm trú sắp hết hạn": extending it
 )
 # a first issue asked ("thi lấy bằng lần đầu") of a procedure that only renews or replaces
 FIRST_ISSUE = re.compile(r"\blan dau\b|\bthi lay\b")

@@ -32,7 +32,7 @@ _HOW_TO = re.compile(r"the nao|ra sao|lam sao|\bcach\b|bang cach|huong dan|cac b
 # words of a public service: a question with none of them and nothing known is not ours at all
 _SERVICE = re.compile(
     r"thu tuc|dang ky|giay|\bcap\b|ho so|tro cap|bao hiem|\bthue\b|\bphat\b|uy ban|\bxa\b|phuong|cong an|chung nhan|"
-    r"quan su|ho ngheo|can ngheo|luong huu|\bdien\b|nuoc sach|thi thuc|visa|ho chieu|dich vu cong|vneid|chinh sach|"
+    r"quan su|ho ngheo|can ngheo|luong huu|\bdien\b(?! tich)|nuoc sach|thi thuc|visa|ho chieu|dich vu cong|vneid|chinh sach|"
     r"che do|\bkhai\b|doanh nghiep|kinh doanh|\bdat\b|nha o|\bxe\b|bang lai|to cao|khieu nai|phan anh|kien nghi|"
     r"can cuoc|chung thuc|cong chung|hon nhan|giam ho|con nuoi|nguoi co cong|thai san|hai quan|giay phep|tam vang|"
     r"tam tru|thuong tru|hoc ba|bang tot nghiep|tuyen sinh|le phi|nop phat|lao dong|viec lam|dang nhap|tai khoan|"

@@ -16,9 +16,14 @@ from answering.vocab import FAMILY, PLACES, clauses, pattern_spans, shift_positi
 _FIRST_TIME = re.compile(r"\blan dau\b")
 UNKNOWN_DETAIL = 0.5  # share of the detail words (beyond the procedure's name) the record must explain
 # words that turn a question about a procedure into another question (penalties, taxes, courts...)
+# how a paper was lost or spoilt ("sổ đỏ cháy mất", "giấy bị ướt nhòe", "chuột cắn rách"): the
+# situation of a re-issue, never another subject ("hong" alone is also "không", so not here)
+DAMAGE = (r"(bi )?(chay|uot|rach|nhoe|muc|nat)|moi (an|xong)|chuot (can|gam)|that lac|(bi|mat) trom|moc tui|"
+          r"(lu|nuoc) (cuon|troi)|troi mat|hu hong|bi hu")
 # words that tell the citizen's situation, not what they ask: family, places, where it happened
 _SITUATION = re.compile(
-    r"\b(" + FAMILY + r"|gia dinh|mo|noi|ngoai|benh vien|thanh pho|tp|hcm|que|nha|tinh|huyen|xa|phuong|thon|xom|ap|\d{1,3} tuoi|" + "|".join(PLACES) + r")\b"
+    r"\b(" + FAMILY + r"|gia dinh|mo|noi|ngoai|benh vien|thanh pho|tp|hcm|que|nha|tinh|huyen|xa|phuong|thon|xom|ap|\d{1,3} tuoi|"
+    + DAMAGE + "|" + "|".join(PLACES) + r")\b"
 )
 
 

@@ -60,7 +60,9 @@ _ANY_PROCEDURE = re.compile(
     r"\b(nho|de|cho) (nguoi|ai|con|vo|chong|ban)( \w+)? (di )?(nop|lam|lay|nhan) (ho|thay|giup|gium)\b" + NOT_A_HOUSEHOLD
     + r"|\b(nop|lam|lay|nhan|di) (ho|thay)\b" + NOT_A_HOUSEHOLD + r"|"
     r"\buy quyen\b|\bnguoi (nha|than|khac)\b|\bto khai\b|\bmau (don|to khai)\b|\btai (ve|o dau)\b|"
-    r"\b(den|ra|len) tan noi\b|\bqua mang\b|\btren mang\b|\btruc tiep\b|\b(uy ban|cong an)\b"
+    r"\b(den|ra|len) tan noi\b|\bqua mang\b|\btren mang\b|\btruc tiep\b|\b(uy ban|cong an)\b|"
+    # a photocopy or the original ("nộp bản photo được không hay phải mang bản gốc")
+    r"\bban (photo|pho to|goc|chinh)\b|\bphoto\b"
 )
 
 # words that turn a question into another subject (penalties, taxes, courts, foreigners...)

@@ -650,6 +650,35 @@ def test_a_procedure_already_done_tells_the_situation():
 
     c = choose.named("con em đã làm căn cước rồi, giờ làm hộ chiếu ở đâu", Nlu())
     assert c.record_id == "cap-ho-chieu", c
+    # said as done after it ("lấy vợ rồi"), the family event is the situation, the household what is asked
+    d = choose.named("thằng út nhà tôi lấy vợ rồi mà vẫn ở chung, giờ nó muốn tách hộ ra thì sao", Nlu())
+    assert d.via == "named" and d.record_id == "tach-ho", d
+    assert choose.named("kết hôn rồi thì làm gì tiếp", Nlu()).record_id == "dang-ky-ket-hon"  # the only name: kept
+
+
+def test_how_a_paper_was_lost_or_spoilt_tells_the_situation_of_a_re_issue():
+    a = answer("nhà bị lũ cuốn trôi mất sổ đỏ rồi, xin cấp lại sổ đỏ ở đâu")
+    assert a.outcome == ANSWERED and a.record_id == "cap-lai-giay-chung-nhan-bi-mat", (a.record_id, a.text)
+
+
+def test_an_expiry_said_of_a_procedure_with_an_extending_twin_is_that_twin():
+    from answering import choose
+
+    c = choose.named("tháng sau là đăng ký tạm trú của tôi hết hạn mà vẫn còn thuê nhà", Nlu())
+    assert c.record_id == "gia-han-tam-tru", c
+    assert choose.named("bằng lái xe hết hạn rồi đổi ở đâu", Nlu()).record_id == "doi-giay-phep-lai-xe"  # no extending twin
+
+
+def test_a_geometry_lesson_is_not_a_question_about_electricity():
+    assert answer("cách tính diện tích hình tròn lớp 6").kind == REFUSAL
+    assert answer("tiền điện tháng này tăng gấp đôi thì khiếu nại ở đâu").kind != REFUSAL  # still a public service
+
+
+def test_a_photocopy_or_the_original_is_asked_of_any_procedure():
+    a = answer("nộp bản photo có được không hay phải bản gốc")
+    assert a.kind == ASK_PROCEDURE, (a.kind, a.text)
+    b = answer("nộp bản photo có được không hay phải bản gốc", Context(procedure="dang-ky-khai-sinh", answer_id="dang-ky-khai-sinh"))
+    assert "Đăng ký khai sinh" in b.text, b.text  # about the procedure in context
 
 
 @pytest.mark.parametrize(
