@@ -20,6 +20,7 @@ def context_of(tracker: Tracker) -> Context:
     return Context(
         procedure=tracker.get_slot("procedure"), aspect=tracker.get_slot("last_aspect"),
         answer_id=tracker.get_slot("last_answer_id"), awaiting=tracker.get_slot("awaiting"),
+        offered=tuple(tracker.get_slot("offered") or ()),
     )
 
 
@@ -60,6 +61,7 @@ def send(dispatcher: CollectingDispatcher, tracker: Tracker, question: str, ctx:
         SlotSet("procedure", new.procedure if result.outcome == ANSWERED or new.awaiting else ctx.procedure),
         SlotSet("last_aspect", new.aspect),
         SlotSet("awaiting", new.awaiting),
+        SlotSet("offered", list(new.offered) or None),
         SlotSet("last_question", question),
     ]
     if result.outcome == ANSWERED:

@@ -3,6 +3,7 @@ or an honest referral. Rasa actions, `dvc-bot ask`, the shell and the benchmarks
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import List, Optional
 
 from answering import choose, compose, gaps, registry_match, rescue
@@ -97,9 +98,13 @@ def rescued(question: str, referral: Answer, nlu: Nlu, found: "rescue.Candidates
 
 
 def _verified(question: str, ctx: Context, nlu: Nlu, results, verify: bool) -> Answer:
-    """The answer the rules choose, and with `verify` a card in doubt turned into a referral."""
+    """The answer the rules choose, and with `verify` a card in doubt turned into a referral. A
+    record the last reply offered as a button when in doubt, found again in the next message, is
+    not doubted twice: the citizen came back to it ("sổ đỏ in sai năm sinh" → doubt → "đính chính
+    thì có mất phí không?")."""
     card = _answer(question, ctx, nlu, results)
-    if verify and _verifiable(card, nlu) and not _picked(card, ctx) and not _asked_by_name(question, card):
+    if (verify and _verifiable(card, nlu) and not _picked(card, ctx) and not _asked_by_name(question, card)
+            and card.record_id not in ctx.offered):
         from answering import verify as verifier
 
         values = verifier.features(question, card, ctx, results())
@@ -197,7 +202,8 @@ def _in_doubt(question: str, card: Answer, ctx: Context, chance: float, runner_u
     return Answer(compose.doubt_text(*titles) + (compose.SUGGESTIONS_TOO if suggested else ""), REFERRAL, FALLBACK,
                   round(1 - chance, 3), topic=card.topic, reason="no_answer",
                   buttons=[button for _, button in offered] + [compose.registry_button(e) for e, _ in suggested]
-                  + [compose.HUMAN_BUTTON], considered=considered, context=ctx)
+                  + [compose.HUMAN_BUTTON], considered=considered,
+                  context=replace(ctx, offered=tuple(rid for rid in (card.record_id, runner_up) if rid)))
 
 
 def _offer(record_id: str, aspect: Optional[str]) -> tuple:
@@ -566,7 +572,8 @@ def _no_record(question: str, nlu: Nlu, choice: choose.Choice, ctx: Optional[Con
                       buttons=([_offer(record, None)[1]] if record else []) + [compose.registry_button(entry) for entry, _ in suggested]
                       + [compose.HUMAN_BUTTON],
                       considered=[*choice.considered, *({"id": entry.code, "via": "registry suggestion", "similarity": round(sim, 3)}
-                                                        for entry, sim in suggested)])
+                                                        for entry, sim in suggested)],
+                      context=Context(offered=(record,) if record else ()))
     if nlu.intent == "out_of_scope" or words(question).content:
         return Answer(compose.REFUSAL, REFUSAL, FALLBACK, 0.3, reason="out_of_scope", considered=choice.considered)
     return Answer(compose.CLARIFY, CLARIFY, FALLBACK, 0.2, reason="clarify", buttons=compose.intent_buttons([nlu.intent]),

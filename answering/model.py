@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 # kinds of answer
 PROCEDURE = "procedure"  # a full catalog record
@@ -22,6 +22,7 @@ class Context:
     aspect: Optional[str] = None  # the aspect last asked (time, fee, ...)
     answer_id: Optional[str] = None  # the record of the last answer
     awaiting: Optional[str] = None  # "procedure": the last reply asked which procedure
+    offered: Tuple[str, ...] = ()  # the records the last referral offered as buttons
 
 
 @dataclass
