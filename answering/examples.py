@@ -15,6 +15,7 @@ The fits and the benchmarks score each evaluation set with its own questions lef
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 from typing import Callable, Dict, Iterator, Optional
 
@@ -59,17 +60,29 @@ def evidence(question: str, wanted: str, retriever=None) -> Dict[str, float]:
     the highest to one carrying only other records or codes, or to one no record answers."""
     sims, items, readable = _read(question, retriever)
     agree = other = none = FLOOR
+    same = {wanted, *(label for label, record in _covered().items() if record == wanted)}
     for sim, item, ok in zip(sims.tolist(), items, readable):
         if not ok:
             continue
         labels = item["labels"]
-        if wanted in labels:
+        if same.intersection(labels):
             agree = max(agree, sim)
         elif labels == [NONE]:
             none = max(none, sim)
         else:
             other = max(other, sim)
     return {"example_agree": agree, "example_lead": agree - max(other, none)}
+
+
+@functools.lru_cache(maxsize=1)
+def _covered() -> Dict[str, str]:
+    """The label of each registry-only code a full record also covers -> that record (the
+    registry's `covered_by`: a question about 1.014064, cấp lại thẻ căn cước, is about the
+    record cap-the-can-cuoc too)."""
+    from knowledge.questions import label_of_code
+    from knowledge.registry import load_registry
+
+    return {label_of_code(e.code): e.covered_by for e in load_registry() if e.code and e.covered_by}
 
 
 def nearest_record(question: str, usable: Callable[[str], bool], retriever=None) -> Optional[str]:

@@ -350,6 +350,9 @@ class Checker:
         record = str(entry.get("record") or "")
         if record and not (self.root / "procedures" / f"{record}.yml").exists():
             self.error(path, f"{label}: record '{record}' is not in knowledge/procedures/")
+        covered_by = str(entry.get("covered_by") or "")
+        if covered_by and (record or not (self.root / "procedures" / f"{covered_by}.yml").exists()):
+            self.error(path, f"{label}: covered_by '{covered_by}' must name a record in knowledge/procedures/, on an entry without one")
         source = entry.get("source")
         if source is not None:
             if not isinstance(source, dict) or not source.get("title") or not source.get("url"):
@@ -376,7 +379,7 @@ class Checker:
                 continue
             own.add(key)
             record_named = self.aliases.get(flat)
-            if record_named and not entry.get("record") and code:
+            if record_named and not entry.get("record") and record_named != entry.get("covered_by") and code:
                 self.report.overlaps.append(Finding(self._rel(path), f"{label}: {alias!r} also names the record '{record_named}'"))
             other = self.registry_aliases.get(key)
             if other:
@@ -442,4 +445,4 @@ def format_text(report: Report) -> Iterable[str]:
         yield (f"{len(report.home_pages)} citations give a site's home page, not the page that states the fact "
                "(listed by --json under home_pages)")
     for finding in report.overlaps:
-        yield f"overlap {finding.file}: {finding.message} (link the entry to the record, or drop the alias from one)"
+        yield f"overlap {finding.file}: {finding.message} (link the entry to the record, mark it covered_by the record, or drop the alias from one)"

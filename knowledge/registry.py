@@ -37,6 +37,10 @@ class RegistryEntry:
     # how citizens describe the need in everyday words ("mẹ tôi mất, mấy anh em muốn chia đất"):
     # read by the encoder and the registry matcher, never shown
     situations: List[str] = field(default_factory=list)
+    # a full record whose text also covers this procedure without being its record ("Cấp, đổi, cấp
+    # lại thẻ căn cước" covers 1.014064, cấp lại): questions about either are about one subject
+    # (answering/examples.py), while the answers stay apart
+    covered_by: str = ""
 
     @classmethod
     def from_dict(cls, data: dict, field_name: str, file: str = "") -> "RegistryEntry":
@@ -59,6 +63,7 @@ class RegistryEntry:
             checked=checked,
             file=file,
             situations=[str(x) for x in data.get("situations") or []],
+            covered_by=str(data.get("covered_by") or ""),
         )
 
 

@@ -77,6 +77,17 @@ def test_a_labelled_question_is_evidence_for_its_label_unless_its_set_is_left_ou
     assert unknown["example_agree"] == examples.FLOOR
 
 
+@pytest.mark.slow
+def test_a_question_about_a_code_its_record_covers_is_evidence_for_that_record():
+    # 1.014064 (cấp lại thẻ căn cước) is `covered_by` cap-the-can-cuoc in the registry
+    question = next(q for q in load_questions() if q.labels == ("code:1.014064",))
+    retriever = get_retriever()
+    for_record = examples.evidence(question.text, "cap-the-can-cuoc", retriever)
+    assert for_record["example_agree"] > 0.95, for_record  # itself, read as about the record too
+    other = examples.evidence(question.text, "cap-ho-chieu", retriever)
+    assert other["example_lead"] < 0 < for_record["example_lead"]
+
+
 @pytest.mark.parametrize("line, message", [({"records": ["x"]}, "no question"), ({"q": "hỏi gì đó"}, "needs records, code or none")])
 def test_a_bad_line_is_refused_with_its_place(line, message):
     with pytest.raises(ValueError, match=f"bank.jsonl:3: {message}"):

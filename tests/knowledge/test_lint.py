@@ -241,14 +241,14 @@ def test_a_citation_of_a_sites_home_page_is_listed_but_not_a_warning(tmp_path):
     assert "1 citations give a site's home page" in list(format_text(report))[-1]
 
 
-def _registry_file(root: Path, record: str) -> None:
+def _registry_file(root: Path, record: str, **more) -> None:
     import yaml
 
     entry = {"code": "1.000001", "name": "Gia hạn hộ chiếu", "level": "tỉnh",
              "authority": "Phòng Quản lý xuất nhập cảnh Công an tỉnh", "online": "toàn trình",
              "aliases": ["passport", "gia hạn hộ chiếu"], "summary": "Gia hạn hộ chiếu còn hạn.", "record": record,
              "source": {"title": "Cổng DVC – thủ tục 1.000001", "url": "https://dichvucong.gov.vn/thu-tuc/1"},
-             "checked": "2026-11-01"}
+             "checked": "2026-11-01", **more}
     (root / "registry").mkdir(parents=True, exist_ok=True)
     (root / "registry" / "xuat-nhap-canh.yml").write_text(
         yaml.safe_dump({"field": "Xuất nhập cảnh", "procedures": [entry]}, allow_unicode=True), encoding="utf-8")
@@ -266,6 +266,21 @@ def test_a_registry_only_entry_named_by_a_records_alias_is_listed_until_linked(t
     assert any(line.startswith("overlap registry/xuat-nhap-canh.yml") for line in format_text(report))
     _registry_file(tmp_path, "cap-ho-chieu")  # the record covers it: linked, no longer listed
     assert check(tmp_path, today=TODAY).overlaps == []
+    _registry_file(tmp_path, "", covered_by="cap-ho-chieu")  # or marked as covered by it, answers kept apart
+    report = check(tmp_path, today=TODAY)
+    assert report.overlaps == [] and not report.errors, report.errors
+
+
+def test_covered_by_must_name_a_record_we_hold_on_an_entry_without_one(tmp_path):
+    from knowledge.registry import load_registry
+
+    write_proc(tmp_path, PROC)
+    _registry_file(tmp_path, "", covered_by="khong-co-ho-so-nay")
+    assert any("covered_by 'khong-co-ho-so-nay'" in e for e in errors(tmp_path)), errors(tmp_path)
+    _registry_file(tmp_path, "cap-ho-chieu", covered_by="cap-ho-chieu")  # linked already: covered_by says nothing more
+    assert any("covered_by 'cap-ho-chieu'" in e for e in errors(tmp_path)), errors(tmp_path)
+    _registry_file(tmp_path, "", covered_by="cap-ho-chieu")
+    assert load_registry.__wrapped__(tmp_path / "registry")[0].covered_by == "cap-ho-chieu"
 
 
 def test_a_labelled_question_must_name_a_record_or_code_we_hold(kb):
