@@ -156,6 +156,7 @@ def clauses(text: str) -> List[int]:
     return out
 
 
+@functools.lru_cache(maxsize=32768)  # a Words never changes; the rules read the same texts' words many times a turn
 def words(text: str) -> Words:
     """Syllables of `text` after normalisation and abbreviation expansion (cccd, gplx, dk...)."""
     normalized = normalize_text(text or "")

@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -56,6 +57,7 @@ def has_marks(text: str) -> bool:
     return "đ" in lowered or any(unicodedata.combining(c) for c in unicodedata.normalize("NFD", lowered))
 
 
+@functools.lru_cache(maxsize=65536)  # pure, and called on the same words many times a turn
 def strip_accents(text: str) -> str:
     """Lowercase, accent-free form: 'Đăng ký Khai sinh' -> 'dang ky khai sinh'."""
     text = unicodedata.normalize("NFD", text.lower().replace("đ", "d").replace("Đ", "d"))
@@ -160,6 +162,7 @@ def expand_abbreviations(text: str) -> str:
     return _TOKEN.sub(replace, text)
 
 
+@functools.lru_cache(maxsize=16384)  # pure, and called on the same texts many times a turn
 def search_form(text: str) -> str:
     """The form used for matching: normalised, abbreviations expanded, lowercase, no accents."""
     return strip_accents(expand_abbreviations(normalize_text(text)))
