@@ -99,9 +99,9 @@ def rescued(question: str, referral: Answer, nlu: Nlu, found: "rescue.Candidates
 
 def _verified(question: str, ctx: Context, nlu: Nlu, results, verify: bool) -> Answer:
     """The answer the rules choose, and with `verify` a card in doubt turned into a referral. A
-    record the last reply offered as a button when in doubt, found again in the next message, is
-    not doubted twice: the citizen came back to it ("sổ đỏ in sai năm sinh" → doubt → "đính chính
-    thì có mất phí không?")."""
+    record the last referral offered as a button, found again in the next message, is not doubted
+    twice: the citizen typed instead of tapping ("sổ đỏ in sai năm sinh" → doubt → "đính chính thì
+    có mất phí không?")."""
     card = _answer(question, ctx, nlu, results)
     if (verify and _verifiable(card, nlu) and not _picked(card, ctx) and not _asked_by_name(question, card)
             and card.record_id not in ctx.offered):
