@@ -59,17 +59,21 @@ def procedure_text(proc, aspects: List[str], facts: List[Fact], today: Optional[
     """Name; the facts that answer the detail asked; the aspects asked (or a short card when
     neither); who handles it; the caveat of an uncertain record; the source."""
     lines = [f"📌 {proc.name}"]
-    lines += [f"👉 {f.text}" for f in facts]
+    lines += [f"👉 {f.text}" for f in facts if not f.read]
     if aspects:
         lines += [answer_aspect(proc, a, today) for a in aspects]
-    elif not facts:
+    short_card = not aspects and not [f for f in facts if not f.read]
+    if short_card:  # nothing asked by name: the short card
         lines.append(card(proc, today))
     said = " ".join(f.text for f in facts)
-    if (aspects or facts) and "where" not in aspects and proc.authority and proc.authority not in said:
+    if not short_card and "where" not in aspects and proc.authority and proc.authority not in said:
         lines.append(f"🏢 Cơ quan giải quyết: {proc.authority}.")  # who handles it, whatever was asked
     if proc.uncertain:
         note = proc.uncertain_note if proc.uncertain_note and len(proc.uncertain_note) < 200 else ""
         lines.append(CAVEAT + (f" ({note})" if note else ""))
+    # the lines the encoder reads closest to the question, after what was asked by name, who handles
+    # it and the caveat: the first cut when the reply is too long for a phone screen
+    lines += [f"👉 {f.text}" for f in facts if f.read]
     lines.append(procedure_citation(proc, code))
     return _fit("\n".join(lines))
 

@@ -471,8 +471,8 @@ def _procedure_answer(pid: str, question: str, aspects: List[str], choice: choos
     from answering.aspects import answer_aspect
 
     shown = "\n".join(answer_aspect(proc, a) for a in aspects)
-    facts = lead_facts(question, procedure_facts(proc), [proc.name, *proc.aliases], shown)
-    if facts and aspects and deadline_asked(question):
+    facts = lead_facts(question, procedure_facts(proc), [proc.name, *proc.aliases], shown, similarity=_line_similarity(question))
+    if [f for f in facts if not f.read] and aspects and deadline_asked(question):
         aspects = [a for a in aspects if a != "time"]
     text = compose.procedure_text(proc, aspects, facts, code=_code_asked(proc, question))
     shown_aspects = aspects or ["time", "fee", "where", "online"]
@@ -482,6 +482,13 @@ def _procedure_answer(pid: str, question: str, aspects: List[str], choice: choos
         aspects=aspects, considered=choice.considered or [{"id": proc.id, "via": choice.via}],
         context=Context(procedure=proc.id, aspect=aspects[0] if aspects else None, answer_id=proc.id),
     )
+
+
+def _line_similarity(question: str):
+    """The encoder's cosine of `question` to each of some fact texts (the index's fact units)."""
+    from answering.search import get_retriever
+
+    return lambda texts: get_retriever().line_similarities(question, texts)
 
 
 def _code_asked(proc, question: str) -> str:

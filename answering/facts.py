@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import List, Sequence, Set, Tuple
+from typing import Callable, List, Optional, Sequence, Set, Tuple
 
 from answering.vocab import NOT_A_HOUSEHOLD, Words, vocabulary, words
 from knowledge.normalize import search_form
+from knowledge.units import document_units, procedure_units
 
 # (what the question says, accent-free) -> (what a line stating that fact says)
 CUES: Sequence[Tuple[str, str, str]] = (
@@ -60,6 +61,8 @@ _AMOUNT_ASKED = re.compile(r"\b(may|bao nhieu) (ngay|thang|nam|tuoi|lan|phan tra
 _AMOUNT_LINE = re.compile(r"\d+ ?(ngay|thang|nam|tuoi|lan|phan tram)\b|\d ?%|\btoi (da|thieu)\b")
 AMOUNT_BONUS = 1.5
 _AT_MOST_LINE = re.compile(r"^(?!.*\b(tro len|toi thieu|it nhat)\b).*?" + dict((n, line) for n, _, line in CUES)["duration"])
+LEAD_LINES = 3  # the lines that lead a reply, at most
+READ_LINES = 2  # of them, found by the encoder's reading alone
 MIN_SCORE = 2.2  # idf-weighted shared words (a cue counts 3)
 # cues about a time that is not how long the office takes: a deadline after an event, how long a
 # right lasts, from when a paper can be used
@@ -71,32 +74,15 @@ class Fact:
     field: str  # time, fee, fee_note, document, step, where, authority, online, body
     text: str
     score: float = 0.0
+    read: bool = False  # found by the encoder's reading (its closeness to the question), not by shared words
 
 
 def procedure_facts(proc) -> List[Fact]:
-    facts = [Fact("time", f"Thời gian giải quyết: {proc.processing_time}"), Fact("fee", f"Lệ phí: {proc.fee}")]
-    facts += [Fact("fee_note", str(n["text"])) for n in proc.fee_notes if isinstance(n, dict) and n.get("text")]
-    facts += [Fact("document", d) for d in proc.documents]
-    facts += [Fact("step", s) for s in proc.steps]
-    facts += [Fact("authority", f"Cơ quan giải quyết: {proc.authority}"), Fact("where", f"Nơi nộp: {proc.where}")]
-    online = proc.online or {}
-    if online.get("note"):
-        facts.append(Fact("online", str(online["note"])))
-    return facts
+    return [Fact(field, text) for field, text in procedure_units(proc)]
 
 
 def document_facts(doc) -> List[Fact]:
-    facts = []
-    for line in doc.body.splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        line = re.sub(r"^([-*•]|\d+[.)])\s+", "", line)
-        if len(line) > 320:  # a long paragraph: its sentences are the units
-            facts += [Fact("body", s.strip()) for s in re.split(r"(?<=[.;!?])\s+", line) if s.strip()]
-        else:
-            facts.append(Fact("body", line))
-    return facts
+    return [Fact(field, text) for field, text in document_units(doc)]
 
 
 def _line_words(text: str) -> Words:
@@ -167,11 +153,21 @@ def _cues_stated(fact: Fact, form: str, cues: List[Tuple[str, "re.Pattern"]]) ->
     return stated
 
 
+def _detail_positions(asked: Words, names: Sequence[str]) -> List[int]:
+    """The positions of the question's content words that do not name the record."""
+    named = naming_positions(asked, names)
+    return [i for i in asked.content if i not in named]
+
+
+def asks_detail(question: str, names: Sequence[str]) -> bool:
+    """The question asks something beyond naming the record: detail words or a cue."""
+    return bool(_detail_positions(words(question), names) or _asked_cues(question))
+
+
 def best_facts(question: str, facts: List[Fact], names: Sequence[str], limit: int = 2) -> List[Fact]:
     """The facts that answer the detail asked, best first ([] when none does)."""
     asked = words(question)
-    named = naming_positions(asked, names)
-    detail = [i for i in asked.content if i not in named]
+    detail = _detail_positions(asked, names)
     cues = _asked_cues(question)
     if not detail and not cues:
         return []
@@ -204,10 +200,31 @@ def cue_facts(question: str, facts: List[Fact]) -> List[Fact]:
     return [fact for fact in facts if _cues_stated(fact, " ".join(_line_words(fact.text).flat), cues)]
 
 
-def lead_facts(question: str, facts: List[Fact], names: Sequence[str], shown: str = "") -> List[Fact]:
-    """best_facts, leaving out what `shown` (the aspect answer) already says."""
+def lead_facts(question: str, facts: List[Fact], names: Sequence[str], shown: str = "",
+               similarity: Optional[Callable[[List[str]], List[Optional[float]]]] = None) -> List[Fact]:
+    """best_facts, leaving out what `shown` (the aspect answer) already says; then, when the
+    question asks a detail and `similarity` (the encoder's cosine of the question to each fact's
+    text, knowledge/retriever.py) is given, the lines the encoder reads closest to the question,
+    up to LEAD_LINES in all. Shared words miss a line that says the same thing in other words
+    ("được nghỉ mấy ngày" / "thời gian hưởng"); the encoder reads the accents the citizen typed."""
     shown_form = search_form(shown)
-    return [f for f in best_facts(question, facts, names, limit=3) if search_form(f.text) not in shown_form][:2]
+    found = [f for f in best_facts(question, facts, names, limit=3) if search_form(f.text) not in shown_form][:2]
+    if similarity is None or not asks_detail(question, names):
+        return found
+    sims = similarity([f.text for f in facts])
+    ranked = sorted(((s, i) for i, s in enumerate(sims) if s is not None), reverse=True)
+    taken = {f.text for f in found}
+    read = 0
+    for sim, i in ranked:
+        if len(found) >= LEAD_LINES or read >= READ_LINES:
+            break
+        fact = facts[i]
+        if fact.text in taken or search_form(fact.text) in shown_form:
+            continue
+        found.append(Fact(fact.field, fact.text, sim, read=True))
+        taken.add(fact.text)
+        read += 1
+    return found
 
 
 def deadline_asked(question: str) -> bool:

@@ -85,7 +85,7 @@ def synthesise(real_dir: Path, out: Path, target: int, encoder: Encoder, embed: 
     # the text of each real vector: a chunk's search text, or an example question / alias
     documents, procedures = load_documents(), load_procedures()
     texts, _ = index._vector_texts(all_chunks(documents, procedures), documents, procedures)
-    by_key = {index._text_key(text): text for text in texts}
+    by_key = {index.text_key(text): text for text in texts}
     vector_texts = [by_key[k] for k in keys]
     words = [w for c in chunks for w in c["search_text"].split()]
 

@@ -13,6 +13,8 @@ Artifacts in the index folder (default models/index/):
                   its national codes and text keys: what a referral can suggest
   examples.npy    vectors of the labelled questions (knowledge/questions.py), and examples.json their
                   labels, origins and text keys: how close a question is to questions about a record
+  facts.npy       vectors of the fact units (knowledge/units.py: each paper, step, fee note, document
+                  line), and facts.json their text keys: which line of a record reads closest to a question
 
 Exact inner-product search (IndexFlatIP) is right for thousands of vectors. Past ~100k chunks,
 switch to faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT) (no training, ~1 ms) or
@@ -36,8 +38,9 @@ from knowledge.documents import DOCS_DIR, load_documents
 from knowledge.embeddings import Encoder, model_fingerprint
 from knowledge.questions import QUESTIONS_DIR, load_questions
 from knowledge.registry import REGISTRY_DIR, load_registry
+from knowledge.units import unit_texts
 
-INDEX_VERSION = 6  # 2: alias and question lists embedded item by item only; 3: registry vectors; 4: one per situation too; 5: more abbreviations expanded in the indexed text; 6: labelled questions
+INDEX_VERSION = 7  # 7: fact units; 2: alias and question lists embedded item by item only; 3: registry vectors; 4: one per situation too; 5: more abbreviations expanded in the indexed text; 6: labelled questions
 
 
 def knowledge_hashes(docs_dir: Path = DOCS_DIR, procedures_dir: Path = PROCEDURES_DIR,
@@ -66,7 +69,8 @@ def staleness(index_dir: Path, model_path: str) -> Optional[str]:
     if manifest.get("files") != knowledge_hashes():
         return "knowledge changed"
     if not all((index_dir / name).exists() for name in ("chunks.jsonl", "records.json", "dense.faiss", "vector_chunk.npy",
-                                                         "registry.npy", "registry.json", "examples.npy", "examples.json")):
+                                                         "registry.npy", "registry.json", "examples.npy", "examples.json",
+                                                         "facts.npy", "facts.json")):
         return "index files missing"
     return None
 
@@ -168,7 +172,7 @@ def _stacked(vectors: Dict[str, np.ndarray], keys: List[str], dim: int) -> np.nd
     return np.stack([vectors[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, dim), np.float32)
 
 
-def _text_key(text: str) -> str:
+def text_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
 
 
@@ -215,21 +219,23 @@ def build(index_dir: Path, model_path: str, force: bool = False, progress: bool 
     chunks = all_chunks(documents, procedures)
     texts, owners = _vector_texts(chunks, documents, procedures)
     encoder = encoder or Encoder(model_path)
-    keys = [_text_key(t) for t in texts]
+    keys = [text_key(t) for t in texts]
     previous = {} if force else _previous_vectors(index_dir, model_fingerprint(model_path))
     if not force:
-        for side in ("registry", "examples"):
+        for side in ("registry", "examples", "facts"):
             previous.update(_previous_side(index_dir, model_fingerprint(model_path), side))
     registry_codes, registry_texts = _registry_texts()
-    registry_keys = [_text_key(t) for t in registry_texts]
+    registry_keys = [text_key(t) for t in registry_texts]
     example_labels, example_texts = _example_texts()
-    example_keys = [_text_key(t) for t in example_texts]
-    every = list(zip(texts + registry_texts + example_texts, keys + registry_keys + example_keys))
+    example_keys = [text_key(t) for t in example_texts]
+    fact_texts = list(unit_texts(documents, procedures))
+    fact_keys = [text_key(t) for t in fact_texts]
+    every = list(zip(texts + registry_texts + example_texts + fact_texts, keys + registry_keys + example_keys + fact_keys))
     todo = {k: t for t, k in every if k not in previous}  # new or changed, once each
     if todo:
         previous.update(zip(todo, encoder.encode(list(todo.values()), progress=progress)))
     vectors = np.stack([previous[k] for k in keys]).astype(np.float32)
-    reused = sum(1 for k in keys + registry_keys + example_keys if k not in todo)
+    reused = sum(1 for k in keys + registry_keys + example_keys + fact_keys if k not in todo)
     dense = faiss.IndexFlatIP(vectors.shape[1])
     dense.add(vectors)
 
@@ -243,6 +249,8 @@ def build(index_dir: Path, model_path: str, force: bool = False, progress: bool 
     (tmp / "registry.json").write_text(json.dumps({"codes": registry_codes, "keys": registry_keys}), encoding="utf-8")
     np.save(tmp / "examples.npy", _stacked(previous, example_keys, dim))
     (tmp / "examples.json").write_text(json.dumps({"items": example_labels, "keys": example_keys}, ensure_ascii=False), encoding="utf-8")
+    np.save(tmp / "facts.npy", _stacked(previous, fact_keys, dim))
+    (tmp / "facts.json").write_text(json.dumps({"keys": fact_keys}), encoding="utf-8")
     (tmp / "vector_keys.json").write_text(json.dumps(keys), encoding="utf-8")
     with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as fh:
         for chunk in chunks:

@@ -86,6 +86,12 @@ class Retriever:
         if (index_dir / "examples.npy").exists():
             self.example_items = json.loads((index_dir / "examples.json").read_text(encoding="utf-8"))["items"]
             self.example_vectors = np.load(index_dir / "examples.npy")
+        self.fact_rows: Dict[str, int] = {}  # a fact unit's text key -> its row in fact_vectors
+        self.fact_vectors = np.zeros((0, self.dense.d), dtype=np.float32)
+        if (index_dir / "facts.npy").exists():
+            keys = json.loads((index_dir / "facts.json").read_text(encoding="utf-8"))["keys"]
+            self.fact_rows = {key: row for row, key in enumerate(keys)}
+            self.fact_vectors = np.load(index_dir / "facts.npy")
         self._query_vectors: "OrderedDict[str, np.ndarray]" = OrderedDict()
         self._query_lock = threading.Lock()
         faiss.omp_set_num_threads(1)  # one query at a time; avoids OpenMP contention with the encoder
@@ -159,6 +165,18 @@ class Retriever:
         if not len(self.example_items):
             return np.zeros(0, dtype=np.float32)
         return self.example_vectors @ self.query_vector(query)
+
+    def line_similarities(self, query: str, texts: List[str]) -> List[Optional[float]]:
+        """Cosine of the question to each fact unit's text (knowledge/units.py); None for a text
+        the index did not embed (the knowledge changed since it was built)."""
+        from knowledge.index import text_key
+
+        rows = [self.fact_rows.get(text_key(t)) for t in texts]
+        known = [r for r in rows if r is not None]
+        if not known:
+            return [None] * len(texts)
+        sims = iter((self.fact_vectors[known] @ self.query_vector(query)).tolist())
+        return [next(sims) if r is not None else None for r in rows]
 
     def search(self, query: str, k: int = 3, mode: str = "hybrid", expand: bool = True) -> List[Result]:
         # everyday words -> the knowledge's words ("lấy vợ" -> "đăng ký kết hôn"), appended

@@ -66,3 +66,42 @@ def test_abbreviated_procedure_names_are_found():
 
     assert default_matcher().find("hộ kd đk ở đâu ad").id == "dang-ky-ho-kinh-doanh"
     assert default_matcher().find("gplx het han").id == "doi-giay-phep-lai-xe"
+
+
+def _similarity_of(scores):
+    """A stand-in for the encoder's reading of the lines: a fixed score per line text (0.5 else)."""
+    return lambda texts: [scores.get(t, 0.5) for t in texts]
+
+
+def test_lines_the_encoder_reads_closest_follow_the_lines_found_by_words(can_cuoc):
+    from answering.facts import LEAD_LINES, READ_LINES, lead_facts, procedure_facts
+
+    facts = procedure_facts(can_cuoc)
+    names = [can_cuoc.name, *can_cuoc.aliases]
+    by_words = lead_facts("làm căn cước cho con dưới 6 tuổi có cần đưa con đi không", facts, names)
+    favoured = {f.text: 0.9 - i / 100 for i, f in enumerate(reversed(facts))}  # the last lines read closest
+    found = lead_facts("làm căn cước cho con dưới 6 tuổi có cần đưa con đi không", facts, names, similarity=_similarity_of(favoured))
+    assert found[: len(by_words)] == by_words and not any(f.read for f in by_words)
+    read = found[len(by_words):]
+    assert read and all(f.read for f in read) and len(read) <= READ_LINES and len(found) <= LEAD_LINES
+    assert read[0].text == next(f.text for f in reversed(facts) if f.text not in {g.text for g in by_words})
+    # a line the aspect answer already shows is not read again; nothing is read when only the record is named
+    shown = read[0].text
+    again = lead_facts("làm căn cước cho con dưới 6 tuổi có cần đưa con đi không", facts, names, shown=shown, similarity=_similarity_of(favoured))
+    assert shown not in [f.text for f in again]
+    assert lead_facts("căn cước", facts, names, similarity=_similarity_of(favoured)) == []
+
+
+def test_read_lines_come_after_who_handles_it_and_are_cut_first(can_cuoc):
+    from answering.facts import Fact
+
+    read = [Fact("step", "Một dòng đọc được " + "x" * 60, 0.9, read=True)]
+    text = procedure_text(can_cuoc, ["fee"], read)
+    assert text.index("🏢 Cơ quan giải quyết") < text.index("Một dòng đọc được") < text.index("Nguồn:")
+    # with only read lines and no aspect asked, the short card still answers first
+    text = procedure_text(can_cuoc, [], read)
+    assert card(can_cuoc) in text and text.index("7 ngày làm việc") < text.index("Một dòng đọc được")
+    assert text.count(can_cuoc.authority) == 1  # the card says who handles it; no second line
+    long = [Fact("step", f"Dòng đọc thứ {i} " + "y" * 450, 0.9, read=True) for i in range(2)]
+    text = procedure_text(can_cuoc, ["fee", "documents"], long)
+    assert "Dòng đọc thứ" not in text and "Lệ phí" in text and "Giấy tờ" in text and "Nguồn:" in text

@@ -64,6 +64,15 @@ def test_build_writes_a_manifest_and_skips_when_fresh(built):
     examples = json.loads((folder / "examples.json").read_text(encoding="utf-8"))["items"]
     assert [tuple(e["labels"]) for e in examples] == [q.labels for q in load_questions()] and len(examples) > 1000
     assert np.load(folder / "examples.npy").shape == (len(examples), encoder.dim)
+    # a vector per fact unit (each paper, step, fee note, document line), by its text's key
+    from knowledge.catalog import load_procedures
+    from knowledge.documents import load_documents
+    from knowledge.units import unit_texts
+
+    units = list(unit_texts(load_documents(), load_procedures()))
+    keys = json.loads((folder / "facts.json").read_text())["keys"]
+    assert keys == [index.text_key(t) for t in units] and len(units) > 1000 and len(set(units)) == len(units)
+    assert np.load(folder / "facts.npy").shape == (len(units), encoder.dim)
     again = index.build(folder, model, progress=False, encoder=encoder)
     assert not again.built and index.staleness(folder, model) is None
 
@@ -111,9 +120,11 @@ def test_a_rebuild_re_embeds_only_new_texts(built, tmp_path, monkeypatch):
     vectors = json.loads((folder / "manifest.json").read_text())["vectors"]
     registry = len(json.loads((folder / "registry.json").read_text())["codes"])
     examples = len(json.loads((folder / "examples.json").read_text())["keys"])
-    assert embedded == ["Một câu hỏi mới về hộ chiếu"] and again.reused == vectors + registry + examples
+    facts = len(json.loads((folder / "facts.json").read_text())["keys"])
+    assert embedded == ["Một câu hỏi mới về hộ chiếu"] and again.reused == vectors + registry + examples + facts
     assert (np.load(folder / "registry.npy") == np.load(copy / "registry.npy")).all()
     assert (np.load(folder / "examples.npy") == np.load(copy / "examples.npy")).all()
+    assert (np.load(folder / "facts.npy") == np.load(copy / "facts.npy")).all()
     old, new = faiss.read_index(str(folder / "dense.faiss")), faiss.read_index(str(copy / "dense.faiss"))
     assert (old.reconstruct_n(0, old.ntotal) == new.reconstruct_n(0, old.ntotal)).all()
 
@@ -188,6 +199,23 @@ def test_similarities_rank_the_line_that_answers(built):
     assert scores[1] == pytest.approx(float(encoder.encode([lines[1]])[0] @ encoder.encode_query("làm hộ chiếu mất mấy ngày")), abs=1e-5)
     assert int(encoder.similarities("lệ phí hộ chiếu bao nhiêu", lines).argmax()) == 0  # cached lines, new query
     assert encoder.similarities("x", []).shape == (0,)
+
+
+def test_line_similarities_read_the_indexed_fact_units(retriever):
+    """The index's fact vectors: the line that answers reads closest, accents as typed or not; a
+    line the index never embedded (knowledge edited since the build) has no similarity."""
+    from knowledge.catalog import load_procedures
+    from knowledge.units import procedure_units
+
+    proc = load_procedures()["dang-ky-khai-tu"]
+    texts = [text for _, text in procedure_units(proc)]
+    deadline = texts.index(next(t for t in texts if t.startswith("Trong 15 ngày kể từ ngày mất")))
+    for question in ("người nhà mất thì trong bao nhiêu ngày phải đi khai tử", "nguoi nha mat thi trong bao nhieu ngay phai di khai tu"):
+        sims = retriever.line_similarities(question, texts)
+        assert all(isinstance(s, float) for s in sims) and int(np.argmax(sims)) == deadline, question
+    sims = retriever.line_similarities("khai tử", [texts[0], "Một dòng chưa có trong chỉ mục"])
+    assert isinstance(sims[0], float) and sims[1] is None
+    assert retriever.line_similarities("khai tử", ["Một dòng chưa có trong chỉ mục"]) == [None]
 
 
 def test_default_search_does_not_load_torch(built):
