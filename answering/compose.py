@@ -82,13 +82,13 @@ def document_text(doc, facts: List[Fact], checked: str) -> str:
     lines = [f"📌 {doc.title}"]
     lead = doc.lead
     extra = [f for f in facts if f.text not in lead]
-    if extra:  # the line that answers first, then the document's short answer
-        lines += [f"👉 {f.text}" for f in extra]
-        lines.append(lead)
-    else:
-        lines.append(lead)
+    # the line that answers by words first, then the document's short answer, the caveat, and the
+    # lines the encoder reads closest to the question (cut first when the reply is too long)
+    lines += [f"👉 {f.text}" for f in extra if not f.read]
+    lines.append(lead)
     if doc.uncertain:
         lines.append(CAVEAT)
+    lines += [f"👉 {f.text}" for f in extra if f.read]
     if doc.sources:
         lines.append(citation_line([{"title": doc.sources[0].title, "url": doc.sources[0].url, "checked": checked}]))
     return _fit("\n".join(lines))

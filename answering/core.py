@@ -507,8 +507,12 @@ def _document_answer(doc_id: str, question: str, choice: choose.Choice) -> Answe
     from answering.facts import Fact
 
     # the document's first paragraph is a candidate too: when it answers best, it is enough
-    facts = lead_facts(question, [Fact("lead", doc.lead), *document_facts(doc)], [doc.title])
-    facts = [] if facts and facts[0].field == "lead" else [f for f in facts if f.field != "lead"]
+    facts = lead_facts(question, [Fact("lead", doc.lead), *document_facts(doc)], [doc.title],
+                       similarity=_line_similarity(question))
+    words_found = [f for f in facts if not f.read]
+    if words_found and words_found[0].field == "lead":
+        words_found = []  # the document's short answer answers best by words: it is enough
+    facts = [f for f in words_found if f.field != "lead"] + [f for f in facts if f.read and f.field != "lead"]
     checked = doc.checked.isoformat()
     sources = [{"title": s.title, "url": s.url, "checked": checked} for s in doc.sources]
     return Answer(

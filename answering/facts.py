@@ -62,7 +62,7 @@ _AMOUNT_LINE = re.compile(r"\d+ ?(ngay|thang|nam|tuoi|lan|phan tram)\b|\d ?%|\bt
 AMOUNT_BONUS = 1.5
 _AT_MOST_LINE = re.compile(r"^(?!.*\b(tro len|toi thieu|it nhat)\b).*?" + dict((n, line) for n, _, line in CUES)["duration"])
 LEAD_LINES = 3  # the lines that lead a reply, at most
-READ_LINES = 2  # of them, found by the encoder's reading alone
+READ_LINES = 1  # of them, found by the encoder's reading alone
 MIN_SCORE = 2.2  # idf-weighted shared words (a cue counts 3)
 # cues about a time that is not how long the office takes: a deadline after an event, how long a
 # right lasts, from when a paper can be used

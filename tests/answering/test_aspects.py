@@ -105,3 +105,15 @@ def test_read_lines_come_after_who_handles_it_and_are_cut_first(can_cuoc):
     long = [Fact("step", f"Dòng đọc thứ {i} " + "y" * 450, 0.9, read=True) for i in range(2)]
     text = procedure_text(can_cuoc, ["fee", "documents"], long)
     assert "Dòng đọc thứ" not in text and "Lệ phí" in text and "Giấy tờ" in text and "Nguồn:" in text
+
+
+def test_a_guide_leads_with_its_short_answer_before_the_lines_the_encoder_read():
+    from answering.compose import document_text
+    from answering.facts import Fact
+    from knowledge.documents import load_documents
+
+    doc = next(d for d in load_documents().values() if d.lead and len(d.lead) < 300)
+    by_words = Fact("body", "Dòng tìm thấy theo từ")
+    read = Fact("body", "Dòng đọc được theo nghĩa", 0.9, read=True)
+    text = document_text(doc, [read, by_words], "2026-12-01")
+    assert text.index("Dòng tìm thấy theo từ") < text.index(doc.lead) < text.index("Dòng đọc được theo nghĩa")
