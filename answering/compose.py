@@ -58,11 +58,12 @@ def procedure_text(proc, aspects: List[str], facts: List[Fact], today: Optional[
                    code: Optional[str] = None) -> str:
     """Name; the facts that answer the detail asked; the aspects asked (or a short card when
     neither); who handles it; the caveat of an uncertain record; the source."""
+    by_words, read = [f for f in facts if not f.read], [f for f in facts if f.read]
     lines = [f"📌 {proc.name}"]
-    lines += [f"👉 {f.text}" for f in facts if not f.read]
+    lines += [f"👉 {f.text}" for f in by_words]
     if aspects:
         lines += [answer_aspect(proc, a, today) for a in aspects]
-    short_card = not aspects and not [f for f in facts if not f.read]
+    short_card = not aspects and not by_words
     if short_card:  # nothing asked by name: the short card
         lines.append(card(proc, today))
     said = " ".join(f.text for f in facts)
@@ -73,7 +74,7 @@ def procedure_text(proc, aspects: List[str], facts: List[Fact], today: Optional[
         lines.append(CAVEAT + (f" ({note})" if note else ""))
     # the lines the encoder reads closest to the question, after what was asked by name, who handles
     # it and the caveat: the first cut when the reply is too long for a phone screen
-    lines += [f"👉 {f.text}" for f in facts if f.read]
+    lines += [f"👉 {f.text}" for f in read]
     lines.append(procedure_citation(proc, code))
     return _fit("\n".join(lines))
 

@@ -472,7 +472,7 @@ def _procedure_answer(pid: str, question: str, aspects: List[str], choice: choos
 
     shown = "\n".join(answer_aspect(proc, a) for a in aspects)
     facts = lead_facts(question, procedure_facts(proc), [proc.name, *proc.aliases], shown, similarity=_line_similarity(question))
-    if [f for f in facts if not f.read] and aspects and deadline_asked(question):
+    if any(not f.read for f in facts) and aspects and deadline_asked(question):
         aspects = [a for a in aspects if a != "time"]
     text = compose.procedure_text(proc, aspects, facts, code=_code_asked(proc, question))
     shown_aspects = aspects or ["time", "fee", "where", "online"]
@@ -509,10 +509,10 @@ def _document_answer(doc_id: str, question: str, choice: choose.Choice) -> Answe
     # the document's first paragraph is a candidate too: when it answers best, it is enough
     facts = lead_facts(question, [Fact("lead", doc.lead), *document_facts(doc)], [doc.title],
                        similarity=_line_similarity(question))
-    words_found = [f for f in facts if not f.read]
-    if words_found and words_found[0].field == "lead":
-        words_found = []  # the document's short answer answers best by words: it is enough
-    facts = [f for f in words_found if f.field != "lead"] + [f for f in facts if f.read and f.field != "lead"]
+    by_words = [f for f in facts if not f.read]
+    if by_words and by_words[0].field == "lead":
+        by_words = []  # the document's short answer answers best by words: it is enough
+    facts = [f for f in by_words + [f for f in facts if f.read] if f.field != "lead"]
     checked = doc.checked.isoformat()
     sources = [{"title": s.title, "url": s.url, "checked": checked} for s in doc.sources]
     return Answer(

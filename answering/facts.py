@@ -209,7 +209,7 @@ def lead_facts(question: str, facts: List[Fact], names: Sequence[str], shown: st
     ("được nghỉ mấy ngày" / "thời gian hưởng"); the encoder reads the accents the citizen typed."""
     shown_form = search_form(shown)
     found = [f for f in best_facts(question, facts, names, limit=3) if search_form(f.text) not in shown_form][:2]
-    if similarity is None or not asks_detail(question, names):
+    if similarity is None or not (found or asks_detail(question, names)):  # lines found by words: a detail was asked
         return found
     sims = similarity([f.text for f in facts])
     ranked = sorted(((s, i) for i, s in enumerate(sims) if s is not None), reverse=True)

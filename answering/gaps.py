@@ -15,7 +15,6 @@ from answering.vocab import FAMILY, PLACES, clauses, pattern_spans, shift_positi
 # a first issue asked about a procedure that renews, replaces or re-registers something
 _FIRST_TIME = re.compile(r"\blan dau\b")
 UNKNOWN_DETAIL = 0.5  # share of the detail words (beyond the procedure's name) the record must explain
-# words that turn a question about a procedure into another question (penalties, taxes, courts...)
 # how a paper was lost or spoilt ("sổ đỏ cháy mất", "giấy bị ướt nhòe", "chuột cắn rách"): the
 # situation of a re-issue, never another subject ("hong" alone is also "không", so not here)
 DAMAGE = (r"(bi )?(chay|uot|rach|nhoe|muc|nat)|moi (an|xong)|chuot (can|gam)|that lac|(bi|mat) trom|moc tui|"
