@@ -56,7 +56,7 @@ def _registry_matcher():
 
 
 @functools.lru_cache(maxsize=None)
-def _name_keys(pid: str) -> Tuple[str, ...]:
+def name_keys(pid: str) -> Tuple[str, ...]:
     """A procedure's name and aliases, each as its accent-free syllables joined by spaces."""
     proc = default_matcher().procedures[pid]
     return tuple(" ".join(words(n).flat) for n in [proc.name, *proc.aliases])
@@ -214,7 +214,7 @@ def named(question: str, nlu: Nlu) -> Choice:
         if entry_len > best_len:
             record = getattr(entry, "record", "") or _catalog_twin(entry.name)
             if record in matcher.procedures:
-                twin = _qualified_twin(record, _name_keys(record), question)
+                twin = _qualified_twin(record, name_keys(record), question)
                 return Choice("named", twin or record, "procedure", confidence=0.95)
             return Choice("registry", entry.code or entry.name, "registry", confidence=0.9, entry=entry)
     if not spans:
@@ -278,7 +278,7 @@ def _qualified_twin(picked: str, keys: Sequence[str], question: str) -> Optional
     said = " ".join(words(" ".join([question, *thesaurus_terms(question)])).flat)
     procs = default_matcher().procedures
     sharing = sorted({pid for key in keys for pid in _sharing(key)} - {picked})
-    names = {pid: " ".join(_name_keys(pid)) for pid in [picked, *sharing]}
+    names = {pid: " ".join(name_keys(pid)) for pid in [picked, *sharing]}
     for asked_pattern, name_pattern in QUALIFIERS:
         found = re.search(asked_pattern, said)
         if not found:
@@ -330,7 +330,7 @@ def _renewing_as_asked(question: str, candidates: Sequence[str]) -> Optional[str
     """Among procedures of one shared name, the only one whose names renew the way the question
     asks ("cấp đổi", "cấp lại"...), else None."""
     asked = renewals(" ".join(words(question).flat))
-    fits = [pid for pid in candidates if asked & renewals(" ".join(_name_keys(pid)))] if asked else []
+    fits = [pid for pid in candidates if asked & renewals(" ".join(name_keys(pid)))] if asked else []
     return fits[0] if len(fits) == 1 else None
 
 
@@ -346,7 +346,7 @@ def too_old_for(pid: str, question: str) -> bool:
     if pid not in default_matcher().procedures:
         return False
     ages = [int(a) for a in _STATED_AGE.findall(" ".join(words(question).flat))]
-    limits = [int(limit) for limit in _UNDER.findall(" ".join(_name_keys(pid)))]
+    limits = [int(limit) for limit in _UNDER.findall(" ".join(name_keys(pid)))]
     return len(ages) == 1 and bool(limits) and all(ages[0] >= limit for limit in limits)
 
 

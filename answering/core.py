@@ -111,6 +111,13 @@ def _verified(question: str, ctx: Context, nlu: Nlu, results, verify: bool) -> A
         chance = verifier.doubt(values)
         if chance >= verifier.threshold():
             runner_up = _runner_up(question, card, results())
+            if runner_up and runner_up == ctx.procedure and runner_up in load_procedures():
+                # "xin bản sao đó trên mạng được không" after the copy of a birth certificate: the
+                # conversation settles the doubt between the card and the procedure it is about
+                choice = choose.Choice("context", runner_up, "procedure", confidence=round(1 - chance, 3),
+                                       considered=[{"id": runner_up, "via": "context"},
+                                                   {"id": card.record_id, "via": "verifier", "doubt": round(chance, 3)}])
+                return _procedure_answer(runner_up, question, card.aspects, choice)
             better = _named_fully(question, card, runner_up, chance)
             if better is None and ctx.procedure is None:
                 # the registry-only procedure the question's words and the encoder both point at
@@ -246,6 +253,16 @@ def _answer(question: str, ctx: Context, nlu: Nlu, results) -> Answer:
     aspects = _aspects_asked(question, nlu)
 
     choice = choose.named(question, nlu)
+    if _context_named_too(question, choice, ctx):
+        # "làm lại khai sinh cho ba thì nộp ở đâu" after đăng ký lại khai sinh: what the citizen
+        # names is also a name of the procedure in context, the narrower one the conversation is about
+        choice = choose.Choice("context", ctx.procedure, "procedure", confidence=0.8,
+                               considered=[{"id": ctx.procedure, "via": "context", "named": choice.record_id or choice.candidates}])
+        return _procedure_answer(ctx.procedure, question, aspects or ([ctx.aspect] if ctx.aspect and _same_again(question, ctx.procedure) else []), choice)
+    if choice.via == "ambiguous":
+        # "sổ đỏ ghi sai năm sinh của vợ": a name several records share, and words besides it that
+        # retrieval reads (the verifier still checks its pick); only the bare name asks which one
+        choice = _settled_by_search(question, choice, results, nlu)
     if choice.via == "ambiguous":
         procs = [load_procedures()[p] for p in choice.candidates]
         aspect = aspects[0] if aspects else ctx.aspect
@@ -309,6 +326,49 @@ def _answer(question: str, ctx: Context, nlu: Nlu, results) -> Answer:
     if choice.kind == "doc":
         return _document_answer(choice.record_id, question, choice)
     return _no_record(question, nlu, choice, ctx)
+
+
+def _context_named_too(question: str, choice: choose.Choice, ctx: Context) -> bool:
+    """The names the question says (of another record, or shared by several) all belong to the
+    procedure in context as well."""
+    procedures = load_procedures()
+    if not ctx.procedure or ctx.procedure not in procedures or ctx.awaiting == "procedure":
+        return False
+    if not (choice.via == "ambiguous" or (choice.via == "named" and choice.record_id != ctx.procedure)):
+        return False
+    from knowledge.catalog import default_matcher
+
+    keys = {key for _, key, _, _ in default_matcher().find_all(question)}
+    own = choose.name_keys(ctx.procedure)
+    if keys and all(any(f" {key} " in f" {name} " for name in own) for key in keys):
+        return True
+    if choice.via != "named":
+        return False
+    # "bản sao đó xin trên mạng được không, hay về xã nơi đăng ký khai sinh" after the copy of a
+    # birth certificate: a word only the context procedure's name has, said again
+    pairs = lambda flat: {f"{a} {b}" for a, b in zip(flat, flat[1:])}  # noqa: E731
+    other = {p for name in choose.name_keys(choice.record_id) for p in pairs(name.split())}
+    context_name = {p for p in pairs(words(procedures[ctx.procedure].name).flat)
+                    if p not in other and not set(p.split()) <= NAME_FILLER}
+    return bool(context_name & pairs(words(question).flat))
+
+
+SAYS_MORE = 2  # subject words besides a shared name for retrieval to read which record it means
+
+
+def _settled_by_search(question: str, ambiguous: choose.Choice, results, nlu: Nlu) -> choose.Choice:
+    """The record retrieval answers a question naming a shared name with it, when the question says
+    more than that name; else the ambiguity."""
+    from knowledge.catalog import default_matcher
+
+    named = {w for _, key, _, _ in default_matcher().find_all(question) for w in key.split()}
+    asked = words(question)
+    if sum(1 for i in asked.content if asked.flat[i] not in named) < SAYS_MORE:  # "sổ đỏ mất bao lâu"
+        return ambiguous
+    found = choose.from_search(question, results(), INTENT_TOPICS.get(nlu.intent))
+    if found.kind not in ("procedure", "doc"):
+        return ambiguous
+    return found
 
 
 def _aspects_asked(question: str, nlu: Nlu) -> List[str]:

@@ -148,6 +148,30 @@ def test_the_other_words_settle_a_shared_name():
     assert answer("so do cu bi rach muon doi so moi").record_id == "cap-doi-giay-chung-nhan-quyen-su-dung-dat"
 
 
+def test_a_shared_name_with_more_to_read_is_settled_by_retrieval_not_asked():
+    # "sổ đỏ" names six procedures; "cầm cố ngân hàng để vay" is what retrieval reads to pick one
+    a = answer("sổ đỏ nhà tôi đang cầm cố ngân hàng để vay, việc đăng ký là ngân hàng đi hay mình đi")
+    assert a.kind == PROCEDURE and a.record_id == "dang-ky-the-chap-quyen-su-dung-dat", (a.kind, a.record_id)
+
+
+def test_a_name_the_procedure_in_context_also_answers_to_keeps_the_context():
+    # "khai sinh" is a name of đăng ký khai sinh, and a word of đăng ký lại khai sinh's name
+    first = answer("bà tôi mất giấy khai sinh, ủy ban cũng mất sổ, muốn đăng ký lại khai sinh cho bà")
+    assert first.record_id == "dang-ky-lai-khai-sinh"
+    again = answer("khai sinh của bà thì xin ở xã nào", first.context)
+    assert again.record_id == "dang-ky-lai-khai-sinh" and again.considered[0]["via"] == "context"
+    # with nothing in context the same words name the birth registration
+    assert answer("khai sinh của bé thì xin ở xã nào").record_id != "dang-ky-lai-khai-sinh"
+
+
+@pytest.mark.parametrize("question", ["bản sao ấy làm trên mạng được ko hay phải về xã nơi đăng ký khai sinh",
+                                      "ban sao do xin online duoc khong hay phai ve noi dang ky khai sinh"])
+def test_a_follow_up_saying_the_context_procedures_own_words_again_stays_with_it(question):
+    ctx = Context(procedure="cap-ban-sao-trich-luc-ho-tich", answer_id="cap-ban-sao-trich-luc-ho-tich")
+    assert answer(question, ctx).record_id == "cap-ban-sao-trich-luc-ho-tich"
+    assert answer(question).record_id != "cap-ban-sao-trich-luc-ho-tich"  # nothing in context: another reading
+
+
 def test_funeral_support_is_settled_by_who_died_or_asked_with_buttons():
     # five procedures pay funeral costs, each to its own group: the words about the deceased decide
     assert answer("bà nội tôi là người khuyết tật hưởng trợ cấp hằng tháng, vừa mất, xin tiền mai táng ở đâu").record_id \
