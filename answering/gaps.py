@@ -50,7 +50,7 @@ def unknown_detail(proc, question: str, aspects: List[str]) -> List[str]:
     if renewal:  # "mất giấy xác nhận độc thân thì xin cấp lại": the record says nothing of a re-issue
         return [renewal]
     shifted = shift_positions(asked) & set(missing)
-    if not shifted and _asks_only_the_procedure(question, asked, missing):
+    if _asks_only_the_procedure(question, asked, missing):
         return []  # "giấy bị ướt nhòe, xin đổi cái mới thì làm sao?": the unknown words tell the situation
     phrase = any(i + 1 in missing and not vocab.known(asked.flat[i]) and not vocab.known(asked.flat[i + 1]) for i in missing)
     situation = situation_positions(asked)

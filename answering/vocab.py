@@ -67,7 +67,8 @@ _ANY_PROCEDURE = re.compile(
 
 # words that turn a question into another subject (penalties, taxes, courts, foreigners...)
 TOPIC_SHIFT = re.compile(
-    r"\b(phat|thue|khieu nai|to cao|khoi kien|toa an|boi thuong|tranh chap|vay von|hoa don|ly hon|visa|thi thuc|"
+    # "thue" accent-free is also "thuê" (rent): not where a home, a room or a car is rented
+    r"\b(phat|(?<!cho )(?<!di )(?<!dang )thue(?! (nha|phong|tro|can ho|dat|xe|oto|o to|mat bang|cua hang|ky tuc xa)\b)|khieu nai|to cao|khoi kien|toa an|boi thuong|tranh chap|vay von|hoa don|ly hon|visa|thi thuc|"
     r"hoc phi|luong|tien an|xu ly vi pham|nuoc ngoai|nguoi nuoc ngoai|trom|cuop)\b"
 )
 # the same, as typed with accents: "thuê" (rent) is not "thuế" (tax)

@@ -718,3 +718,17 @@ def test_a_card_gives_the_code_of_the_procedure_asked_among_those_its_record_cov
     a = answer(question)
     assert a.record_id == record, (a.record_id, a.text)
     assert f"mã thủ tục {code}" in a.text, a.text
+
+
+def test_a_subject_changing_word_in_the_story_before_the_question_does_not_block_the_answer():
+    # "tòa án" tells how the divorce was made; the last clause asks where and what to bring
+    a = answer("năm ngoái tòa án bên Nhật đã xử cho tôi ly hôn. Giờ ghi chú ly hôn ở Việt Nam thì nộp ở đâu, mang giấy gì?",
+               verify=False)
+    assert a.record_id == "ghi-chu-ly-hon-o-nuoc-ngoai" and a.outcome == ANSWERED, a.considered
+    # in the clause that asks, it still does: the fine is not in the record
+    assert answer("đăng ký tạm trú muộn thì bị phạt bao nhiêu tiền", verify=False).outcome != ANSWERED
+
+
+def test_renting_typed_without_accents_is_not_read_as_tax():
+    a = answer("em dang thue phong tro o Ha Noi, tam tru sap het han, gia han tam tru can giay to gi")
+    assert a.record_id == "gia-han-tam-tru" and a.outcome == ANSWERED, a.considered

@@ -1,4 +1,6 @@
 """Which words of a question carry its subject (answering.vocab), without an index."""
+import pytest
+
 from answering.vocab import who_and_where, words
 
 
@@ -45,3 +47,17 @@ def test_preparing_and_standing_in_for_are_not_subjects():
 
 def test_gd_is_gia_dinh():
     assert subject("mua bhyt theo hộ gđ") == ["mua", "hiem", "y", "te", "ho", "gia", "dinh"]
+
+
+@pytest.mark.parametrize("question, shifted", [
+    ("toi dang thue nha o binh duong", []),
+    ("thue tro o thu duc", []),
+    ("nop thue ho kinh doanh", ["thue"]),
+    ("cho thue nha phai nop thue khong", ["thue"]),  # the second "thue" is the tax
+    ("tôi đang thuê nhà, có phải nộp thuế không", ["thue"]),
+])
+def test_rent_is_not_tax_without_accents(question, shifted):
+    from answering.vocab import shift_positions, words
+
+    asked = words(question)
+    assert [asked.flat[i] for i in sorted(shift_positions(asked))] == shifted
