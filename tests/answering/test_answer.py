@@ -732,3 +732,10 @@ def test_a_subject_changing_word_in_the_story_before_the_question_does_not_block
 def test_renting_typed_without_accents_is_not_read_as_tax():
     a = answer("em dang thue phong tro o Ha Noi, tam tru sap het han, gia han tam tru can giay to gi")
     assert a.record_id == "gia-han-tam-tru" and a.outcome == ANSWERED, a.considered
+
+
+def test_being_a_poor_household_is_a_situation_not_the_yearly_review():
+    # "thuộc hộ cận nghèo" tells who asks; the registry's yearly review is named by "xét", "rà soát"
+    a = answer("mẹ tôi thuộc hộ cận nghèo, bị khuyết tật nặng, xin trợ cấp hằng tháng ở đâu")
+    assert a.record_id != "1.011606", a.considered
+    assert answer("cuối năm xét hộ nghèo thì nộp đơn ở đâu").record_id == "1.011606"
