@@ -22,7 +22,7 @@ def test_the_committed_model_fits_the_features_it_is_read_with():
     assert len(model["weights"]) == len(model["mean"]) == len(model["scale"]) == len(verify.FEATURES)
     assert 0.4 <= model["threshold"] < 1.0 and model["measured"]  # verifier_fit.GRID
     # the test sets (benchmarks/fitting.py TESTING) never train it; halves read as tests before do
-    assert not any(f"{name}/heldout" in path for name in ("fresh14", "breadth10") for path in model["trained_on"])
+    assert not any(f"{name}/heldout" in path for name in ("fresh15", "breadth11") for path in model["trained_on"])
 
 
 def test_a_card_about_another_subject_becomes_a_referral_that_offers_the_record():
