@@ -391,7 +391,9 @@ def test_a_procedure_named_in_passing_is_not_the_answer_to_a_question_about_some
     a = answer("Trên sổ BHXH tên tôi bị sai một chữ so với căn cước, sửa sổ ở đâu")
     assert a.kind == REFERRAL and a.outcome == FALLBACK and a.record_id is None
     assert any("cap-the-can-cuoc" in b["payload"] for b in a.buttons)
-    assert answer("căn cước của tôi bị sai một chữ trong tên, sửa ở đâu").record_id is not None
+    # the rule alone (the verifier may still doubt the pick and offer it): the ID card's own error is answered
+    assert answer("căn cước của tôi bị sai một chữ trong tên, sửa ở đâu", verify=False).record_id is not None
+    assert answer("Trên sổ BHXH tên tôi bị sai một chữ so với căn cước, sửa sổ ở đâu", verify=False).record_id is None
 
 
 @pytest.mark.parametrize("question", ["muốn đào vỉa hè trước nhà để lắp ống nước thì xin phép ai",
