@@ -45,6 +45,7 @@ class Choice:
     confidence: float = 0.0
     entry: Any = None  # the registry entry
     considered: List[Dict[str, Any]] = field(default_factory=list)
+    said: Tuple[str, ...] = ()  # by `named`: every procedure name or alias the question says (matcher keys)
 
 
 def _registry_matcher():
@@ -188,14 +189,23 @@ def _matched_length(names: Sequence[str], asked: Words) -> int:
 
 
 def named(question: str, nlu: Nlu) -> Choice:
-    """The record the question names (catalog or registry), or an ambiguity, or nothing."""
+    """The record the question names (catalog or registry), or an ambiguity, or nothing; the
+    names it says go with the choice (`Choice.said`)."""
     matcher = default_matcher()
     if nlu.from_button:
         ids = [p for p in nlu.procedures if p in matcher.procedures]
         if ids:
             return Choice("button", ids[0], "procedure", confidence=1.0)
-    asked = words(question)
     matches = matcher.find_all(question)
+    choice = _named_by(question, nlu, matches)
+    choice.said = tuple(dict.fromkeys(key for _, key, _, _ in matches))
+    return choice
+
+
+def _named_by(question: str, nlu: Nlu, matches) -> Choice:
+    """`named`, from the names and aliases the matcher found in the question."""
+    matcher = default_matcher()
+    asked = words(question)
     # keep the longest matches: an alias inside a longer one of another procedure does not count
     spans = [(pid, key, a, b) for pid, key, a, b in matches
              if not any((a2 <= a and b <= b2) and (b2 - a2) > (b - a) for _, _, a2, b2 in matches)]

@@ -336,11 +336,8 @@ def _context_named_too(question: str, choice: choose.Choice, ctx: Context) -> bo
         return False
     if not (choice.via == "ambiguous" or (choice.via == "named" and choice.record_id != ctx.procedure)):
         return False
-    from knowledge.catalog import default_matcher
-
-    keys = {key for _, key, _, _ in default_matcher().find_all(question)}
     own = choose.name_keys(ctx.procedure)
-    if keys and all(any(f" {key} " in f" {name} " for name in own) for key in keys):
+    if choice.said and all(any(f" {key} " in f" {name} " for name in own) for key in choice.said):
         return True
     if choice.via != "named":
         return False
@@ -359,9 +356,7 @@ SAYS_MORE = 2  # subject words besides a shared name for retrieval to read which
 def _settled_by_search(question: str, ambiguous: choose.Choice, results, nlu: Nlu) -> choose.Choice:
     """The record retrieval answers a question naming a shared name with it, when the question says
     more than that name; else the ambiguity."""
-    from knowledge.catalog import default_matcher
-
-    named = {w for _, key, _, _ in default_matcher().find_all(question) for w in key.split()}
+    named = {w for key in ambiguous.said for w in key.split()}
     asked = words(question)
     if sum(1 for i in asked.content if asked.flat[i] not in named) < SAYS_MORE:  # "sổ đỏ mất bao lâu"
         return ambiguous
