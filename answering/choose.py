@@ -100,6 +100,16 @@ def _settle_shared(key: str, question: Words, first: str) -> Tuple[Optional[str]
     return None, candidates
 
 
+def settle_shared(keys: Sequence[str], text: str, candidates: Sequence[str]) -> Optional[str]:
+    """The one of `candidates` (records sharing a name among `keys`) whose other alias words `text`
+    uses, as `_settle_shared` reads a question; None when the words do not settle it."""
+    for key in keys:
+        pid, _ = _settle_shared(key, words(text), candidates[0])
+        if pid in candidates:
+            return pid
+    return None
+
+
 @functools.lru_cache(maxsize=None)
 def _alias_profile(pid: str) -> Profile:
     proc = default_matcher().procedures[pid]
@@ -259,8 +269,14 @@ QUALIFIERS = (
     (r"\bnuoc ngoai\b", r"(yeu to|voi nguoi) nuoc ngoai"),  # "kết hôn với người Hàn Quốc"
     (r"\b(?:duoi|chua du|chua den) (\d+)\b", r"duoi \1 tuoi"),  # "căn cước cho bé dưới 14"
     (r"\b(sua chua|sua lai|sua nha|cai tao|nang (them )?tang|noi (them )?tang)\b", r"sua chua|cai tao"),  # "nâng thêm tầng"
-    (r"\bthay doi\b", r"\bthay doi\b"),  # "thay đổi ngành nghề" of a household business
+    (r"\bthay doi\b|\bdoi (?:nguoi|chu|ten|dia chi|nganh)\b|\bsang ten\b", r"\bthay doi\b"),  # "thay đổi ngành nghề", "đổi người đại diện" of a household business
+    # ending it for good ("đóng cửa", "nghỉ hẳn", "thôi làm giám hộ"), not a pause ("tạm nghỉ")
+    (r"(?<!\btam )\b(?:cham dut|giai the|nghi han|nghi luon|dong cua|thoi (?:lam|kinh doanh|ban)|(?:khong|ko|k) (?:lam|ban|kinh doanh) nua)\b",
+     r"\bcham dut\b"),
     (r"\b(?:het han|qua han)\b", r"\bgia han\b"),  # "tạm trú sắp hết hạn": extending it
+    # the register kept at the commune lost or burnt ("sổ lưu ở xã bị mối xông"): registering again
+    (r"\bso (?:luu|goc|sach|ho tich)\b.{0,40}?\b(?:mat|chay|moi (?:xong|an)|khong con|hu|uot|lu)\b"
+     r"|\b(?:khong con|mat|chay|het) (?:luu )?(?:so|so luu|so goc|so sach)\b", r"\bdang ky lai\b"),
 )
 # a first issue asked ("thi lấy bằng lần đầu") of a procedure that only renews or replaces
 FIRST_ISSUE = re.compile(r"\blan dau\b|\bthi lay\b")
@@ -277,6 +293,12 @@ def renews_only(name: str) -> bool:
     """The procedure only renews, replaces or re-registers (its name says so, and no first issue)."""
     flat = search_form(name)  # with its commas: "Cấp, đổi, cấp lại" also issues
     return bool(RENEWAL.search(flat)) and not re.search(r"\bcap\b(?! (lai|doi)\b)", flat)
+
+
+def context_twin(pid: str, question: str) -> Optional[str]:
+    """The procedure of the same name as `pid` (the one in context) narrowed to what a follow-up
+    asks: "giờ em nghỉ hẳn thì làm gì" after đăng ký hộ kinh doanh is its ending."""
+    return _qualified_twin(pid, name_keys(pid), question) if pid in default_matcher().procedures else None
 
 
 def _qualified_twin(picked: str, keys: Sequence[str], question: str) -> Optional[str]:
@@ -297,6 +319,9 @@ def _qualified_twin(picked: str, keys: Sequence[str], question: str) -> Optional
         if wanted.search(names[picked]):
             return None
         twins = [pid for pid in sharing if wanted.search(names[pid])]
+        if len(twins) > 1:  # "đăng ký lại khai tử" and its foreign twin: the one no other case narrows
+            twins = [pid for pid in twins if not any(re.search(name, names[pid]) and not re.search(asked, said)
+                                                     for asked, name in QUALIFIERS if "\\" not in name)]
         if len(twins) == 1:
             return twins[0]
     renewal = _renewal_twin(said, picked, sharing, names)

@@ -67,8 +67,10 @@ def procedure_text(proc, aspects: List[str], facts: List[Fact], today: Optional[
     if short_card:  # nothing asked by name: the short card
         lines.append(card(proc, today))
     said = " ".join(f.text for f in facts)
+    who = None
     if not short_card and "where" not in aspects and proc.authority and proc.authority not in said:
-        lines.append(f"🏢 Cơ quan giải quyết: {proc.authority}.")  # who handles it, whatever was asked
+        who = f"🏢 Cơ quan giải quyết: {proc.authority}."  # who handles it, whatever was asked
+        lines.append(who)
     if proc.uncertain:
         note = proc.uncertain_note if proc.uncertain_note and len(proc.uncertain_note) < 200 else ""
         lines.append(CAVEAT + (f" ({note})" if note else ""))
@@ -76,7 +78,7 @@ def procedure_text(proc, aspects: List[str], facts: List[Fact], today: Optional[
     # it and the caveat: the first cut when the reply is too long for a phone screen
     lines += [f"👉 {f.text}" for f in read]
     lines.append(procedure_citation(proc, code))
-    return _fit("\n".join(lines))
+    return _fit("\n".join(lines), who)
 
 
 def document_text(doc, facts: List[Fact], checked: str) -> str:
@@ -187,17 +189,28 @@ def intent_buttons(ranking: List[str]) -> List[Dict[str, str]]:
     return [{"title": INTENT_TITLES[n], "payload": f"/{n}"} for n in likely] + [HUMAN_BUTTON]
 
 
-def _fit(text: str) -> str:
-    """Long lists are cut at a line boundary, saying where the rest is (the source line stays)."""
+WHO = "🏢"
+SAYS_WHO = ("Nơi nộp", "Cơ quan giải quyết", "Nơi giải quyết", "Nơi làm")
+
+
+def _fit(text: str, who: Optional[str] = None) -> str:
+    """Long lists are cut at a line boundary, saying where the rest is. The source line stays, and so
+    does who handles it: `who` (the line added to say it when it was not asked) comes after the
+    lines that answer; either it or the answer to "where" is kept, unless a line kept says it."""
     if len(text) <= MAX_CHARS + 250:
         return text
     lines = text.split("\n")
     tail = [l for l in lines[-2:] if l.startswith(("Nguồn:", "🔎"))]
-    body = lines[: len(lines) - len(tail)]
+    body = [l for l in lines[: len(lines) - len(tail)] if l != who]
     kept: List[str] = []
     for line in body:
         if sum(len(l) + 1 for l in kept) + len(line) > MAX_CHARS:
-            kept.append("… (xem đủ ở nguồn bên dưới)")
             break
         kept.append(line)
-    return "\n".join(kept + tail)
+    if len(kept) == len(body):
+        return "\n".join(kept + ([who] if who else []) + tail)
+    # who handles it: the line added for it, or the answer to "ở đâu" a long list pushed off
+    who = who or next((l for l in body[len(kept):] if l.startswith(WHO)), None)
+    if who and not any(said in line for line in kept for said in SAYS_WHO):
+        kept.append(who)
+    return "\n".join(kept + ["… (xem đủ ở nguồn bên dưới)"] + tail)

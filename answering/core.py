@@ -259,6 +259,10 @@ def _answer(question: str, ctx: Context, nlu: Nlu, results) -> Answer:
         choice = choose.Choice("context", ctx.procedure, "procedure", confidence=0.8,
                                considered=[{"id": ctx.procedure, "via": "context", "named": choice.record_id or choice.candidates}])
         return _procedure_answer(ctx.procedure, question, aspects or ([ctx.aspect] if ctx.aspect and _same_again(question, ctx.procedure) else []), choice)
+    if choice.via == "ambiguous" and ctx.procedure in load_procedures() and ctx.awaiting != "procedure":
+        choice = _settled_by_context(question, choice, ctx, nlu)
+        if choice.via == "context":
+            return _procedure_answer(choice.record_id, question, aspects, choice)
     if choice.via == "ambiguous":
         # "sổ đỏ ghi sai năm sinh của vợ": a name several records share, and words besides it that
         # retrieval reads (the verifier still checks its pick); only the bare name asks which one
@@ -293,6 +297,12 @@ def _answer(question: str, ctx: Context, nlu: Nlu, results) -> Answer:
             return matched
         return _registry_answer(choice)
 
+    twin = choose.context_twin(ctx.procedure, question) if ctx.procedure and ctx.awaiting != "procedure" else None
+    if twin is not None:
+        # "giờ em muốn nghỉ hẳn thì làm gì" after đăng ký hộ kinh doanh: its ending, named by the context
+        choice = choose.Choice("context", twin, "procedure", confidence=0.8,
+                               considered=[{"id": twin, "via": "context", "twin of": ctx.procedure}])
+        return _procedure_answer(twin, question, aspects or ([ctx.aspect] if ctx.aspect and _same_again(question, twin) else []), choice)
     if choose.follows_context(question, ctx) and (aspects or _has_detail(question)):
         choice = choose.Choice("context", ctx.procedure, "procedure", confidence=0.8)
         return _procedure_answer(ctx.procedure, question, aspects, choice)
@@ -351,6 +361,18 @@ def _context_named_too(question: str, choice: choose.Choice, ctx: Context) -> bo
 
 
 SAYS_MORE = 2  # subject words besides a shared name for retrieval to read which record it means
+
+
+def _settled_by_context(question: str, ambiguous: choose.Choice, ctx: Context, nlu: Nlu) -> choose.Choice:
+    """The one of the records sharing the name that the procedure in context settles ("nhà lo ma
+    chay thì có được hỗ trợ tiền mai táng không" after the monthly social allowance: the funeral
+    support of social-aid beneficiaries), read as if the question said that procedure's name too."""
+    proc = load_procedures()[ctx.procedure]
+    settled = choose.settle_shared(ambiguous.said, " ".join([question, proc.name, *proc.aliases]), ambiguous.candidates)
+    if settled is not None:
+        return choose.Choice("context", settled, "procedure", confidence=0.8,
+                             considered=[{"id": settled, "via": "context", "shared name of": ambiguous.candidates}])
+    return ambiguous
 
 
 def _settled_by_search(question: str, ambiguous: choose.Choice, results, nlu: Nlu) -> choose.Choice:

@@ -141,6 +141,8 @@ ABBREVIATIONS = {
     "bhtn": "bảo hiểm thất nghiệp",
     "tctn": "trợ cấp thất nghiệp",
     "nvqs": "nghĩa vụ quân sự",
+    "tnlđ": "tai nạn lao động",
+    "xklđ": "xuất khẩu lao động",
     "mst": "mã số thuế",
     "dkkd": "đăng ký kinh doanh",
     "dky": "đăng ký",
