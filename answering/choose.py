@@ -258,7 +258,9 @@ def _named_by(question: str, nlu: Nlu, matches) -> Choice:
             if pid is None:
                 return Choice("ambiguous", candidates=candidates, confidence=0.5)
             return Choice("named", pid, "procedure", confidence=0.85)
-        twin = _qualified_twin(pids[0], [key for pid, key, _, _ in spans if pid == pids[0]], question)
+        said_keys = [key for pid, key, _, _ in spans if pid == pids[0]]
+        # the twins of the name said; else of any of its names ("đăng ký hộ kinh doanh ... đóng cửa")
+        twin = _qualified_twin(pids[0], said_keys, question) or _qualified_twin(pids[0], name_keys(pids[0]), question, cases_only=True)
         return Choice("named", twin or pids[0], "procedure", confidence=0.95)
     return Choice("ambiguous", candidates=pids[:4], confidence=0.5)
 
@@ -270,6 +272,7 @@ QUALIFIERS = (
     (r"\b(?:duoi|chua du|chua den) (\d+)\b", r"duoi \1 tuoi"),  # "căn cước cho bé dưới 14"
     (r"\b(sua chua|sua lai|sua nha|cai tao|nang (them )?tang|noi (them )?tang)\b", r"sua chua|cai tao"),  # "nâng thêm tầng"
     (r"\bthay doi\b|\bdoi (?:nguoi|chu|ten|dia chi|nganh)\b|\bsang ten\b", r"\bthay doi\b"),  # "thay đổi ngành nghề", "đổi người đại diện" of a household business
+    (r"\btam (?:nghi|ngung|dung|dong cua)\b", r"\btam ngung\b"),  # "tạm nghỉ bán ba tháng": a pause
     # ending it for good ("đóng cửa", "nghỉ hẳn", "thôi làm giám hộ"), not a pause ("tạm nghỉ")
     (r"(?<!\btam )\b(?:cham dut|giai the|nghi han|nghi luon|dong cua|thoi (?:lam|kinh doanh|ban)|(?:khong|ko|k) (?:lam|ban|kinh doanh) nua)\b",
      r"\bcham dut\b"),
@@ -301,10 +304,11 @@ def context_twin(pid: str, question: str) -> Optional[str]:
     return _qualified_twin(pid, name_keys(pid), question) if pid in default_matcher().procedures else None
 
 
-def _qualified_twin(picked: str, keys: Sequence[str], question: str) -> Optional[str]:
+def _qualified_twin(picked: str, keys: Sequence[str], question: str, cases_only: bool = False) -> Optional[str]:
     """The procedure of the same name narrowed to the question's case (a foreign element, an age
-    under N, repairs, a change, a first issue), when exactly one such twin exists and the
-    procedure picked is not already that case."""
+    under N, repairs, a change, an ending, a lost register, a first issue), when exactly one such
+    twin exists and the procedure picked is not already that case. `cases_only`: only the cases
+    QUALIFIERS name."""
     from knowledge.normalize import thesaurus_terms
 
     said = " ".join(words(" ".join([question, *thesaurus_terms(question)])).flat)
@@ -324,6 +328,8 @@ def _qualified_twin(picked: str, keys: Sequence[str], question: str) -> Optional
                                                      for asked, name in QUALIFIERS if "\\" not in name)]
         if len(twins) == 1:
             return twins[0]
+    if cases_only:  # the cases QUALIFIERS name, not the ways of renewing or the ages
+        return None
     renewal = _renewal_twin(said, picked, sharing, names)
     if renewal:  # "giấy chứng nhận hộ kinh doanh bị rách, xin cấp lại": the re-issue, not the first issue
         return renewal

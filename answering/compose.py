@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Dict, List, Optional
 
 from answering.aspects import ASPECTS, BUTTON_TITLES, answer_aspect, card
@@ -193,6 +194,14 @@ WHO = "🏢"
 SAYS_WHO = ("Nơi nộp", "Cơ quan giải quyết", "Nơi giải quyết", "Nơi làm")
 
 
+def _first_clause(line: str) -> str:
+    """A who-handles-it line without the legal references in its brackets and the cases after a
+    semicolon: short, since the lines that answer come first ("UBND cấp xã nơi cư trú ...")."""
+    short = re.sub(r"\s*\((?:[^()]*\b(?:Nghị định|Luật|Thông tư|Quyết định|NĐ-CP)\b[^()]*)\)", "", line.split("\n")[0])
+    short = short.split(";")[0].rstrip(" .")
+    return short + "."
+
+
 def _fit(text: str, who: Optional[str] = None) -> str:
     """Long lists are cut at a line boundary, saying where the rest is. The source line stays, and so
     does who handles it: `who` (the line added to say it when it was not asked) comes after the
@@ -212,5 +221,5 @@ def _fit(text: str, who: Optional[str] = None) -> str:
     # who handles it: the line added for it, or the answer to "ở đâu" a long list pushed off
     who = who or next((l for l in body[len(kept):] if l.startswith(WHO)), None)
     if who and not any(said in line for line in kept for said in SAYS_WHO):
-        kept.append(who)
+        kept.append(_first_clause(who))
     return "\n".join(kept + ["… (xem đủ ở nguồn bên dưới)"] + tail)
