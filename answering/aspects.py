@@ -18,7 +18,9 @@ KEYWORDS = {
     "fee": r"le phi|phi\b|bao nhieu tien|het bao nhieu|mat bao nhieu|ton bao nhieu|chi phi|mien phi|"
            r"\b(het|mat|ton|dong|nop|tra|bao nhieu|may|it|nhieu|khoan) tien\b|\btien (phi|le phi|lam|gi)\b|\bgia (bao nhieu|ca|tien)\b|\d+ ?k\b",
     "documents": r"giay to|ho so gom|gom (nhung )?gi|gom nhung|can (\w+ ){1,3}(loai )?gi\b|ho so can|can gi|can nhung gi|mang (theo )?gi|chuan bi|thanh phan|(mang|nop|dem|dua|xuat trinh) (theo )?nhung gi|giay gi|to khai|mau don|(can|phai) (mang|nop|dem|xuat trinh)\b",
-    "where": r"o dau|co quan nao|noi nao|cho nao|\b(xa|phuong|tinh|huyen|cong an) nao\b|nop o dau|lam o dau|dia chi|ai giai quyet|len dau|xa hay tinh",
+    "where": r"o dau|co quan nao|noi nao|cho nao|\b(xa|phuong|tinh|huyen|cong an) nao\b|nop o dau|lam o dau|dia chi|ai giai quyet|len dau|xa hay tinh"
+             # "chứng thực ở xã được không", "hay phải về quê làm": whether it is done there
+             r"|\bo (xa|phuong|uy ban|ubnd|cong an)\b( \w+){0,2} (duoc|dc) (khong|ko|k)\b|\bphai ve (que|xa|tinh|noi)\b",
     "online": r"online|truc tuyen|qua mang|tren mang|(lam|nop|dang ky|khai) (\w+ )?(o|tai) nha\b|toan trinh|tren dien thoai|qua vneid|tren vneid|qua app",
     "steps": r"cac buoc|thu tuc the nao|thu tuc ra sao|lam the nao|lam sao|lam nhu the nao|quy trinh|huong dan|trinh tu",
 }

@@ -271,7 +271,7 @@ QUALIFIERS = (
     (r"\bnuoc ngoai\b", r"(yeu to|voi nguoi) nuoc ngoai"),  # "kết hôn với người Hàn Quốc"
     (r"\b(?:duoi|chua du|chua den) (\d+)\b", r"duoi \1 tuoi"),  # "căn cước cho bé dưới 14"
     (r"\b(sua chua|sua lai|sua nha|cai tao|nang (them )?tang|noi (them )?tang)\b", r"sua chua|cai tao"),  # "nâng thêm tầng"
-    (r"\bthay doi\b|\bdoi (?:nguoi|chu|ten|dia chi|nganh)\b|\bsang ten\b", r"\bthay doi\b"),  # "thay đổi ngành nghề", "đổi người đại diện" of a household business
+    (r"\bthay doi\b|\bdoi (?:nguoi|chu|ten|dia chi|nganh)\b|\bsang ten\b|\b(?:bo sung|them) nganh\b", r"\bthay doi\b"),  # "thay đổi ngành nghề", "đổi người đại diện" of a household business
     (r"\btam (?:nghi|ngung|dung|dong cua)\b", r"\btam ngung\b"),  # "tạm nghỉ bán ba tháng": a pause
     # ending it for good ("đóng cửa", "nghỉ hẳn", "thôi làm giám hộ"), not a pause ("tạm nghỉ")
     (r"(?<!\btam )\b(?:cham dut|giai the|nghi han|nghi luon|dong cua|thoi (?:lam|kinh doanh|ban)|(?:khong|ko|k) (?:lam|ban|kinh doanh) nua)\b",

@@ -45,7 +45,7 @@ GENERIC_AS_TYPED = frozenset("đợi sẵn".split())
 GENERIC_PAIRS = frozenset("""
 ho_so giay_to thu_tuc bao_lau bao_nhieu le_phi chi_phi thoi_gian truc_tuyen huong_dan the_nao lam_sao
 nhu_the o_dau dang_ky co_quan xu_ly giai_quyet toi_dau mat_bao mat_may mat_phi mat_tien het_bao ton_bao so_tien can_gi
-ket_qua het_han chuan_bi dung_ra khac_nhau trach_nhiem gia_tri su_dung
+ket_qua het_han chuan_bi dung_ra khac_nhau trach_nhiem gia_tri su_dung loai_giay
 """.split())
 
 # where the citizen does it from: the online aspect of any procedure, not its subject

@@ -50,6 +50,18 @@ def knowledge_hashes(docs_dir: Path = DOCS_DIR, procedures_dir: Path = PROCEDURE
     return {f"{f.parent.name}/{f.name}": hashlib.sha256(f.read_bytes()).hexdigest()[:16] for f in files}
 
 
+# the code that shapes the texts embedded (normalisation and abbreviations, chunks, fact units): a
+# change there changes what a query is compared with, as a knowledge edit does
+TEXT_CODE = tuple(Path(__file__).with_name(name) for name in ("normalize.py", "chunks.py", "units.py"))
+
+
+def text_forms_hash() -> str:
+    digest = hashlib.sha256()
+    for path in TEXT_CODE:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def read_manifest(index_dir: Path) -> Optional[dict]:
     try:
         return json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
@@ -68,6 +80,8 @@ def staleness(index_dir: Path, model_path: str) -> Optional[str]:
         return "embedding model changed"
     if manifest.get("files") != knowledge_hashes():
         return "knowledge changed"
+    if manifest.get("text_forms") != text_forms_hash():
+        return "text processing changed"
     if not all((index_dir / name).exists() for name in ("chunks.jsonl", "records.json", "dense.faiss", "vector_chunk.npy",
                                                          "registry.npy", "registry.json", "examples.npy", "examples.json",
                                                          "facts.npy", "facts.json")):
@@ -154,10 +168,16 @@ def _example_texts() -> Tuple[List[dict], List[str]]:
     return [{"labels": list(q.labels), "from": q.origin} for q in found], [restore(q.text) for q in found]
 
 
+def _reusable(manifest: Optional[dict], fingerprint: str) -> bool:
+    """The vectors of an index (keyed by the raw text) may be reused: the same encoder embedded the
+    same forms of the texts (a changed abbreviation changes what "cccd" is embedded as)."""
+    return bool(manifest) and manifest.get("model_fingerprint") == fingerprint and manifest.get("text_forms") == text_forms_hash()
+
+
 def _previous_side(index_dir: Path, fingerprint: str, name: str) -> Dict[str, np.ndarray]:
     """Vectors of a side file of the existing index (registry, examples) by text key."""
     manifest = read_manifest(index_dir)
-    if not manifest or manifest.get("model_fingerprint") != fingerprint:
+    if not _reusable(manifest, fingerprint):
         return {}
     try:
         keys = json.loads((index_dir / f"{name}.json").read_text(encoding="utf-8"))["keys"]
@@ -181,7 +201,7 @@ def _previous_vectors(index_dir: Path, fingerprint: str) -> Dict[str, np.ndarray
     import faiss
 
     manifest = read_manifest(index_dir)
-    if not manifest or manifest.get("model_fingerprint") != fingerprint:
+    if not _reusable(manifest, fingerprint):
         return {}
     try:
         keys = json.loads((index_dir / "vector_keys.json").read_text(encoding="utf-8"))
@@ -264,6 +284,7 @@ def build(index_dir: Path, model_path: str, force: bool = False, progress: bool 
         "backend": encoder.backend,
         "model_fingerprint": model_fingerprint(model_path),
         "files": knowledge_hashes(),
+        "text_forms": text_forms_hash(),
         "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "build_seconds": round(seconds, 2),
         "chunks": len(chunks),

@@ -146,12 +146,19 @@ ABBREVIATIONS = {
     "mst": "mã số thuế",
     "dkkd": "đăng ký kinh doanh",
     "dky": "đăng ký",
+    "đki": "đăng ký",
     "csgt": "cảnh sát giao thông",
     "tncn": "thu nhập cá nhân",
     "cx": "cũng",
 }
 _ABBREV_KEYS = {strip_accents(k): v for k, v in ABBREVIATIONS.items()}
 _TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+# "ks" is khai sinh only after a word that says a paper or registering ("giấy ks", "làm ks"): alone
+# it is as often a hotel ("ở ks có phải báo lưu trú")
+_KHAI_SINH = re.compile(r"(?<!\w)(giấy|giay|làm|lam|đk|dk|đki|dki|đăng ký|dang ky|bản sao|ban sao|trích lục|trich luc|khai) ks(?!\w)",
+                        re.IGNORECASE)
 
 
 def expand_abbreviations(text: str) -> str:
@@ -161,7 +168,7 @@ def expand_abbreviations(text: str) -> str:
         word = match.group(0)
         return _ABBREV_KEYS.get(strip_accents(word), word)
 
-    return _TOKEN.sub(replace, text)
+    return _TOKEN.sub(replace, _KHAI_SINH.sub(r"\1 khai sinh", text))
 
 
 @functools.lru_cache(maxsize=16384)  # pure, and called on the same texts many times a turn

@@ -33,6 +33,8 @@ def can_cuoc():
         ("phải nộp những khoản tiền gì", ["fee", "documents"]),
         ("lam ho chieu ton bao nhieu tien", ["fee"]),
         ("khai ở nhà qua app được không", ["online"]),
+        ("văn bản đó chứng thực ở xã được không", ["where"]),
+        ("làm ở đây được không hay phải về quê", ["where"]),
     ],
 )
 def test_aspects_in_free_text(text, expected):

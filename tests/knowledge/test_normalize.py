@@ -56,6 +56,9 @@ from knowledge.normalize import expand_abbreviations, search_form  # noqa: E402
         ("đóng bhtn mấy năm thì đc tctn", "đóng bảo hiểm thất nghiệp mấy năm thì được trợ cấp thất nghiệp"),
         ("tra mst cá nhân, đky nvqs", "tra mã số thuế cá nhân, đăng ký nghĩa vụ quân sự"),
         ("Hộ chiếu", "Hộ chiếu"),
+        ("chưa làm giấy ks, giờ đi đki", "chưa làm giấy khai sinh, giờ đi đăng ký"),
+        ("ở ks có phải báo lưu trú ko", "ở ks có phải báo lưu trú không"),  # a hotel, not khai sinh
+        ("bị tnlđ lúc đi xklđ", "bị tai nạn lao động lúc đi xuất khẩu lao động"),
     ],
 )
 def test_abbreviations_are_expanded_as_whole_words(raw, expected):

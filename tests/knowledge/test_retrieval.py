@@ -87,6 +87,15 @@ def test_index_is_stale_when_a_file_or_the_model_changes(built, tmp_path, monkey
     monkeypatch.setattr(index, "knowledge_hashes", lambda: changed)
     assert index.staleness(folder, model) == "knowledge changed"
     assert index.staleness(tmp_path, model) == "no index yet"
+    monkeypatch.undo()
+    # how the texts are normalised (an abbreviation added) changes what is embedded too
+    monkeypatch.setattr(index, "text_forms_hash", lambda: "other")
+    assert index.staleness(folder, model) == "text processing changed"
+    # and no vector of the old forms is reused by the rebuild (they are keyed by the raw text)
+    fingerprint = index.read_manifest(folder)["model_fingerprint"]
+    assert index._previous_vectors(folder, fingerprint) == {} and index._previous_side(folder, fingerprint, "examples") == {}
+    monkeypatch.undo()
+    assert len(index._previous_vectors(folder, fingerprint)) == index.read_manifest(folder)["vectors"]
 
 
 def test_a_rebuild_re_embeds_only_new_texts(built, tmp_path, monkeypatch):
