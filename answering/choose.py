@@ -73,11 +73,16 @@ def _alias_tokens(pid: str) -> Set[str]:
 
 def _sharing(key: str) -> List[str]:
     """Procedures with a name or alias containing `key` as whole words."""
-    pids = []
+    return list(_sharing_once(key))
+
+
+@functools.lru_cache(maxsize=8192)  # the matcher (default_matcher) is built once per process too
+def _sharing_once(key: str) -> Tuple[str, ...]:
+    pids: List[str] = []
     for other_key, pid in default_matcher()._keys:  # noqa: SLF001 - the matcher's own keys
         if f" {key} " in f" {other_key} " and pid not in pids:
             pids.append(pid)
-    return pids
+    return tuple(pids)
 
 
 def _settle_shared(key: str, question: Words, first: str) -> Tuple[Optional[str], List[str]]:
