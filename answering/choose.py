@@ -108,8 +108,9 @@ def _settle_shared(key: str, question: Words, first: str) -> Tuple[Optional[str]
 def settle_shared(keys: Sequence[str], text: str, candidates: Sequence[str]) -> Optional[str]:
     """The one of `candidates` (records sharing a name among `keys`) whose other alias words `text`
     uses, as `_settle_shared` reads a question; None when the words do not settle it."""
+    asked = words(text)
     for key in keys:
-        pid, _ = _settle_shared(key, words(text), candidates[0])
+        pid, _ = _settle_shared(key, asked, candidates[0])
         if pid in candidates:
             return pid
     return None
@@ -329,6 +330,7 @@ def _qualified_twin(picked: str, keys: Sequence[str], question: str, cases_only:
             return None
         twins = [pid for pid in sharing if wanted.search(names[pid])]
         if len(twins) > 1:  # "đăng ký lại khai tử" and its foreign twin: the one no other case narrows
+            # (read with the cases whose name pattern has no backslash: the foreign element, repairs)
             twins = [pid for pid in twins if not any(re.search(name, names[pid]) and not re.search(asked, said)
                                                      for asked, name in QUALIFIERS if "\\" not in name)]
         if len(twins) == 1:

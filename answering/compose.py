@@ -197,7 +197,7 @@ SAYS_WHO = ("Nơi nộp", "Cơ quan giải quyết", "Nơi giải quyết", "Nơ
 def _first_clause(line: str) -> str:
     """A who-handles-it line without the legal references in its brackets and the cases after a
     semicolon: short, since the lines that answer come first ("UBND cấp xã nơi cư trú ...")."""
-    short = re.sub(r"\s*\((?:[^()]*\b(?:Nghị định|Luật|Thông tư|Quyết định|NĐ-CP)\b[^()]*)\)", "", line.split("\n")[0])
+    short = re.sub(r"\s*\((?:[^()]*\b(?:Nghị định|Luật|Thông tư|Quyết định|NĐ-CP)\b[^()]*)\)", "", line)
     short = short.split(";")[0].rstrip(" .")
     return short + "."
 

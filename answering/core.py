@@ -258,7 +258,7 @@ def _answer(question: str, ctx: Context, nlu: Nlu, results) -> Answer:
         # names is also a name of the procedure in context, the narrower one the conversation is about
         choice = choose.Choice("context", ctx.procedure, "procedure", confidence=0.8,
                                considered=[{"id": ctx.procedure, "via": "context", "named": choice.record_id or choice.candidates}])
-        return _procedure_answer(ctx.procedure, question, aspects or ([ctx.aspect] if ctx.aspect and _same_again(question, ctx.procedure) else []), choice)
+        return _procedure_answer(ctx.procedure, question, _carried(aspects, question, ctx, ctx.procedure), choice)
     if choice.via == "ambiguous" and ctx.procedure in load_procedures() and ctx.awaiting != "procedure":
         choice = _settled_by_context(question, choice, ctx, nlu)
         if choice.via == "context":
@@ -302,7 +302,7 @@ def _answer(question: str, ctx: Context, nlu: Nlu, results) -> Answer:
         # "giờ em muốn nghỉ hẳn thì làm gì" after đăng ký hộ kinh doanh: its ending, named by the context
         choice = choose.Choice("context", twin, "procedure", confidence=0.8,
                                considered=[{"id": twin, "via": "context", "twin of": ctx.procedure}])
-        return _procedure_answer(twin, question, aspects or ([ctx.aspect] if ctx.aspect and _same_again(question, twin) else []), choice)
+        return _procedure_answer(twin, question, _carried(aspects, question, ctx, twin), choice)
     if choose.follows_context(question, ctx) and (aspects or _has_detail(question)):
         choice = choose.Choice("context", ctx.procedure, "procedure", confidence=0.8)
         return _procedure_answer(ctx.procedure, question, aspects, choice)
@@ -485,6 +485,12 @@ def _stays_in_context(question: str, ctx: Context, results) -> bool:
     if repeats:
         return sibling.kind != "procedure" or sibling.record_id != ctx.procedure
     return sibling.kind == "procedure" and sibling.record_id != ctx.procedure
+
+
+def _carried(aspects: List[str], question: str, ctx: Context, pid: str) -> List[str]:
+    """The aspects asked, or the one asked before when the question only names `pid` again
+    ("còn khai sinh thì sao?")."""
+    return aspects or ([ctx.aspect] if ctx.aspect and _same_again(question, pid) else [])
 
 
 def _same_again(question: str, pid: str) -> bool:
