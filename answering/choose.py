@@ -278,11 +278,15 @@ QUALIFIERS = (
     (r"\b(?:duoi|chua du|chua den) (\d+)\b", r"duoi \1 tuoi"),  # "căn cước cho bé dưới 14"
     (r"\b(sua chua|sua lai|sua nha|cai tao|nang (them )?tang|noi (them )?tang)\b", r"sua chua|cai tao"),  # "nâng thêm tầng"
     (r"\bthay doi\b|\bdoi (?:nguoi|chu|ten|dia chi|nganh)\b|\bsang ten\b|\b(?:bo sung|them) nganh\b", r"\bthay doi\b"),  # "thay đổi ngành nghề", "đổi người đại diện" of a household business
-    (r"\btam (?:nghi|ngung|dung|dong cua)\b", r"\btam ngung\b"),  # "tạm nghỉ bán ba tháng": a pause
+    # a pause: "tạm nghỉ bán", or a stop for a stated time ("đóng cửa khoảng 4 tháng", "nghỉ tầm một năm rưỡi")
+    (r"\btam (?:nghi|ngung|dung|dong cua)\b|\b(?:nghi|ngung|dong cua)\b(?: \w+){0,3} (?:\d+|mot|hai|ba|bon|nam|sau|vai|may|nua) "
+     r"(?:ngay|tuan|thang|nam)\b", r"\btam ngung\b"),
     # ending it for good ("đóng cửa", "nghỉ hẳn", "thôi làm giám hộ"), not a pause ("tạm nghỉ")
     (r"(?<!\btam )\b(?:cham dut|giai the|nghi han|nghi luon|dong cua|thoi (?:lam|kinh doanh|ban)|(?:khong|ko|k) (?:lam|ban|kinh doanh) nua)\b",
      r"\bcham dut\b"),
     (r"\b(?:het han|qua han)\b", r"\bgia han\b"),  # "tạm trú sắp hết hạn": extending it
+    # the funeral of someone who drew an allowance ("tiền lo đám" reads as "mai táng" in the thesaurus)
+    (r"\bmai tang\b", r"\bho tro (?:chi phi )?mai tang\b"),
     # the register kept at the commune lost or burnt ("sổ lưu ở xã bị mối xông"): registering again
     (r"\bso (?:luu|goc|sach|ho tich)\b.{0,40}?\b(?:mat|chay|moi (?:xong|an)|khong con|hu|uot|lu)\b"
      r"|\b(?:khong con|mat|chay|het) (?:luu )?(?:so|so luu|so goc|so sach)\b", r"\bdang ky lai\b"),
@@ -549,3 +553,50 @@ def mobile_twin(pid: str, question: str):
     base = re.sub(r"\s*\(.*?\)", "", default_matcher().procedures[pid].name).strip()
     wanted = search_form(f"{base} lưu động")
     return next((e for e in load_registry() if e.code and search_form(e.name) == wanted), None)
+
+
+# a foreign element in a procedure's name, and the words that state one in a question (with the
+# thesaurus, which adds "người nước ngoài" for a nationality: "chồng người Hàn", "việt kiều")
+_FOREIGN_NAME = re.compile(r"\s*\bco yeu to nuoc ngoai\b")
+_FOREIGN_ASKED = re.compile(
+    r"\bnuoc ngoai\b|\bviet kieu\b|\bngoai quoc\b|\bquoc tich\b|\bdinh cu\b|\bxuat khau lao dong\b|\bxkld\b|"
+    r"\b(?:nguoi|ben|tai|sinh o|song o|ho chieu|dai su quan|lanh su) (?:han|nhat|my|uc|phap|duc|nga|lao|campuchia|"
+    r"trung quoc|tq|dai loan|thai lan|singapore|malaysia|philippines|indonesia|an do|canada|anh|hong kong|ha lan|ba lan)\b")
+
+
+def foreign_unstated(name: str, question: str) -> bool:
+    """The procedure is the foreign-element twin ("... có yếu tố nước ngoài") and the question says
+    nothing foreign: "con tôi người Tày theo mẹ, muốn đổi dân tộc" is the plain procedure."""
+    from knowledge.normalize import thesaurus_terms
+
+    if not _FOREIGN_NAME.search(search_form(name)):
+        return False
+    said = " ".join(words(" ".join([question, *thesaurus_terms(question)])).flat)
+    return not _FOREIGN_ASKED.search(said)
+
+
+@functools.lru_cache(maxsize=1)
+def _plain_names() -> Dict[str, str]:
+    """Each record's and registry entry's name in a comparable form (accent-free, no punctuation),
+    to the record (or, without one, the registry code) of that name."""
+    from knowledge.catalog import load_procedures
+    from knowledge.registry import load_registry
+
+    out: Dict[str, str] = {}
+    for entry in load_registry():
+        if entry.code:
+            out.setdefault(_comparable(entry.name), entry.record or entry.code)
+    for pid, proc in load_procedures().items():
+        out[_comparable(proc.name)] = pid
+    return out
+
+
+def _comparable(name: str) -> str:
+    """Accent-free, without what brackets add ("(kết hôn với người nước ngoài)") or punctuation."""
+    return " ".join(re.sub(r"[^a-z0-9 ]", " ", re.sub(r"\([^)]*\)", " ", search_form(name))).split())
+
+
+def plain_twin(name: str) -> Optional[str]:
+    """The record (or registry code) of the same procedure without its foreign element, if one."""
+    plain = _comparable(_FOREIGN_NAME.sub("", search_form(name)))
+    return _plain_names().get(plain)

@@ -56,9 +56,10 @@ def procedure_citation(proc, code: Optional[str] = None) -> str:
 
 
 def procedure_text(proc, aspects: List[str], facts: List[Fact], today: Optional[dt.date] = None,
-                   code: Optional[str] = None) -> str:
+                   code: Optional[str] = None, gap: Optional[str] = None) -> str:
     """Name; the facts that answer the detail asked; the aspects asked (or a short card when
-    neither); who handles it; the caveat of an uncertain record; the source."""
+    neither); who handles it; the caveat of an uncertain record; the source. `gap`: the detail
+    asked that the record does not state (None when all was answered), said above the source."""
     by_words, read = [f for f in facts if not f.read], [f for f in facts if f.read]
     lines = [f"📌 {proc.name}"]
     lines += [f"👉 {f.text}" for f in by_words]
@@ -79,7 +80,12 @@ def procedure_text(proc, aspects: List[str], facts: List[Fact], today: Optional[
     # it and the caveat: the first cut when the reply is too long for a phone screen
     lines += [f"👉 {f.text}" for f in read]
     lines.append(procedure_citation(proc, code))
-    return _fit("\n".join(lines), who)
+    text = _fit("\n".join(lines), who)
+    if gap is None:
+        return text
+    kept = text.split("\n")
+    at = next((i for i, l in enumerate(kept) if l.startswith("Nguồn:")), len(kept))
+    return "\n".join(kept[:at] + [unknown_part_note(gap)] + kept[at:])
 
 
 def document_text(doc, facts: List[Fact], checked: str) -> str:
@@ -163,6 +169,12 @@ def unknown_detail_text(proc, detail: str) -> str:
         f"Bạn hỏi Bộ phận Một cửa nơi nộp hồ sơ, hoặc tổng đài {settings.hotline_portal}. "
         "Mình có thể cho biết thời gian, lệ phí, giấy tờ của thủ tục này (chọn bên dưới)."
     )
+
+
+def unknown_part_note(detail: str) -> str:
+    """The line under a card that answers only part of the question."""
+    about = f"«{detail}»" if detail else "phần còn lại bạn hỏi"
+    return f"ℹ️ Hướng dẫn mình có chưa nói về {about}: bạn hỏi thêm Bộ phận Một cửa nơi nộp hồ sơ."
 
 
 def not_for_text(proc, named: str, say: str) -> str:

@@ -58,8 +58,39 @@ def answer(question: str, context: Optional[Context] = None, nlu: Optional[Nlu] 
     results = _once(search, question)
     found = _verified(question, ctx, nlu, results, verify)
     if second_look and rescue.eligible(found, ctx, nlu.from_button):
-        return _second_look(question, found, ctx, nlu, results) or found
-    return found
+        found = _second_look(question, found, ctx, nlu, results) or found
+    return _plain_if_nothing_foreign(question, found, ctx, nlu)
+
+
+def _plain_if_nothing_foreign(question: str, found: Answer, ctx: Context, nlu: Nlu) -> Answer:
+    """A card or registry reply about a foreign-element procedure for a question that says nothing
+    foreign is given for the plain procedure of the same name (its record, or its registry entry).
+    A button the citizen tapped is kept, and so is the procedure in context: the foreign partner was
+    told in an earlier message."""
+    from knowledge.registry import entries_by_code
+
+    if found.outcome != ANSWERED or nlu.from_button or found.kind not in (PROCEDURE, REGISTRY):
+        return found
+    if found.record_id in (ctx.procedure, ctx.answer_id):
+        return found
+    entry = entries_by_code().get(found.record_id) if found.kind == REGISTRY else None
+    name = entry.name if entry else load_procedures()[found.record_id].name if found.record_id in load_procedures() else ""
+    if not name or not choose.foreign_unstated(name, question):
+        return found
+    plain = choose.plain_twin(name)
+    if plain is None or plain == found.record_id:
+        return found
+    considered = [{"id": plain, "via": "nothing foreign said"}, *found.considered]
+    if plain in load_procedures():
+        choice = choose.Choice("plain twin", plain, "procedure", confidence=found.confidence, considered=considered)
+        out = _procedure_answer(plain, question, found.aspects or _aspects_asked(question, nlu), choice)
+    else:
+        twin = entries_by_code().get(plain)
+        if twin is None:
+            return found
+        out = _registry_answer(choose.Choice("plain twin", twin.code, "registry", confidence=found.confidence, entry=twin))
+        out.considered = considered
+    return out if out.outcome == ANSWERED else found
 
 
 def _second_look(question: str, referral: Answer, ctx: Context, nlu: Nlu, results) -> Optional[Answer]:
@@ -542,10 +573,13 @@ def _procedure_answer(pid: str, question: str, aspects: List[str], choice: choos
                       context=Context(procedure=None, answer_id=None))
     unknown = gaps.unknown_detail(proc, question, aspects) if not chosen else []
     shown = gaps.quotable(question, unknown)
+    # an aspect asked beside the unknown detail is answered, and the detail said to be unknown (a
+    # cue's unanswered fact is the whole question: its aspect words belong to it, "mấy ngày sau")
+    partial, gap = gaps.answerable_in_part(question, unknown, aspects), shown
     if not unknown and not chosen:
         unknown = gaps.unanswered_cue(proc, question, aspects)  # what it asks, in our words
         shown = " ".join(unknown)
-    if unknown:
+    if unknown and not partial:
         text = compose.unknown_detail_text(proc, shown)
         return Answer(text, REFERRAL, FALLBACK, 0.4, reason="no_answer", topic="procedure",
                       buttons=compose.follow_up_buttons(proc.id, [])[:3] + [compose.HUMAN_BUTTON],
@@ -557,12 +591,15 @@ def _procedure_answer(pid: str, question: str, aspects: List[str], choice: choos
     facts = lead_facts(question, procedure_facts(proc), [proc.name, *proc.aliases], shown, similarity=_line_similarity(question))
     if any(not f.read for f in facts) and aspects and deadline_asked(question):
         aspects = [a for a in aspects if a != "time"]
-    text = compose.procedure_text(proc, aspects, facts, code=_code_asked(proc, question))
+    text = compose.procedure_text(proc, aspects, facts, code=_code_asked(proc, question), gap=gap if partial else None)
+    considered = choice.considered or [{"id": proc.id, "via": choice.via}]
+    if partial:
+        considered = [*considered, {"id": proc.id, "unknown": unknown, "answered_in_part": True}]
     shown_aspects = aspects or ["time", "fee", "where", "online"]
     return Answer(
         text, PROCEDURE, ANSWERED, choice.confidence, record_id=proc.id, topic="procedure",
         sources=source_dicts(proc.sources, proc.checked), buttons=compose.follow_up_buttons(proc.id, shown_aspects),
-        aspects=aspects, considered=choice.considered or [{"id": proc.id, "via": choice.via}],
+        aspects=aspects, considered=considered,
         context=Context(procedure=proc.id, aspect=aspects[0] if aspects else None, answer_id=proc.id),
     )
 
@@ -649,12 +686,24 @@ def _record_to_offer(choice: choose.Choice) -> Optional[str]:
     return first["id"]
 
 
+# a procedure record that explains this share of the question's subject words, its names this share,
+# and that the encoder reads this close: the question is about a public service even in words
+# _SERVICE does not list ("chuyển sang dân tộc của mẹ"); a short question's few words are too easily
+# explained by chance ("vn đá với thái lan"), so the encoder must agree
+SERVICE_COVERAGE, SERVICE_IDENTITY, SERVICE_DENSE = 0.6, 0.4, 0.9
+
+
+def _mostly_explained(choice: choose.Choice) -> bool:
+    return any(c.get("kind") == "procedure" and c.get("coverage", 0) >= SERVICE_COVERAGE
+               and c.get("identity", 0) >= SERVICE_IDENTITY and c.get("dense", 0) >= SERVICE_DENSE for c in choice.considered)
+
+
 def _no_record(question: str, nlu: Nlu, choice: choose.Choice, ctx: Optional[Context] = None) -> Answer:
     """Nothing we hold covers the question: refer a public-service question honestly, refuse
     what is not a public service, and ask again what we could not read. A follow-up in a
     conversation about a procedure is about a public service, unless NLU reads it as out of scope."""
     service = (bool(_SERVICE.search(search_form(question))) or (nlu.intent in SERVICE_INTENTS and nlu.confidence >= 0.6)
-               or bool(ctx and ctx.procedure and nlu.intent != "out_of_scope"))
+               or bool(ctx and ctx.procedure and nlu.intent != "out_of_scope") or _mostly_explained(choice))
     if service:
         matched = _registry_match(question)
         if matched is not None:  # the registry procedure its words and the encoder both point at

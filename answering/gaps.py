@@ -64,6 +64,24 @@ def unknown_detail(proc, question: str, aspects: List[str]) -> List[str]:
     return []
 
 
+# the unknown details that say the question is about another procedure of the same paper (a first
+# issue asked of a re-issue's record, a re-issue asked of a first issue's): never half answered
+ANOTHER_WAY = frozenset({"lần đầu", "cấp lại", "cấp đổi", "gia hạn", "đăng ký lại"})
+
+
+def answerable_in_part(question: str, unknown: List[str], aspects: List[str]) -> bool:
+    """The question asks an aspect the record holds (where, how long, what papers...) besides a
+    detail it does not state: answer the aspect and say what the guide does not cover ("lấy bằng A1
+    đăng ký ở đâu, có bắt buộc học ở trung tâm không"). Not when the detail is another way of getting
+    the paper, nor when a word changes the subject: "bị phạt bao nhiêu tiền" asks the fine, not the fee."""
+    if not unknown or not aspects or ANOTHER_WAY & set(unknown):
+        return False
+    asked = words(question)
+    of, last = _asking_clause(question, asked)
+    # a fine told as what happened before the question ("tuần rồi bị phạt. Giờ ... đăng ký ở đâu")
+    return not any(not of or of[i] >= last for i in shift_positions(asked))
+
+
 def _renewal_not_held(proc, asked) -> str:
     """The way of renewing the question asks ("cấp lại", "gia hạn"...), when no text of the record
     says it: the record is about a first issue only."""

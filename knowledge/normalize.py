@@ -230,6 +230,8 @@ THESAURUS = [
     (("hồ sơ tới đâu", "hồ sơ đến đâu", "tra cứu hồ sơ", "xem hồ sơ", "kiểm tra hồ sơ", "tình trạng hồ sơ"), "theo dõi hồ sơ đã nộp tra cứu"),
     (("rút bảo hiểm", "rút bhxh", "rút sổ bảo hiểm", "bảo hiểm một lần", "chốt sổ"), "hưởng bảo hiểm xã hội một lần"),
     (("mất việc", "nghỉ việc", "thất nghiệp", "bị sa thải"), "trợ cấp thất nghiệp"),
+    # the cost of a funeral, as people say it ("tiền lo đám cho ông")
+    (("lo đám", "tiền đám", "đám tang", "đám ma", "ma chay", "tang lễ", "chôn cất", "lo hậu sự", "tiền hậu sự", "tiền tang"), "mai táng"),
     (("người già", "cao tuổi", "không có lương hưu", "không lương hưu", "chưa có lương hưu", "không được hưởng lương hưu", "không hưởng lương hưu", "ông bà già"), "trợ cấp hưu trí xã hội người cao tuổi"),
     (("thẻ bảo hiểm", "thẻ bảo hiểm y tế", "thẻ khám bệnh"), "thẻ bảo hiểm y tế"),
     (("công chứng", "sao y", "photo công chứng"), "chứng thực bản sao"),

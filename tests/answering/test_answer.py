@@ -741,3 +741,46 @@ def test_being_a_poor_household_is_a_situation_not_the_yearly_review():
     a = answer("mẹ tôi thuộc hộ cận nghèo, bị khuyết tật nặng, xin trợ cấp hằng tháng ở đâu")
     assert a.record_id != "1.011606", a.considered
     assert answer("cuối năm xét hộ nghèo thì nộp đơn ở đâu").record_id == "1.011606"
+
+
+def test_an_aspect_asked_beside_a_detail_the_record_lacks_is_answered_in_part():
+    # where to register is in the record; whether a course is compulsory is not: the card answers
+    # where and says plainly that the rest is not in the guide
+    a = answer("chú em chạy xe máy 20 năm chưa có bằng, hôm trước bị phạt. giờ chú muốn thi bằng A1 thì đăng ký ở đâu, "
+               "có bắt buộc phải học ở trung tâm không")
+    assert a.kind == PROCEDURE and a.record_id == "cap-giay-phep-lai-xe", (a.kind, a.considered)
+    assert "Cơ quan giải quyết" in a.text and "chưa nói về" in a.text, a.text
+    assert a.text.index("chưa nói về") < a.text.index("Nguồn:")
+    assert any(c.get("answered_in_part") for c in a.considered), a.considered
+    # a fine asked in the same breath as the amount is not the fee: referred, not half answered
+    fine = answer("ở trọ mà không đăng ký tạm trú thì bị phạt bao nhiêu tiền")
+    assert fine.kind == REFERRAL and "«phạt»" in fine.text, fine.text
+    # a first licence asked of the renewal's record is another procedure, never half answered
+    first = answer("đổi giấy phép lái xe lần đầu hạng a1 ở đâu")
+    assert not any(c.get("answered_in_part") for c in first.considered), first.considered
+
+
+def test_a_foreign_element_twin_is_not_the_answer_when_nothing_foreign_is_said():
+    # a Tày mother is not a foreign element: the plain procedure of the same name answers
+    a = answer("tôi người Kinh, vợ tôi người Tày, con trai đang học lớp 10 muốn chuyển sang dân tộc Tày theo mẹ "
+               "để thi đại học được cộng điểm thì làm ở đâu")
+    # a civil-status change in words the service list lacks ("dân tộc") is a public service, not refused
+    assert a.kind in (PROCEDURE, REFERRAL, CLARIFY), (a.kind, a.considered)
+    if a.kind == PROCEDURE:
+        assert a.record_id == "thay-doi-cai-chinh-bo-sung-ho-tich", (a.record_id, a.considered)
+    assert "yếu tố nước ngoài" not in a.text.split("\n")[0]
+    from answering import choose
+
+    foreign = "Thay đổi, cải chính, bổ sung thông tin hộ tịch, xác định lại dân tộc có yếu tố nước ngoài"
+    assert choose.foreign_unstated(foreign, "con tôi muốn đổi sang dân tộc của mẹ")
+    assert not choose.foreign_unstated(foreign, "bố cháu là người Hàn, tên trong khai sinh ghi sai")
+    assert not choose.foreign_unstated(foreign, "chong toi quoc tich uc, muon sua ten con")
+    assert choose.plain_twin(foreign) == "thay-doi-cai-chinh-bo-sung-ho-tich"
+    assert choose.plain_twin("Đăng ký kết hôn có yếu tố nước ngoài (kết hôn với người nước ngoài)") == "dang-ky-ket-hon"
+
+
+def test_a_foreign_partner_told_before_keeps_the_foreign_procedure_in_a_follow_up():
+    first = answer("đăng ký kết hôn với bạn trai người Nhật cần giấy tờ gì")
+    assert first.record_id == "dang-ky-ket-hon-co-yeu-to-nuoc-ngoai", (first.kind, first.considered)
+    a = answer("vậy nộp ở xã hay phải lên tỉnh, bao lâu thì xong", first.context)
+    assert a.record_id == "dang-ky-ket-hon-co-yeu-to-nuoc-ngoai", (a.kind, a.considered)

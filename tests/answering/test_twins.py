@@ -24,6 +24,8 @@ def _after(*turns, verify=True):
     ("tiệm tạp hóa nhà tôi có đăng ký hộ kinh doanh, giờ muốn tạm nghỉ bán ba tháng thì báo ở đâu", "tam-ngung-ho-kinh-doanh"),
     ("tiệm tạp hóa nhà tôi có đăng ký hộ kinh doanh, giờ muốn đổi người đứng tên cho con thì làm sao", "thay-doi-noi-dung-ho-kinh-doanh"),
     ("giấy kết hôn của bố mẹ tôi bị cháy, xã cũng mất sổ lưu rồi, làm lại thế nào", "dang-ky-lai-ket-hon"),
+    # a stop for a stated time is a pause, not an ending
+    ("quán cơm nhà tôi có đăng ký hộ kinh doanh, tôi phải đi mổ nên đóng cửa khoảng 3 tháng, có phải báo không", "tam-ngung-ho-kinh-doanh"),
 ])
 def test_what_is_asked_picks_the_procedure_of_the_same_name_for_that_case(question, record):
     assert answer(question, verify=False).record_id == record
@@ -69,3 +71,9 @@ def test_fit_puts_who_handles_it_after_the_lines_that_answer_and_shortens_it():
     # a kept line that says where to submit already: not said twice
     said = text.replace("👉 Dòng trả lời", "👉 Nơi nộp: UBND xã")
     assert not any(line.startswith("🏢") for line in _fit(said, who).split("\n"))
+
+
+def test_a_longer_stop_asked_after_a_pause_stays_a_pause():
+    a = _after("tiệm may của tôi có đăng ký hộ kinh doanh", "tôi sắp sinh, muốn đóng cửa chừng 4 tháng thì báo ai",
+               "nếu nghỉ lâu hơn, tầm một năm rưỡi thì báo ở đâu")
+    assert a.record_id == "tam-ngung-ho-kinh-doanh", (a.kind, a.considered)
