@@ -39,7 +39,9 @@ _SERVICE = re.compile(
     r"tam tru|thuong tru|hoc ba|bang tot nghiep|tuyen sinh|le phi|nop phat|lao dong|viec lam|dang nhap|tai khoan|"
     r"mat khau|\botp\b|lua dao|mao danh|ung dung|cong dich vu|\bkhau\b|bien lai|nop lai|ho so|ly hon|toa an|"
     r"xin phep|cap phep|nha nuoc|chinh quyen|\bho tro\b|chuyen truong|nhap hoc|hoc sinh|truong (hoc|cong lap)|"
-    r"cai nghien|ma tuy|cong ty|tam ngung|giai the|hop tac xa|"
+    r"cai nghien|ma tuy|cong ty|tam ngung|giai the|hop tac xa|tro giup phap ly|dan toc|"
+    # a petition or an application sent somewhere ("đơn gửi đâu", "làm đơn phản đối quyết định")
+    r"\b(?:gui|nop|lam|viet) don\b|\bdon (?:gui|nop|de nghi|khieu nai|to cao)\b|"
     # asking where to apply, hand in or be recognised is asking about a public service
     r"\b(xin|nop|trinh|gui|bao|de nghi|cong nhan)( \w+){0,4} (o dau|len dau|ve dau|cho ai|noi nao|co quan nao|cap nao)\b"
 )
