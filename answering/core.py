@@ -361,6 +361,12 @@ def _answer(question: str, ctx: Context, nlu: Nlu, results) -> Answer:
         if aspects or (asked.flat and not ctx.procedure):
             return _ask_which_procedure(aspects)
 
+    if (asked.content and not ctx.procedure and len(asked.flat) <= SHORT_LEVELS_ONLY
+            and all(i in _levels(asked) for i in asked.content)):
+        # "làm ở xã được hay phải lên tỉnh?" with nothing in context: which procedure? (a longer
+        # question says more in words that are no subject: "nộp trên mạng rồi mà phường vẫn hẹn")
+        return _ask_which_procedure(aspects)
+
     if not asked.flat:  # nothing to read (an empty message, a bare intent button)
         return _no_record(question, nlu, choose.Choice("none"), ctx)
     choice = choose.from_search(question, results(), INTENT_TOPICS.get(nlu.intent))
@@ -369,6 +375,21 @@ def _answer(question: str, ctx: Context, nlu: Nlu, results) -> Answer:
     if choice.kind == "doc":
         return _document_answer(choice.record_id, question, choice)
     return _no_record(question, nlu, choice, ctx)
+
+
+# the levels of government a question may ask between, with nothing else to say what it is about
+# ("huyện" is not one: a question about it asks about the reorganisation, which a guide answers)
+_LEVEL = re.compile(r"\b(xa|phuong|tinh|thi tran|dac khu|trung uong|thanh pho|uy ban|ubnd|cap)\b")
+
+
+SHORT_LEVELS_ONLY = 12  # syllables
+
+
+def _levels(asked) -> set:
+    """Positions of the words that name a level of government ("xã", "tỉnh", "ủy ban")."""
+    from answering.vocab import pattern_spans
+
+    return {i for span in pattern_spans(_LEVEL, asked.flat) for i in span}
 
 
 def _context_named_too(question: str, choice: choose.Choice, ctx: Context) -> bool:

@@ -784,3 +784,14 @@ def test_a_foreign_partner_told_before_keeps_the_foreign_procedure_in_a_follow_u
     assert first.record_id == "dang-ky-ket-hon-co-yeu-to-nuoc-ngoai", (first.kind, first.considered)
     a = answer("vậy nộp ở xã hay phải lên tỉnh, bao lâu thì xong", first.context)
     assert a.record_id == "dang-ky-ket-hon-co-yeu-to-nuoc-ngoai", (a.kind, a.considered)
+
+
+@pytest.mark.parametrize("question", ["ở xã làm được không hay phải lên tỉnh vậy ad", "nop o uy ban phuong hay len tinh"])
+def test_a_question_naming_only_levels_with_nothing_in_context_asks_which_procedure(question):
+    a = answer(question)
+    assert a.kind == ASK_PROCEDURE, (a.kind, a.considered)
+
+
+def test_a_question_about_the_abolished_district_level_gets_the_guide_on_the_reorganisation():
+    a = answer("giờ bỏ huyện rồi thì làm thủ tục ở xã hay tỉnh")
+    assert a.kind != ASK_PROCEDURE, (a.kind, a.considered)
