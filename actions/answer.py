@@ -21,6 +21,7 @@ def context_of(tracker: Tracker) -> Context:
         procedure=tracker.get_slot("procedure"), aspect=tracker.get_slot("last_aspect"),
         answer_id=tracker.get_slot("last_answer_id"), awaiting=tracker.get_slot("awaiting"),
         offered=tuple(tracker.get_slot("offered") or ()),
+        told=tracker.get_slot("last_question") or "",
     )
 
 

@@ -61,7 +61,27 @@ def answer(question: str, context: Optional[Context] = None, nlu: Optional[Nlu] 
     found = _verified(question, ctx, nlu, results, verify)
     if second_look and rescue.eligible(found, ctx, nlu.from_button):
         found = _second_look(question, found, ctx, nlu, results) or found
-    return _plain_if_nothing_foreign(question, found, ctx, nlu)
+    found = _plain_if_nothing_foreign(question, found, ctx, nlu)
+    if found.outcome != ANSWERED and ctx.told and not nlu.from_button and ctx.awaiting is None:
+        found = _with_what_was_told(question, found, ctx, nlu, search, verify, second_look)
+    found.context = replace(found.context, told=question)
+    return found
+
+
+def _with_what_was_told(question: str, found: Answer, ctx: Context, nlu: Nlu, search, verify: bool,
+                        second_look: bool) -> Answer:
+    """The answer to the last message read together with the one before it, when the last alone
+    answered nothing: "hộ chiếu em hết hạn từ năm ngoái" then "giờ làm lại trên VNeID được không".
+    The earlier message tells the situation the question is about."""
+    joined = f"{ctx.told.rstrip(' .?!')}. {question}"
+    # read as one question asked afresh (the procedure in context came from the earlier message
+    # alone), by the rules and the verifier only: the second look's guess on a longer text is riskier
+    again = answer(joined, Context(), nlu, search=search, verify=verify, second_look=False)
+    doubted = {c.get("id") for c in found.considered if c.get("via") == "verifier"} | set(found.context.offered)
+    if again.outcome != ANSWERED or again.record_id in doubted:
+        return found  # the record already doubted for this question is not answered by the longer text
+    again.considered = [{"id": again.record_id, "via": "with the message before"}, *again.considered]
+    return again
 
 
 def _plain_if_nothing_foreign(question: str, found: Answer, ctx: Context, nlu: Nlu) -> Answer:
@@ -77,8 +97,8 @@ def _plain_if_nothing_foreign(question: str, found: Answer, ctx: Context, nlu: N
         return found
     entry = entries_by_code().get(found.record_id) if found.kind == REGISTRY else None
     name = entry.name if entry else load_procedures()[found.record_id].name if found.record_id in load_procedures() else ""
-    if not name or not choose.foreign_unstated(name, question):
-        return found
+    if not name or not choose.foreign_unstated(name, question) or (ctx.told and not choose.foreign_unstated(name, ctx.told)):
+        return found  # something foreign said, now or in the message before
     plain = choose.plain_twin(name)
     if plain is None or plain == found.record_id:
         return found

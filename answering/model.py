@@ -23,6 +23,7 @@ class Context:
     answer_id: Optional[str] = None  # the record of the last answer
     awaiting: Optional[str] = None  # "procedure": the last reply asked which procedure
     offered: Tuple[str, ...] = ()  # the records the last referral offered as buttons
+    told: str = ""  # the citizen's last message: a situation told before the question ("hộ chiếu em hết hạn rồi")
 
 
 @dataclass

@@ -795,3 +795,16 @@ def test_a_question_naming_only_levels_with_nothing_in_context_asks_which_proced
 def test_a_question_about_the_abolished_district_level_gets_the_guide_on_the_reorganisation():
     a = answer("giờ bỏ huyện rồi thì làm thủ tục ở xã hay tỉnh")
     assert a.kind != ASK_PROCEDURE, (a.kind, a.considered)
+
+
+def test_a_question_that_answers_nothing_alone_is_read_with_the_message_before_it():
+    # the first message tells the situation; the second alone is too little to name the passport
+    first = answer("hộ chiếu của em hết hạn từ năm ngoái rồi")
+    assert first.context.told == "hộ chiếu của em hết hạn từ năm ngoái rồi"
+    a = answer("giờ làm lại trên vneid được ko, có phải nộp cái cũ ko", first.context)
+    assert a.record_id == "cap-ho-chieu", (a.kind, a.considered)
+    # a button carries no new words: nothing is joined
+    from answering import Nlu
+
+    b = answer("/ask_procedure", Context(told="hộ chiếu hết hạn"), Nlu(from_button=True))
+    assert not any(c.get("via") == "with the message before" for c in b.considered), b.considered

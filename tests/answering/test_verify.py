@@ -37,8 +37,9 @@ def test_a_card_about_another_subject_becomes_a_referral_that_offers_the_record(
     assert card.record_id in doubted.buttons[0]["payload"] and doubted.buttons[-1]["payload"] == "/ask_human"
     doubt = [c for c in doubted.considered if c.get("via") == "verifier"][0]
     assert doubt["doubt"] >= verify.threshold()
-    # the conversation is still where it was, and remembers the record it offered
-    assert replace(doubted.context, offered=()) == before and doubted.context.offered[0] == card.record_id
+    # the conversation is still where it was, and remembers the record it offered and the message
+    assert replace(doubted.context, offered=(), told="") == before and doubted.context.offered[0] == card.record_id
+    assert doubted.context.told
 
 
 def test_a_record_offered_in_doubt_and_found_again_is_answered_not_doubted_twice():
