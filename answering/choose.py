@@ -21,7 +21,7 @@ from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 from answering.model import Context, Nlu
 from answering.vocab import PLACES, Profile, Words, pattern_spans, shift_positions, situation_explained, vocabulary, who_and_where, words
 from knowledge.catalog import default_matcher
-from knowledge.normalize import THESAURUS, normalize_text, search_form, strip_accents
+from knowledge.normalize import THESAURUS, normalize_text, search_form, strip_accents, thesaurus_terms
 
 # Names that several procedures share: the question's other words must say which one is meant.
 SHARED_NAMES = frozenset({
@@ -308,6 +308,12 @@ def renews_only(name: str) -> bool:
     return bool(RENEWAL.search(flat)) and not re.search(r"\bcap\b(?! (lai|doi)\b)", flat)
 
 
+def _said(question: str) -> str:
+    """The question's syllables, accent-free, with the thesaurus terms it brings ("người nước ngoài"
+    for "chồng người Hàn"): what the cases of QUALIFIERS and the foreign element are read in."""
+    return " ".join(words(" ".join([question, *thesaurus_terms(question)])).flat)
+
+
 def context_twin(pid: str, question: str) -> Optional[str]:
     """The procedure of the same name as `pid` (the one in context) narrowed to what a follow-up
     asks: "giờ em nghỉ hẳn thì làm gì" after đăng ký hộ kinh doanh is its ending."""
@@ -319,9 +325,7 @@ def _qualified_twin(picked: str, keys: Sequence[str], question: str, cases_only:
     under N, repairs, a change, an ending, a lost register, a first issue), when exactly one such
     twin exists and the procedure picked is not already that case. `cases_only`: only the cases
     QUALIFIERS name."""
-    from knowledge.normalize import thesaurus_terms
-
-    said = " ".join(words(" ".join([question, *thesaurus_terms(question)])).flat)
+    said = _said(question)
     procs = default_matcher().procedures
     sharing = sorted({pid for key in keys for pid in _sharing(key)} - {picked})
     names = {pid: " ".join(name_keys(pid)) for pid in [picked, *sharing]}
@@ -567,12 +571,9 @@ _FOREIGN_ASKED = re.compile(
 def foreign_unstated(name: str, question: str) -> bool:
     """The procedure is the foreign-element twin ("... có yếu tố nước ngoài") and the question says
     nothing foreign: "con tôi người Tày theo mẹ, muốn đổi dân tộc" is the plain procedure."""
-    from knowledge.normalize import thesaurus_terms
-
     if not _FOREIGN_NAME.search(search_form(name)):
         return False
-    said = " ".join(words(" ".join([question, *thesaurus_terms(question)])).flat)
-    return not _FOREIGN_ASKED.search(said)
+    return not _FOREIGN_ASKED.search(_said(question))
 
 
 @functools.lru_cache(maxsize=1)

@@ -12,7 +12,7 @@ from answering.citations import source_dicts
 from answering.facts import cues_in, deadline_asked, document_facts, lead_facts, procedure_facts
 from answering.model import (ASK_PROCEDURE, CLARIFY, DOCUMENT, PROCEDURE, REFERRAL, REFUSAL, REGISTRY, Answer,
                              Context, Nlu)
-from answering.vocab import only_how_to_pay, only_what_any_procedure_asks, shift_positions, words
+from answering.vocab import only_how_to_pay, only_what_any_procedure_asks, pattern_spans, shift_positions, words
 from knowledge.catalog import load_procedures
 from knowledge.documents import load_documents
 from knowledge.normalize import normalize_text, search_form
@@ -96,7 +96,8 @@ def _plain_if_nothing_foreign(question: str, found: Answer, ctx: Context, nlu: N
     if found.record_id in (ctx.procedure, ctx.answer_id):
         return found
     entry = entries_by_code().get(found.record_id) if found.kind == REGISTRY else None
-    name = entry.name if entry else load_procedures()[found.record_id].name if found.record_id in load_procedures() else ""
+    procedures = load_procedures()
+    name = entry.name if entry else (procedures[found.record_id].name if found.record_id in procedures else "")
     if not name or not choose.foreign_unstated(name, question) or (ctx.told and not choose.foreign_unstated(name, ctx.told)):
         return found  # something foreign said, now or in the message before
     plain = choose.plain_twin(name)
@@ -407,8 +408,6 @@ SHORT_LEVELS_ONLY = 12  # syllables
 
 def _levels(asked) -> set:
     """Positions of the words that name a level of government ("xã", "tỉnh", "ủy ban")."""
-    from answering.vocab import pattern_spans
-
     return {i for span in pattern_spans(_LEVEL, asked.flat) for i in span}
 
 
