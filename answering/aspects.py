@@ -20,9 +20,13 @@ KEYWORDS = {
     "documents": r"giay to|ho so gom|gom (nhung )?gi|gom nhung|can (\w+ ){1,3}(loai )?gi\b|ho so can|can gi|can nhung gi|mang (theo )?gi|chuan bi|thanh phan|(mang|nop|dem|dua|xuat trinh) (theo )?nhung gi|giay gi|to khai|mau don|(can|phai) (mang|nop|dem|xuat trinh)\b",
     "where": r"o dau|co quan nao|noi nao|cho nao|\b(xa|phuong|tinh|huyen|cong an) nao\b|nop o dau|lam o dau|dia chi|ai giai quyet|len dau|xa hay tinh"
              # "chứng thực ở xã được không", "hay phải về quê làm": whether it is done there
-             r"|\bo (xa|phuong|uy ban|ubnd|cong an)\b( \w+){0,2} (duoc|dc) (khong|ko|k)\b|\bphai ve (que|xa|tinh|noi)\b",
+             r"|\bo (xa|phuong|uy ban|ubnd|cong an)\b( \w+){0,2} (duoc|dc) (khong|ko|k)\b|\bphai ve (que|xa|tinh|noi)\b"
+             # a choice between two places ("về quê đăng ký hay đăng ký chỗ đang học")
+             r"|\b(ve que|o que|noi (thuong tru|tam tru|cu tru|dang o|dang song|lam viec|dang hoc)|cho (dang )?(o|hoc|lam|song|tro))\b( \w+){0,4} hay\b"
+             r"|\bhay\b( \w+){0,4} (ve que|o que|noi (thuong tru|tam tru|cu tru|dang o|dang song|lam viec|dang hoc)|cho (dang )?(o|hoc|lam|song|tro))\b",
     "online": r"online|truc tuyen|qua mang|tren mang|(lam|nop|dang ky|khai) (\w+ )?(o|tai) nha\b|toan trinh|tren dien thoai|qua vneid|tren vneid|qua app",
-    "steps": r"cac buoc|thu tuc the nao|thu tuc ra sao|lam the nao|lam sao|lam nhu the nao|quy trinh|huong dan|trinh tu",
+    "steps": r"cac buoc|thu tuc the nao|thu tuc ra sao|lam the nao|lam sao|lam nhu the nao|quy trinh|huong dan|trinh tu"
+             r"|\bbang cach nao\b|\b(bao|khai|nop|xin|dang ky) (the nao|ra sao|nhu the nao)\b",
 }
 _PATTERNS = {aspect: re.compile(pattern) for aspect, pattern in KEYWORDS.items()}
 

@@ -171,7 +171,7 @@ def unanswered_cue(proc, question: str, aspects: List[str]) -> List[str]:
     answer something else, so say what we do not know."""
     from answering.facts import cue_facts, cues_in
 
-    asked = [c for c in cues_in(question) if c in _CUE_ASKS]
+    asked = [c for c in cues_in(question) if c in _CUE_ASKS and not (c == "age" and _age_told(question))]
     if not asked:
         return []
     implied: Set[str] = set()
@@ -182,6 +182,21 @@ def unanswered_cue(proc, question: str, aspects: List[str]) -> List[str]:
     if cue_facts(question, procedure_facts(proc)):
         return []
     return [_CUE_ASKS[asked[0]][0]]
+
+
+_AGE_TOLD = re.compile(r"\b\d{1,3} tuoi\b")
+
+
+def _age_told(question: str) -> bool:
+    """Every age in the question is a number told before the clause that asks ("ông tôi 88 tuổi,
+    mắt kém, ... điểm chỉ được không"): who it is for, not an age asked."""
+    asked = words(question)
+    of, last = _asking_clause(question, asked)
+    if last <= 0:
+        return False
+    ages = [i for i, w in enumerate(asked.flat) if w == "tuoi"]
+    told = {span[-1] for span in pattern_spans(_AGE_TOLD, asked.flat)}
+    return bool(ages) and all(i in told and of[i] < last for i in ages)
 
 
 def quotable(question: str, unknown: List[str]) -> str:

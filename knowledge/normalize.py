@@ -161,6 +161,10 @@ _KHAI_SINH = re.compile(r"(?<!\w)(giấy|giay|làm|lam|đk|dk|đki|dki|đăng k�
                         re.IGNORECASE)
 
 
+# an age written short ("mẹ em 68t", "đủ 17t"), never a load or a sum ("xe 5t", "vay 3t")
+_AGE = re.compile(r"(?<!\w)(?<!xe )(?<!tải )(?<!tai )(?<!vay )(?<!nợ )(?<!no )(\d{1,3})t(?!\w)", re.IGNORECASE)
+
+
 def expand_abbreviations(text: str) -> str:
     """'cccd ko dk dc j' -> 'căn cước công dân không đăng ký được gì' (other words untouched)."""
 
@@ -168,7 +172,8 @@ def expand_abbreviations(text: str) -> str:
         word = match.group(0)
         return _ABBREV_KEYS.get(strip_accents(word), word)
 
-    return _TOKEN.sub(replace, _KHAI_SINH.sub(r"\1 khai sinh", text))
+    text = _AGE.sub(r"\1 tuổi", _KHAI_SINH.sub(r"\1 khai sinh", text))
+    return _TOKEN.sub(replace, text)
 
 
 @functools.lru_cache(maxsize=16384)  # pure, and called on the same texts many times a turn
@@ -249,6 +254,18 @@ THESAURUS = [
     (("phạt nguội", "nộp phạt", "vi phạm giao thông"), "nộp phạt giao thông"),
     (("mất điện thoại", "bị trộm điện thoại", "rơi điện thoại"), "mất điện thoại khóa tài khoản"),
     (("đất nông nghiệp", "đất vườn", "lên thổ cư", "lên đất ở"), "chuyển mục đích sử dụng đất"),
+    # being single, as people say it when a paper asks for proof ("chưa từng lấy chồng")
+    (("giấy độc thân", "xác nhận độc thân", "chưa lấy chồng", "chưa lấy vợ", "chưa từng lấy chồng", "chưa từng lấy vợ",
+      "chưa từng kết hôn", "chưa kết hôn", "còn độc thân", "chưa có gia đình", "chưa vợ", "chưa chồng"), "xác nhận tình trạng hôn nhân độc thân"),
+    (("người đỡ đầu", "đỡ đầu", "người đại diện hợp pháp"), "giám hộ"),
+    # an heir who gives up a share ("không nhận phần", "nhường hết cho em")
+    (("không nhận phần", "không muốn nhận phần", "không lấy phần", "nhường phần", "nhường hết phần", "không nhận thừa kế", "không muốn nhận thừa kế",
+      "khước từ"), "từ chối nhận di sản"),
+    (("chia tài sản bố mẹ", "chia tài sản cha mẹ", "chia di sản", "chia thừa kế", "chia phần thừa kế", "họp gia đình chia"), "phân chia di sản thừa kế"),
+    (("kinh doanh cá thể", "hộ cá thể", "giấy phép kinh doanh hộ"), "hộ kinh doanh"),
+    (("tàn tật", "bị tật", "giấy khuyết tật"), "khuyết tật"),
+    # guests who stay the night ("mẹ vợ lên ngủ lại mấy hôm")
+    (("ngủ lại", "ở lại qua đêm", "ngủ qua đêm", "khách ở lại", "ở lại mấy hôm", "ở lại vài hôm"), "thông báo lưu trú"),
     # a nationality is a foreign element ("kết hôn với người Hàn Quốc")
     (("người hàn quốc", "người trung quốc", "người đài loan", "người nhật", "người nhật bản", "người mỹ", "người úc",
       "người lào", "người campuchia", "người thái lan", "người pháp", "người đức", "người nga", "người singapore",

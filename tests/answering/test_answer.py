@@ -760,6 +760,17 @@ def test_an_aspect_asked_beside_a_detail_the_record_lacks_is_answered_in_part():
     assert not any(c.get("answered_in_part") for c in first.considered), first.considered
 
 
+def test_an_age_told_before_the_question_is_who_it_is_for_not_an_age_asked():
+    from answering import gaps
+
+    proc = default_matcher().procedures["chung-thuc-di-chuc"]
+    told = "bà cố tôi năm nay 92 tuổi, tay run không ký nổi. chứng thực di chúc cho bà thì lăn tay thay chữ ký có được không"
+    assert gaps.unanswered_cue(proc, told, []) == []
+    # the age asked, or told in the clause that asks, is still a cue the record must state
+    assert gaps.unanswered_cue(proc, "chứng thực di chúc thì người lập phải từ bao nhiêu tuổi", []) == ["độ tuổi"]
+    assert gaps.unanswered_cue(proc, "chứng thực di chúc, người 16 tuổi có lập được không", []) == ["độ tuổi"]
+
+
 def test_a_foreign_element_twin_is_not_the_answer_when_nothing_foreign_is_said():
     # a Tày mother is not a foreign element: the plain procedure of the same name answers
     a = answer("tôi người Kinh, vợ tôi người Tày, con trai đang học lớp 10 muốn chuyển sang dân tộc Tày theo mẹ "

@@ -35,6 +35,9 @@ def can_cuoc():
         ("khai ở nhà qua app được không", ["online"]),
         ("văn bản đó chứng thực ở xã được không", ["where"]),
         ("làm ở đây được không hay phải về quê", ["where"]),
+        ("đăng ký ở quê hay đăng ký chỗ đang làm", ["where"]),  # a choice between two places
+        ("khai với công an bằng cách nào", ["steps"]),
+        ("giấy đó xin thế nào", ["steps"]),
     ],
 )
 def test_aspects_in_free_text(text, expected):

@@ -59,6 +59,8 @@ from knowledge.normalize import expand_abbreviations, search_form  # noqa: E402
         ("chưa làm giấy ks, giờ đi đki", "chưa làm giấy khai sinh, giờ đi đăng ký"),
         ("ở ks có phải báo lưu trú ko", "ở ks có phải báo lưu trú không"),  # a hotel, not khai sinh
         ("bị tnlđ lúc đi xklđ", "bị tai nạn lao động lúc đi xuất khẩu lao động"),
+        ("bà nội e 79t rồi", "bà nội em 79 tuổi rồi"),  # an age written short
+        ("xe tải 5t chở hàng", "xe tải 5t chở hàng"),  # a load is not an age
     ],
 )
 def test_abbreviations_are_expanded_as_whole_words(raw, expected):
@@ -81,6 +83,9 @@ def test_search_form_makes_accented_accentless_and_abbreviated_forms_meet():
         ("ma xac thuc khong ve", "mã OTP"),
         ("nộp tiền online thế nào", "thanh toán lệ phí"),
         ("nộp tiền online thế nào", "trực tuyến"),
+        ("bên Hàn đòi giấy chứng minh tôi chưa từng lấy vợ", "xác nhận tình trạng hôn nhân độc thân"),
+        ("chi gai toi khong muon nhan phan dat bo de lai", "từ chối nhận di sản"),
+        ("họ hàng dưới quê lên ngủ lại nhà tôi ba hôm", "thông báo lưu trú"),
     ],
 )
 def test_thesaurus_adds_the_knowledge_words_for_everyday_words(query, term):
