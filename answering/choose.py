@@ -601,3 +601,28 @@ def plain_twin(name: str) -> Optional[str]:
     """The record (or registry code) of the same procedure without its foreign element, if one."""
     plain = _comparable(_FOREIGN_NAME.sub("", search_form(name)))
     return _plain_names().get(plain)
+
+
+# "có cần (xin) giấy xác nhận độc thân (trước) không": whether a paper is needed, asked around its name
+_NEEDED_BEFORE = re.compile(r"\b(can|phai|bat buoc)( (xin|lam|co|mang|nop|dem|lay|ra))?( \w+)?$")
+_NEEDED_AFTER = re.compile(r"^((truoc|theo|kem|nua|khong|ko|k|chua|hay)\b|$)")
+
+
+def paper_of(question: str, named_id: str, others: Sequence[str]) -> Optional[str]:
+    """The procedure among `others` (the one in context, or another the question names) whose list
+    of papers holds the record `named_id` the question names as a paper it may need ("đăng ký kết
+    hôn … có cần giấy xác nhận độc thân không": a paper of the marriage, not the single-status
+    certificate's own procedure); None when the question asks for that record itself."""
+    matcher = default_matcher()
+    tokens = _tokens(question)
+    spans = [(a, b) for pid, _, a, b in matcher.find_all(question) if pid == named_id]
+    if not spans or not any(_NEEDED_BEFORE.search(" ".join(tokens[max(0, a - 4):a]))
+                            and _NEEDED_AFTER.search(" ".join(tokens[b:b + 2])) for a, b in spans):
+        return None
+    for other in others:
+        if not other or other == named_id or other not in matcher.procedures:
+            continue
+        papers = " ".join(str(d) for d in matcher.procedures[other].documents)
+        if any(pid == named_id for pid, _, _, _ in matcher.find_all(papers)):
+            return other
+    return None

@@ -307,6 +307,10 @@ def _answer(question: str, ctx: Context, nlu: Nlu, results) -> Answer:
     aspects = _aspects_asked(question, nlu)
 
     choice = choose.named(question, nlu)
+    if choice.via == "named" and choice.kind == "procedure":
+        held = _needed_paper_of(question, choice.record_id, ctx)
+        if held is not None:  # "có cần giấy xác nhận độc thân không" about đăng ký kết hôn: one of its papers
+            return _procedure_answer(held.record_id, question, aspects, held)
     if _context_named_too(question, choice, ctx):
         # "làm lại khai sinh cho ba thì nộp ở đâu" after đăng ký lại khai sinh: what the citizen
         # names is also a name of the procedure in context, the narrower one the conversation is about
@@ -396,6 +400,21 @@ def _answer(question: str, ctx: Context, nlu: Nlu, results) -> Answer:
     if choice.kind == "doc":
         return _document_answer(choice.record_id, question, choice)
     return _no_record(question, nlu, choice, ctx)
+
+
+def _needed_paper_of(question: str, named_id: str, ctx: Context) -> Optional[choose.Choice]:
+    """The procedure (the one in context, else another the question names) that lists the named
+    record's paper among its own, when the question asks whether that paper is needed."""
+    from knowledge.catalog import default_matcher
+
+    in_context = ctx.procedure if ctx.awaiting != "procedure" else None
+    others = [in_context] + [pid for pid, _, _, _ in default_matcher().find_all(question)]
+    other = choose.paper_of(question, named_id, others)
+    if other is None:
+        return None
+    return choose.Choice("context" if other == in_context else "named", other, "procedure", confidence=0.8,
+                         considered=[{"id": other, "via": "context" if other == in_context else "named",
+                                      "paper asked": named_id}])
 
 
 # the levels of government a question may ask between, with nothing else to say what it is about

@@ -3,6 +3,7 @@
 Questions here are written for these tests (not from eval/); the ones that need retrieval use
 the real index (packaged model, FAISS, BM25) and are marked slow."""
 import subprocess
+from dataclasses import replace
 import sys
 
 import pytest
@@ -758,6 +759,20 @@ def test_an_aspect_asked_beside_a_detail_the_record_lacks_is_answered_in_part():
     # a first licence asked of the renewal's record is another procedure, never half answered
     first = answer("đổi giấy phép lái xe lần đầu hạng a1 ở đâu")
     assert not any(c.get("answered_in_part") for c in first.considered), first.considered
+
+
+def test_a_paper_asked_as_needed_for_the_procedure_is_answered_by_that_procedure():
+    from answering import choose
+
+    # the single-status certificate is one of the marriage's papers: asked as needed, the marriage answers
+    question = "hai đứa cưới nhau ở xã bên vợ thì tôi có phải xin giấy xác nhận tình trạng hôn nhân trước không"
+    assert choose.paper_of(question, "xac-nhan-tinh-trang-hon-nhan", ["dang-ky-ket-hon"]) == "dang-ky-ket-hon"
+    # asked for itself, it is its own procedure
+    assert choose.paper_of("xin giấy xác nhận tình trạng hôn nhân ở đâu", "xac-nhan-tinh-trang-hon-nhan", ["dang-ky-ket-hon"]) is None
+    first = answer("tháng sau bọn mình đăng ký kết hôn, làm ở phường nào")
+    follow = answer("thế có cần xin giấy xác nhận tình trạng hôn nhân trước không", replace(first.context, procedure="dang-ky-ket-hon"))
+    assert follow.record_id == "dang-ky-ket-hon", (follow.kind, follow.considered)
+    assert "tình trạng hôn nhân" in follow.text.split("Nguồn:")[0]
 
 
 def test_an_age_told_before_the_question_is_who_it_is_for_not_an_age_asked():
