@@ -204,6 +204,12 @@ def _matched_length(names: Sequence[str], asked: Words) -> int:
     return max((len(k) for k in keys if k and f" {k} " in padded), default=0)
 
 
+@functools.lru_cache(maxsize=4096)  # the matcher reads every name and alias: once per question
+def names_found(question: str) -> tuple:
+    """ProcedureMatcher.find_all for the question: (procedure id, key, first, end) of each name."""
+    return tuple(default_matcher().find_all(question))
+
+
 def named(question: str, nlu: Nlu) -> Choice:
     """The record the question names (catalog or registry), or an ambiguity, or nothing; the
     names it says go with the choice (`Choice.said`)."""
@@ -212,7 +218,7 @@ def named(question: str, nlu: Nlu) -> Choice:
         ids = [p for p in nlu.procedures if p in matcher.procedures]
         if ids:
             return Choice("button", ids[0], "procedure", confidence=1.0)
-    matches = matcher.find_all(question)
+    matches = list(names_found(question))
     choice = _named_by(question, nlu, matches)
     choice.said = tuple(dict.fromkeys(key for _, key, _, _ in matches))
     return choice
@@ -615,7 +621,7 @@ def paper_of(question: str, named_id: str, others: Sequence[str]) -> Optional[st
     certificate's own procedure); None when the question asks for that record itself."""
     matcher = default_matcher()
     tokens = _tokens(question)
-    spans = [(a, b) for pid, _, a, b in matcher.find_all(question) if pid == named_id]
+    spans = [(a, b) for pid, _, a, b in names_found(question) if pid == named_id]
     if not spans or not any(_NEEDED_BEFORE.search(" ".join(tokens[max(0, a - 4):a]))
                             and _NEEDED_AFTER.search(" ".join(tokens[b:b + 2])) for a, b in spans):
         return None

@@ -405,10 +405,8 @@ def _answer(question: str, ctx: Context, nlu: Nlu, results) -> Answer:
 def _needed_paper_of(question: str, named_id: str, ctx: Context) -> Optional[choose.Choice]:
     """The procedure (the one in context, else another the question names) that lists the named
     record's paper among its own, when the question asks whether that paper is needed."""
-    from knowledge.catalog import default_matcher
-
     in_context = ctx.procedure if ctx.awaiting != "procedure" else None
-    others = [in_context] + [pid for pid, _, _, _ in default_matcher().find_all(question)]
+    others = [in_context] + [pid for pid, _, _, _ in choose.names_found(question)]
     other = choose.paper_of(question, named_id, others)
     if other is None:
         return None
