@@ -629,6 +629,6 @@ def paper_of(question: str, named_id: str, others: Sequence[str]) -> Optional[st
         if not other or other == named_id or other not in matcher.procedures:
             continue
         papers = " ".join(str(d) for d in matcher.procedures[other].documents)
-        if any(pid == named_id for pid, _, _, _ in matcher.find_all(papers)):
+        if any(pid == named_id for pid, _, _, _ in names_found(papers)):
             return other
     return None

@@ -410,9 +410,9 @@ def _needed_paper_of(question: str, named_id: str, ctx: Context) -> Optional[cho
     other = choose.paper_of(question, named_id, others)
     if other is None:
         return None
-    return choose.Choice("context" if other == in_context else "named", other, "procedure", confidence=0.8,
-                         considered=[{"id": other, "via": "context" if other == in_context else "named",
-                                      "paper asked": named_id}])
+    via = "context" if other == in_context else "named"
+    return choose.Choice(via, other, "procedure", confidence=0.8,
+                         considered=[{"id": other, "via": via, "paper asked": named_id}])
 
 
 # the levels of government a question may ask between, with nothing else to say what it is about

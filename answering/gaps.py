@@ -19,9 +19,10 @@ UNKNOWN_DETAIL = 0.5  # share of the detail words (beyond the procedure's name) 
 # situation of a re-issue, never another subject ("hong" alone is also "không", so not here)
 DAMAGE = (r"(bi )?(chay|uot|rach|nhoe|muc|nat)|moi (an|xong)|chuot (can|gam)|that lac|(bi|mat) trom|moc tui|"
           r"(lu|nuoc) (cuon|troi)|troi mat|hu hong|bi hu")
+_AGE = r"\d{1,3} tuoi"  # an age told ("88 tuổi")
 # words that tell the citizen's situation, not what they ask: family, places, where it happened
 _SITUATION = re.compile(
-    r"\b(" + FAMILY + r"|gia dinh|mo|noi|ngoai|benh vien|thanh pho|tp|hcm|que|nha|tinh|huyen|xa|phuong|thon|xom|ap|\d{1,3} tuoi|"
+    r"\b(" + FAMILY + r"|gia dinh|mo|noi|ngoai|benh vien|thanh pho|tp|hcm|que|nha|tinh|huyen|xa|phuong|thon|xom|ap|" + _AGE + "|"
     + DAMAGE + "|" + "|".join(PLACES) + r")\b"
 )
 
@@ -184,7 +185,7 @@ def unanswered_cue(proc, question: str, aspects: List[str]) -> List[str]:
     return [_CUE_ASKS[asked[0]][0]]
 
 
-_AGE_TOLD = re.compile(r"\b\d{1,3} tuoi\b")
+_AGE_TOLD = re.compile(r"\b" + _AGE + r"\b")
 
 
 def _age_told(question: str) -> bool:
