@@ -21,7 +21,7 @@ from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 from answering.model import Context, Nlu
 from answering.vocab import PLACES, Profile, Words, pattern_spans, shift_positions, situation_explained, vocabulary, who_and_where, words
 from knowledge.catalog import default_matcher
-from knowledge.normalize import THESAURUS, normalize_text, search_form, strip_accents, thesaurus_terms
+from knowledge.normalize import NATIONALITIES, THESAURUS, normalize_text, search_form, strip_accents, thesaurus_terms
 
 # Names that several procedures share: the question's other words must say which one is meant.
 SHARED_NAMES = frozenset({
@@ -162,6 +162,23 @@ _DONE_AFTER = re.compile(r"^((xong|lau|duoc \w+) )?roi\b")
 def _tokens(text: str) -> List[str]:
     """The accent-free tokens the procedure matcher reads (ProcedureMatcher.find_all's positions)."""
     return re.sub(r"[^0-9a-z]+", " ", search_form(text)).split()
+
+
+_TOKEN = re.compile(r"[0-9a-z]+")
+_BREAK = re.compile(r"[,.;:?!\n]")
+
+
+def _token_clauses(text: str) -> List[int]:
+    """The clause (0, 1, ...) of each of `_tokens(text)`: a new clause after a comma, full stop,
+    semicolon, colon, question or exclamation mark, or line break (as vocab.clauses)."""
+    form = search_form(text)
+    out, clause, end = [], 0, 0
+    for match in _TOKEN.finditer(form):
+        if out and _BREAK.search(form[end:match.start()]):
+            clause += 1
+        out.append(clause)
+        end = match.end()
+    return out
 
 
 def _negated(tokens: Sequence[str], first: int, end: Optional[int] = None) -> bool:
@@ -568,10 +585,12 @@ def mobile_twin(pid: str, question: str):
 # a foreign element in a procedure's name, and the words that state one in a question (with the
 # thesaurus, which adds "người nước ngoài" for a nationality: "chồng người Hàn", "việt kiều")
 _FOREIGN_NAME = re.compile(r"\s*\bco yeu to nuoc ngoai\b")
+# a foreign element said: abroad, a foreign nationality, or a person, place or embassy of a country
+# (normalize.NATIONALITIES, the thesaurus's list, and "tq"); not a bare "anh": "người anh" is a brother
+_COUNTRIES = "|".join(sorted({strip_accents(c) for c in NATIONALITIES} | {"tq", "anh quoc", "vuong quoc anh"}, key=len, reverse=True))
 _FOREIGN_ASKED = re.compile(
     r"\bnuoc ngoai\b|\bviet kieu\b|\bngoai quoc\b|\bquoc tich\b|\bdinh cu\b|\bxuat khau lao dong\b|\bxkld\b|"
-    r"\b(?:nguoi|ben|tai|sinh o|song o|ho chieu|dai su quan|lanh su) (?:han|nhat|my|uc|phap|duc|nga|lao|campuchia|"
-    r"trung quoc|tq|dai loan|thai lan|singapore|malaysia|philippines|indonesia|an do|canada|anh|hong kong|ha lan|ba lan)\b")
+    rf"\b(?:nguoi|ben|tai|sinh o|song o|ho chieu|dai su quan|lanh su) (?:{_COUNTRIES})\b")
 
 
 def foreign_unstated(name: str, question: str) -> bool:
@@ -620,10 +639,13 @@ def paper_of(question: str, named_id: str, others: Sequence[str]) -> Optional[st
     hôn … có cần giấy xác nhận độc thân không": a paper of the marriage, not the single-status
     certificate's own procedure); None when the question asks for that record itself."""
     matcher = default_matcher()
-    tokens = _tokens(question)
+    tokens, clause = _tokens(question), _token_clauses(question)
     spans = [(a, b) for pid, _, a, b in names_found(question) if pid == named_id]
-    if not spans or not any(_NEEDED_BEFORE.search(" ".join(tokens[max(0, a - 4):a]))
-                            and _NEEDED_AFTER.search(" ".join(tokens[b:b + 2])) for a, b in spans):
+    # the words around the name, in its own clause only
+    around = lambda a, b: (" ".join(t for i, t in enumerate(tokens[max(0, a - 4):a], max(0, a - 4)) if clause[i] == clause[a]),  # noqa: E731
+                           " ".join(t for i, t in enumerate(tokens[b:b + 2], b) if clause[i] == clause[b - 1]))
+    if not spans or not any(_NEEDED_BEFORE.search(before) and _NEEDED_AFTER.search(after)
+                            for before, after in (around(a, b) for a, b in spans)):
         return None
     for other in others:
         if not other or other == named_id or other not in matcher.procedures:

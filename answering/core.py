@@ -6,12 +6,10 @@ import re
 from dataclasses import replace
 from typing import List, Optional
 
-from answering import choose, compose, gaps, registry_match, rescue
+from answering import cards, choose, compose, gaps, rescue
 from answering.aspects import aspects_in
-from answering.citations import source_dicts
-from answering.facts import cues_in, deadline_asked, document_facts, lead_facts, procedure_facts
-from answering.model import (ASK_PROCEDURE, CLARIFY, DOCUMENT, PROCEDURE, REFERRAL, REFUSAL, REGISTRY, Answer,
-                             Context, Nlu)
+from answering.facts import cues_in, deadline_asked
+from answering.model import CLARIFY, DOCUMENT, PROCEDURE, REGISTRY, Answer, Context, Nlu
 from answering.vocab import only_how_to_pay, only_what_any_procedure_asks, pattern_spans, shift_positions, words
 from knowledge.catalog import load_procedures
 from knowledge.documents import load_documents
@@ -30,23 +28,6 @@ INTENT_TOPICS = {
 _SAME_AGAIN = re.compile(r"^(con|the con|vay con|thế còn)\b|\bthi sao\b|\bthe nao\b$|\bnua\b|\bthi the nao\b")
 # how to do something on the portal ("nộp phí online thế nào"): a general question, not "which procedure?"
 _HOW_TO = re.compile(r"the nao|ra sao|lam sao|\bcach\b|bang cach|huong dan|cac buoc|kieu gi|nhu nao")
-# words of a public service: a question with none of them and nothing known is not ours at all
-_SERVICE = re.compile(
-    r"thu tuc|dang ky|giay|\bcap\b|ho so|tro cap|bao hiem|\bthue\b|\bphat\b|uy ban|\bxa\b|phuong|cong an|chung nhan|"
-    r"quan su|ho ngheo|can ngheo|luong huu|\bdien\b(?! tich)|nuoc sach|thi thuc|visa|ho chieu|dich vu cong|vneid|chinh sach|"
-    r"che do|\bkhai\b|doanh nghiep|kinh doanh|\bdat\b|nha o|\bxe\b|bang lai|to cao|khieu nai|phan anh|kien nghi|"
-    r"can cuoc|chung thuc|cong chung|hon nhan|giam ho|con nuoi|nguoi co cong|thai san|hai quan|giay phep|tam vang|"
-    r"tam tru|thuong tru|hoc ba|bang tot nghiep|tuyen sinh|le phi|nop phat|lao dong|viec lam|dang nhap|tai khoan|"
-    r"mat khau|\botp\b|lua dao|mao danh|ung dung|cong dich vu|\bkhau\b|bien lai|nop lai|ho so|ly hon|toa an|"
-    r"xin phep|cap phep|nha nuoc|chinh quyen|\bho tro\b|chuyen truong|nhap hoc|hoc sinh|truong (hoc|cong lap)|"
-    r"cai nghien|ma tuy|cong ty|tam ngung|giai the|hop tac xa|tro giup phap ly|dan toc|"
-    # a petition or an application sent somewhere ("đơn gửi đâu", "làm đơn phản đối quyết định")
-    r"\b(?:gui|nop|lam|viet) don\b|\bdon (?:gui|nop|de nghi|khieu nai|to cao)\b|"
-    # asking where to apply, hand in or be recognised is asking about a public service
-    r"\b(xin|nop|trinh|gui|bao|de nghi|cong nhan)( \w+){0,4} (o dau|len dau|ve dau|cho ai|noi nao|co quan nao|cap nao)\b"
-)
-
-
 def answer(question: str, context: Optional[Context] = None, nlu: Optional[Nlu] = None, search=None,
            verify: bool = True, second_look: bool = True) -> Answer:
     """The answer to `question`. `search(query, k)` returns retrieval results (default: the
@@ -106,12 +87,12 @@ def _plain_if_nothing_foreign(question: str, found: Answer, ctx: Context, nlu: N
     considered = [{"id": plain, "via": "nothing foreign said"}, *found.considered]
     if plain in load_procedures():
         choice = choose.Choice("plain twin", plain, "procedure", confidence=found.confidence, considered=considered)
-        out = _procedure_answer(plain, question, found.aspects or _aspects_asked(question, nlu), choice)
+        out = cards.procedure_card(plain, question, found.aspects or _aspects_asked(question, nlu), choice)
     else:
         twin = entries_by_code().get(plain)
         if twin is None:
             return found
-        out = _registry_answer(choose.Choice("plain twin", twin.code, "registry", confidence=found.confidence, entry=twin))
+        out = cards.registry_card(choose.Choice("plain twin", twin.code, "registry", confidence=found.confidence, entry=twin))
         out.considered = considered
     return out if out.outcome == ANSWERED else found
 
@@ -135,9 +116,9 @@ def rescued(question: str, referral: Answer, nlu: Nlu, found: "rescue.Candidates
     considered = [{"id": ident, "via": "second look", "chance": round(chance, 3)}, *referral.considered]
     if kind == "registry":
         entry = entries_by_code().get(ident)
-        if entry is None or _renews_asked_first(entry, question):
+        if entry is None or cards.renews_asked_first(entry, question):
             return None
-        out = _registry_answer(choose.Choice("registry", entry.code, "registry", confidence=round(chance, 3), entry=entry))
+        out = cards.registry_card(choose.Choice("registry", entry.code, "registry", confidence=round(chance, 3), entry=entry))
         out.considered = considered
         return out
     if choose.too_old_for(ident, question):  # "con tôi 16 tuổi": not the card for children under 14
@@ -145,9 +126,9 @@ def rescued(question: str, referral: Answer, nlu: Nlu, found: "rescue.Candidates
     kind = "procedure" if ident in load_procedures() else "doc"
     choice = choose.Choice("second look", ident, kind, confidence=round(chance, 3), considered=considered)
     if kind == "procedure":
-        out = _procedure_answer(ident, question, _aspects_asked(question, nlu), choice)
+        out = cards.procedure_card(ident, question, _aspects_asked(question, nlu), choice)
     else:
-        out = _document_answer(ident, question, choice)
+        out = cards.document_card(ident, question, choice)
     return out if out.outcome == ANSWERED else None
 
 
@@ -171,13 +152,13 @@ def _verified(question: str, ctx: Context, nlu: Nlu, results, verify: bool) -> A
                 choice = choose.Choice("context", runner_up, "procedure", confidence=round(1 - chance, 3),
                                        considered=[{"id": runner_up, "via": "context"},
                                                    {"id": card.record_id, "via": "verifier", "doubt": round(chance, 3)}])
-                return _procedure_answer(runner_up, question, card.aspects, choice)
+                return cards.procedure_card(runner_up, question, card.aspects, choice)
             better = _named_fully(question, card, runner_up, chance)
             if better is None and ctx.procedure is None:
                 # the registry-only procedure the question's words and the encoder both point at
                 # ("thường trú theo chiếc ghe": the commune's confirmation, not the residence card)
-                better = _registry_match(question)
-            return better or _in_doubt(question, card, ctx, chance, runner_up)
+                better = cards.registry_match_card(question)
+            return better or cards.in_doubt(question, card, ctx, chance, runner_up)
     return card
 
 
@@ -200,7 +181,7 @@ def _named_fully(question: str, card: Answer, runner_up: Optional[str], chance: 
     choice = choose.Choice("runner-up", runner_up, "procedure", confidence=round(1 - chance, 3),
                            considered=[{"id": runner_up, "via": "runner-up", "identity": round(ident, 3)},
                                        {"id": card.record_id, "via": "verifier", "doubt": round(chance, 3), "identity": round(own, 3)}])
-    found = _procedure_answer(runner_up, question, card.aspects, choice)
+    found = cards.procedure_card(runner_up, question, card.aspects, choice)
     return found if found.outcome == ANSWERED else None
 
 
@@ -238,8 +219,8 @@ def _coded_answer(question: str) -> Optional[Answer]:
     if entry.record and entry.record in load_procedures():
         choice = choose.Choice("code", entry.record, "procedure", confidence=1.0,
                                considered=[{"id": entry.record, "via": "code", "code": entry.code}])
-        return _procedure_answer(entry.record, question, aspects_in(question, []), choice)
-    return _registry_answer(choose.Choice("registry", entry.code, "registry", confidence=1.0, entry=entry))
+        return cards.procedure_card(entry.record, question, aspects_in(question, []), choice)
+    return cards.registry_card(choose.Choice("registry", entry.code, "registry", confidence=1.0, entry=entry))
 
 
 def _titled_document(question: str) -> Optional[str]:
@@ -247,35 +228,6 @@ def _titled_document(question: str) -> Optional[str]:
     from knowledge.documents import document_titles
 
     return document_titles().get(search_form(question).strip(" ?.!"))
-
-
-def _in_doubt(question: str, card: Answer, ctx: Context, chance: float, runner_up: Optional[str]) -> Answer:
-    """The card's record (and the next record retrieval found for the question, when it explains
-    the question as well) offered as buttons, with where to ask if neither is what was meant; the
-    conversation keeps the context it had."""
-    aspect = card.aspects[0] if card.aspects else None
-    offered = [_offer(card.record_id, aspect)] + ([_offer(runner_up, aspect)] if runner_up else [])
-    titles = [title for title, _ in offered]
-    suggested = registry_match.suggestions(question)[:1]  # a registry procedure the encoder puts close, as a third choice
-    considered = [*card.considered, {"id": card.record_id, "via": "verifier", "doubt": round(chance, 3),
-                                     "runner_up": runner_up}]
-    considered += [{"id": entry.code, "via": "registry suggestion", "similarity": round(sim, 3)} for entry, sim in suggested]
-    return Answer(compose.doubt_text(*titles) + (compose.SUGGESTIONS_TOO if suggested else ""), REFERRAL, FALLBACK,
-                  round(1 - chance, 3), topic=card.topic, reason="no_answer",
-                  buttons=[button for _, button in offered] + [compose.registry_button(e) for e, _ in suggested]
-                  + [compose.HUMAN_BUTTON], considered=considered,
-                  context=replace(ctx, offered=tuple(rid for rid in (card.record_id, runner_up) if rid)))
-
-
-def _offer(record_id: str, aspect: Optional[str]) -> tuple:
-    """(title, button) for a record: a procedure's button asks it (with the aspect asked), a guide's
-    sends its title, which brings it (_titled_document)."""
-    procedures = load_procedures()
-    if record_id in procedures:
-        title = procedures[record_id].name
-        return title, compose.procedure_button(record_id, title, aspect)
-    title = load_documents()[record_id].title
-    return title, {"title": title, "payload": title}
 
 
 def _runner_up(question: str, card: Answer, results) -> Optional[str]:
@@ -302,7 +254,7 @@ def _answer(question: str, ctx: Context, nlu: Nlu, results) -> Answer:
         return coded
     titled = _titled_document(question)
     if titled:  # a guide's title, as the button of a doubted guide sends it
-        return _document_answer(titled, question, choose.Choice("title", titled, "doc", confidence=1.0,
+        return cards.document_card(titled, question, choose.Choice("title", titled, "doc", confidence=1.0,
                                                                 considered=[{"id": titled, "via": "title"}]))
     aspects = _aspects_asked(question, nlu)
 
@@ -310,17 +262,17 @@ def _answer(question: str, ctx: Context, nlu: Nlu, results) -> Answer:
     if choice.via == "named" and choice.kind == "procedure":
         held = _needed_paper_of(question, choice.record_id, ctx)
         if held is not None:  # "có cần giấy xác nhận độc thân không" about đăng ký kết hôn: one of its papers
-            return _procedure_answer(held.record_id, question, aspects, held)
+            return cards.procedure_card(held.record_id, question, aspects, held)
     if _context_named_too(question, choice, ctx):
         # "làm lại khai sinh cho ba thì nộp ở đâu" after đăng ký lại khai sinh: what the citizen
         # names is also a name of the procedure in context, the narrower one the conversation is about
         choice = choose.Choice("context", ctx.procedure, "procedure", confidence=0.8,
                                considered=[{"id": ctx.procedure, "via": "context", "named": choice.record_id or choice.candidates}])
-        return _procedure_answer(ctx.procedure, question, _carried(aspects, question, ctx, ctx.procedure), choice)
+        return cards.procedure_card(ctx.procedure, question, _carried(aspects, question, ctx, ctx.procedure), choice)
     if choice.via == "ambiguous" and ctx.procedure in load_procedures() and ctx.awaiting != "procedure":
         choice = _settled_by_context(question, choice, ctx, nlu)
         if choice.via == "context":
-            return _procedure_answer(choice.record_id, question, aspects, choice)
+            return cards.procedure_card(choice.record_id, question, aspects, choice)
     if choice.via == "ambiguous":
         # "sổ đỏ ghi sai năm sinh của vợ": a name several records share, and words besides it that
         # retrieval reads (the verifier still checks its pick); only the bare name asks which one
@@ -337,69 +289,69 @@ def _answer(question: str, ctx: Context, nlu: Nlu, results) -> Answer:
             aspects = [ctx.aspect]  # "còn khai sinh thì sao?" keeps the aspect asked before
         guide = _guide_explaining_more(question, choice, results) if choice.via == "named" else None
         if guide is not None:  # "ảnh làm hộ chiếu bị báo không hợp lệ": the guide on that, not the card
-            return _document_answer(guide.record_id, question, guide)
+            return cards.document_card(guide.record_id, question, guide)
         if choice.via == "named":
             elsewhere = _mostly_about_something_else(question, choice.record_id)
             if elsewhere:  # "sổ bảo hiểm ghi sai năm sinh so với thẻ căn cước": not the ID card's card
-                return _registry_match(question) or _named_in_passing(choice.record_id, elsewhere, aspects)
+                return cards.registry_match_card(question) or cards.named_in_passing(choice.record_id, elsewhere, aspects)
         mobile = choose.mobile_twin(choice.record_id, question)
         if mobile is not None:  # "cán bộ xã có xuống tận nhà làm khai tử không": the mobile procedure
-            return _registry_answer(choose.Choice("registry", mobile.code, "registry", confidence=0.9, entry=mobile))
+            return cards.registry_card(choose.Choice("registry", mobile.code, "registry", confidence=0.9, entry=mobile))
         # the reply to "which procedure?": its other words describe the procedure, they ask nothing else
-        return _procedure_answer(choice.record_id, question, aspects, choice, chosen=ctx.awaiting == "procedure")
+        return cards.procedure_card(choice.record_id, question, aspects, choice, chosen=ctx.awaiting == "procedure")
     if choice.via == "registry":
-        matched = _registry_match(question)
+        matched = cards.registry_match_card(question)
         if matched is not None and matched.record_id != (choice.entry.code or choice.entry.name):
             # "xin xã xác nhận thu nhập thấp để mua nhà ở xã hội": the name said in passing is not
             # what the words and the encoder both describe
             return matched
-        return _registry_answer(choice)
+        return cards.registry_card(choice)
 
     twin = choose.context_twin(ctx.procedure, question) if ctx.procedure and ctx.awaiting != "procedure" else None
     if twin is not None:
         # "giờ em muốn nghỉ hẳn thì làm gì" after đăng ký hộ kinh doanh: its ending, named by the context
         choice = choose.Choice("context", twin, "procedure", confidence=0.8,
                                considered=[{"id": twin, "via": "context", "twin of": ctx.procedure}])
-        return _procedure_answer(twin, question, _carried(aspects, question, ctx, twin), choice)
+        return cards.procedure_card(twin, question, _carried(aspects, question, ctx, twin), choice)
     if choose.follows_context(question, ctx) and (aspects or _has_detail(question)):
         choice = choose.Choice("context", ctx.procedure, "procedure", confidence=0.8)
-        return _procedure_answer(ctx.procedure, question, aspects, choice)
+        return cards.procedure_card(ctx.procedure, question, aspects, choice)
     if _stays_in_context(question, ctx, results):
         # "có phải thi lại không?" after cấp lại bằng lái: still that procedure (what its record
         # does not say is answered as such), not the exam procedure that shares the word
         choice = choose.Choice("context", ctx.procedure, "procedure", confidence=0.6)
-        return _procedure_answer(ctx.procedure, question, aspects, choice)
+        return cards.procedure_card(ctx.procedure, question, aspects, choice)
 
     asked = words(question)
     if asked.content and only_what_any_procedure_asks(asked):
         # "nhờ người nhà đi nộp thay được không?", "mẫu tờ khai tải ở đâu": true of every
         # procedure: the one in context, or ask which one
         if ctx.procedure in load_procedures():
-            return _procedure_answer(ctx.procedure, question, aspects, choose.Choice("context", ctx.procedure, "procedure", confidence=0.7))
-        return _ask_which_procedure(aspects)
+            return cards.procedure_card(ctx.procedure, question, aspects, choose.Choice("context", ctx.procedure, "procedure", confidence=0.7))
+        return cards.ask_which_procedure(aspects)
     if asked.content and ctx.procedure in load_procedures() and only_how_to_pay(asked):
         # "có chuyển khoản được không?" after a procedure: how to pay for that one
-        return _procedure_answer(ctx.procedure, question, aspects, choose.Choice("context", ctx.procedure, "procedure", confidence=0.7))
+        return cards.procedure_card(ctx.procedure, question, aspects, choose.Choice("context", ctx.procedure, "procedure", confidence=0.7))
     if not asked.content and not _HOW_TO.search(search_form(question)):
         # no subject at all: an aspect of "a procedure", or its state ("hết hạn rồi thì sao"), with
         # nothing in context
         if aspects or (asked.flat and not ctx.procedure):
-            return _ask_which_procedure(aspects)
+            return cards.ask_which_procedure(aspects)
 
     if (asked.content and not ctx.procedure and len(asked.flat) <= SHORT_LEVELS_ONLY
             and all(i in _levels(asked) for i in asked.content)):
         # "làm ở xã được hay phải lên tỉnh?" with nothing in context: which procedure? (a longer
         # question says more in words that are no subject: "nộp trên mạng rồi mà phường vẫn hẹn")
-        return _ask_which_procedure(aspects)
+        return cards.ask_which_procedure(aspects)
 
     if not asked.flat:  # nothing to read (an empty message, a bare intent button)
-        return _no_record(question, nlu, choose.Choice("none"), ctx)
+        return cards.no_record(question, nlu, choose.Choice("none"), ctx)
     choice = choose.from_search(question, results(), INTENT_TOPICS.get(nlu.intent))
     if choice.kind == "procedure":
-        return _procedure_answer(choice.record_id, question, aspects, choice)
+        return cards.procedure_card(choice.record_id, question, aspects, choice)
     if choice.kind == "doc":
-        return _document_answer(choice.record_id, question, choice)
-    return _no_record(question, nlu, choice, ctx)
+        return cards.document_card(choice.record_id, question, choice)
+    return cards.no_record(question, nlu, choice, ctx)
 
 
 def _needed_paper_of(question: str, named_id: str, ctx: Context) -> Optional[choose.Choice]:
@@ -485,14 +437,6 @@ def _aspects_asked(question: str, nlu: Nlu) -> List[str]:
     return [] if deadline_asked(question) and aspects == ["time"] else aspects
 
 
-def _ask_which_procedure(aspects: List[str]) -> Answer:
-    """"Bạn hỏi về thủ tục nào?" with buttons that keep the aspect asked."""
-    aspect = aspects[0] if aspects else None
-    return Answer(compose.ASK_PROCEDURE, ASK_PROCEDURE, FALLBACK, 0.6, reason="ask_procedure",
-                  buttons=compose.ask_procedure_buttons(aspect, load_procedures()), aspects=aspects,
-                  context=Context(procedure=None, aspect=aspect, awaiting="procedure"))
-
-
 def _guide_explaining_more(question: str, choice: choose.Choice, results) -> Optional[choose.Choice]:
     """The guidance document retrieval ranks first, when what names it (title, summary, example
     questions) explains the question much better than the names of the procedure it mentions:
@@ -539,15 +483,6 @@ def _mostly_about_something_else(question: str, pid: str) -> List[str]:
     missing = [i for i in asked.content if i not in named and i not in situation
                and not profile.explains(asked.flat[i], asked.typed[i], asked.accented)]
     return [asked.typed[i] for i in missing]
-
-
-def _named_in_passing(pid: str, unexplained: List[str], aspects: List[str]) -> Answer:
-    proc = load_procedures()[pid]
-    subject = " ".join(unexplained) if len(unexplained) <= 4 else ""  # a scatter of words reads worse than none
-    return Answer(compose.referral_text(subject), REFERRAL, FALLBACK, 0.3, reason="no_answer",
-                  buttons=[compose.procedure_button(pid, proc.name, aspects[0] if aspects else None),
-                           compose.HUMAN_BUTTON],
-                  considered=[{"id": pid, "via": "named", "unexplained": unexplained}], context=Context())
 
 
 SHORT_SIBLING_FOLLOW_UP = 2  # subject words of a follow-up that names no procedure
@@ -620,163 +555,3 @@ def _search(search, question: str):
     return search(question, 6)
 
 
-def _procedure_answer(pid: str, question: str, aspects: List[str], choice: choose.Choice, chosen: bool = False) -> Answer:
-    """The card of `pid`. `chosen`: the citizen picked it (a button, or the reply to "which
-    procedure?"), so words the record does not explain are not another question."""
-    chosen = chosen or choice.via == "button"
-    proc = load_procedures()[pid]
-    excluded = gaps.not_for(proc, question) if not chosen else None
-    if excluded:
-        return Answer(compose.not_for_text(proc, *excluded), REFERRAL, FALLBACK, 0.4, reason="no_answer", topic="procedure",
-                      buttons=[compose.HUMAN_BUTTON], considered=[{"id": proc.id, "via": choice.via, "not_for": excluded[0]}],
-                      context=Context(procedure=None, answer_id=None))
-    unknown = gaps.unknown_detail(proc, question, aspects) if not chosen else []
-    shown = gaps.quotable(question, unknown)
-    # an aspect asked beside the unknown detail is answered, and the detail said to be unknown (a
-    # cue's unanswered fact is the whole question: its aspect words belong to it, "mấy ngày sau")
-    partial, gap = gaps.answerable_in_part(question, unknown, aspects), shown
-    if not unknown and not chosen:
-        unknown = gaps.unanswered_cue(proc, question, aspects)  # what it asks, in our words
-        shown = " ".join(unknown)
-    if unknown and not partial:
-        text = compose.unknown_detail_text(proc, shown)
-        return Answer(text, REFERRAL, FALLBACK, 0.4, reason="no_answer", topic="procedure",
-                      buttons=compose.follow_up_buttons(proc.id, [])[:3] + [compose.HUMAN_BUTTON],
-                      considered=[{"id": proc.id, "via": choice.via, "unknown": unknown}],
-                      context=Context(procedure=proc.id, answer_id=None))
-    from answering.aspects import answer_aspect
-
-    shown = "\n".join(answer_aspect(proc, a) for a in aspects)
-    facts = lead_facts(question, procedure_facts(proc), [proc.name, *proc.aliases], shown, similarity=_line_similarity(question))
-    if any(not f.read for f in facts) and aspects and deadline_asked(question):
-        aspects = [a for a in aspects if a != "time"]
-    text = compose.procedure_text(proc, aspects, facts, code=_code_asked(proc, question), gap=gap if partial else None)
-    considered = choice.considered or [{"id": proc.id, "via": choice.via}]
-    if partial:
-        considered = [*considered, {"id": proc.id, "unknown": unknown, "answered_in_part": True}]
-    shown_aspects = aspects or ["time", "fee", "where", "online"]
-    return Answer(
-        text, PROCEDURE, ANSWERED, choice.confidence, record_id=proc.id, topic="procedure",
-        sources=source_dicts(proc.sources, proc.checked), buttons=compose.follow_up_buttons(proc.id, shown_aspects),
-        aspects=aspects, considered=considered,
-        context=Context(procedure=proc.id, aspect=aspects[0] if aspects else None, answer_id=proc.id),
-    )
-
-
-def _line_similarity(question: str):
-    """The encoder's cosine of `question` to each of some fact texts (the index's fact units)."""
-    from answering.search import get_retriever
-
-    return lambda texts: get_retriever().line_similarities(question, texts)
-
-
-def _code_asked(proc, question: str) -> str:
-    """The national code of the procedure the question names among those the record covers ("mất
-    căn cước": cấp lại, 1.014064, not the first issue's 1.014061), else the record's own."""
-    from knowledge.registry import default_registry_matcher
-
-    for entry in default_registry_matcher().find_all(question):
-        if entry.record == proc.id and entry.code:
-            return entry.code
-    return proc.code
-
-
-def _document_answer(doc_id: str, question: str, choice: choose.Choice) -> Answer:
-    doc = load_documents()[doc_id]
-    from answering.facts import Fact
-
-    # the document's first paragraph is a candidate too: when it answers best, it is enough
-    facts = lead_facts(question, [Fact("lead", doc.lead), *document_facts(doc)], [doc.title],
-                       similarity=_line_similarity(question))
-    by_words = [f for f in facts if not f.read]
-    if by_words and by_words[0].field == "lead":
-        by_words = []  # the document's short answer answers best by words: it is enough
-    facts = [f for f in by_words + [f for f in facts if f.read] if f.field != "lead"]
-    checked = doc.checked.isoformat()
-    sources = [{"title": s.title, "url": s.url, "checked": checked} for s in doc.sources]
-    return Answer(
-        compose.document_text(doc, facts, checked), DOCUMENT, ANSWERED, choice.confidence, record_id=doc.id,
-        topic=doc.topic, sources=sources, considered=choice.considered, context=Context(answer_id=doc.id),
-    )
-
-
-def _registry_answer(choice: choose.Choice) -> Answer:
-    entry = choice.entry
-    sources = [{"title": entry.source_title, "url": entry.source_url, "checked": str(entry.checked)}]
-    return Answer(
-        compose.registry_text(entry), REGISTRY, ANSWERED, choice.confidence, record_id=entry.code or entry.name,
-        topic="registry", sources=sources, buttons=[compose.HUMAN_BUTTON],
-        considered=[{"id": entry.code, "via": "registry"}], context=Context(answer_id=entry.code or entry.name),
-    )
-
-
-def _registry_match(question: str) -> Optional[Answer]:
-    """A brief registry answer when the question describes one registry-only procedure clearly
-    (answering.registry_match), else None."""
-    entry, read = registry_match.match(question)
-    if entry is None or _renews_asked_first(entry, question):
-        return None
-    found = _registry_answer(choose.Choice("registry", entry.code, "registry", confidence=0.6, entry=entry))
-    found.considered = [c.as_dict() for c in read]
-    return found
-
-
-def _renews_asked_first(entry, question: str) -> bool:
-    """A registry procedure that only renews or replaces ("Cấp đổi thẻ căn cước") for a question
-    about a first issue ("làm thẻ căn cước lần đầu"): never its answer, as choose rules for records."""
-    return choose.first_issue_of_renewal(entry.name, search_form(question))
-
-
-SERVICE_INTENTS = {"ask_procedure", "ask_access", "ask_security", "troubleshoot", "ask_benefits", "ask_support"}
-
-
-OFFER_COVERAGE = 0.4  # the registry matcher's bars, for a full record offered as a button (never answered)
-OFFER_IDENTITY = 0.3
-
-
-def _record_to_offer(choice: choose.Choice) -> Optional[str]:
-    """The full procedure record retrieval ranked first, when its words explain part of the
-    question: offered as a button beside the referral, one tap away, not answered as if sure."""
-    first = choice.considered[0] if choice.considered else {}
-    if first.get("kind") != "procedure" or first.get("id") not in load_procedures():
-        return None
-    if first.get("coverage", 0.0) < OFFER_COVERAGE or first.get("identity", 0.0) < OFFER_IDENTITY:
-        return None
-    return first["id"]
-
-
-# a procedure record that explains this share of the question's subject words, its names this share,
-# and that the encoder reads this close: the question is about a public service even in words
-# _SERVICE does not list ("chuyển sang dân tộc của mẹ"); a short question's few words are too easily
-# explained by chance ("vn đá với thái lan"), so the encoder must agree
-SERVICE_COVERAGE, SERVICE_IDENTITY, SERVICE_DENSE = 0.6, 0.4, 0.9
-
-
-def _mostly_explained(choice: choose.Choice) -> bool:
-    return any(c.get("kind") == "procedure" and c.get("coverage", 0) >= SERVICE_COVERAGE
-               and c.get("identity", 0) >= SERVICE_IDENTITY and c.get("dense", 0) >= SERVICE_DENSE for c in choice.considered)
-
-
-def _no_record(question: str, nlu: Nlu, choice: choose.Choice, ctx: Optional[Context] = None) -> Answer:
-    """Nothing we hold covers the question: refer a public-service question honestly, refuse
-    what is not a public service, and ask again what we could not read. A follow-up in a
-    conversation about a procedure is about a public service, unless NLU reads it as out of scope."""
-    service = (bool(_SERVICE.search(search_form(question))) or (nlu.intent in SERVICE_INTENTS and nlu.confidence >= 0.6)
-               or bool(ctx and ctx.procedure and nlu.intent != "out_of_scope") or _mostly_explained(choice))
-    if service:
-        matched = _registry_match(question)
-        if matched is not None:  # the registry procedure its words and the encoder both point at
-            return matched
-        suggested = registry_match.suggestions(question)
-        record = _record_to_offer(choice)
-        text = compose.referral_text(choose.subject_of(question)) + (compose.SUGGESTIONS if suggested or record else "")
-        return Answer(text, REFERRAL, FALLBACK, 0.3, reason="no_answer",
-                      buttons=([_offer(record, None)[1]] if record else []) + [compose.registry_button(entry) for entry, _ in suggested]
-                      + [compose.HUMAN_BUTTON],
-                      considered=[*choice.considered, *({"id": entry.code, "via": "registry suggestion", "similarity": round(sim, 3)}
-                                                        for entry, sim in suggested)],
-                      context=Context(offered=(record,) if record else ()))
-    if nlu.intent == "out_of_scope" or words(question).content:
-        return Answer(compose.REFUSAL, REFUSAL, FALLBACK, 0.3, reason="out_of_scope", considered=choice.considered)
-    return Answer(compose.CLARIFY, CLARIFY, FALLBACK, 0.2, reason="clarify", buttons=compose.intent_buttons([nlu.intent]),
-                  considered=choice.considered)

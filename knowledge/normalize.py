@@ -201,12 +201,13 @@ def normalize_for_nlu(text: str) -> str:
 # are appended to the query (never replacing what was typed), for BM25 and the dense encoder.
 # Keep entries general (how people talk about these services), not tuned to any test question.
 # "chồng Hàn", "quốc tịch Đài Loan", "bạn trai người Nhật": a spouse or partner of another nationality
-_NATIONALITIES = ("hàn", "hàn quốc", "trung quốc", "đài loan", "nhật", "nhật bản", "mỹ", "úc", "lào", "campuchia",
+# (answering.choose reads the same countries for a foreign element asked)
+NATIONALITIES = ("hàn", "hàn quốc", "trung quốc", "đài loan", "nhật", "nhật bản", "mỹ", "úc", "lào", "campuchia",
                   "thái lan", "pháp", "đức", "nga", "singapore", "malaysia", "indonesia", "philippines", "ấn độ",
                   "canada", "hồng kông", "hà lan", "thụy điển", "na uy", "ba lan", "séc", "ucraina")
 _FOREIGN_SPOUSES = tuple(f"{who} {country}" for who in ("quốc tịch", "chồng", "vợ", "bạn trai", "bạn gái", "chồng người",
                                                         "vợ người", "anh người", "chị người", "em người")
-                         for country in _NATIONALITIES)
+                         for country in NATIONALITIES)
 THESAURUS = [
     (("tài khoản định danh", "định danh điện tử", "app định danh", "ứng dụng định danh", "định danh mức", "tk định danh"), "VNeID định danh điện tử"),
     (("bìa đỏ", "bìa hồng", "sổ hồng", "sổ đỏ", "giấy đỏ"), "sổ đỏ giấy chứng nhận quyền sử dụng đất"),

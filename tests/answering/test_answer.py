@@ -769,6 +769,9 @@ def test_a_paper_asked_as_needed_for_the_procedure_is_answered_by_that_procedure
     assert choose.paper_of(question, "xac-nhan-tinh-trang-hon-nhan", ["dang-ky-ket-hon"]) == "dang-ky-ket-hon"
     # asked for itself, it is its own procedure
     assert choose.paper_of("xin giấy xác nhận tình trạng hôn nhân ở đâu", "xac-nhan-tinh-trang-hon-nhan", ["dang-ky-ket-hon"]) is None
+    # "cần" in the clause before is not asked about the paper: it is asked for itself
+    assert choose.paper_of("đăng ký kết hôn thì phải làm gì? giấy xác nhận tình trạng hôn nhân không biết xin ở đâu",
+                           "xac-nhan-tinh-trang-hon-nhan", ["dang-ky-ket-hon"]) is None
     first = answer("tháng sau bọn mình đăng ký kết hôn, làm ở phường nào")
     follow = answer("thế có cần xin giấy xác nhận tình trạng hôn nhân trước không", replace(first.context, procedure="dang-ky-ket-hon"))
     assert follow.record_id == "dang-ky-ket-hon", (follow.kind, follow.considered)
@@ -801,6 +804,9 @@ def test_a_foreign_element_twin_is_not_the_answer_when_nothing_foreign_is_said()
     assert choose.foreign_unstated(foreign, "con tôi muốn đổi sang dân tộc của mẹ")
     assert not choose.foreign_unstated(foreign, "bố cháu là người Hàn, tên trong khai sinh ghi sai")
     assert not choose.foreign_unstated(foreign, "chong toi quoc tich uc, muon sua ten con")
+    # the countries are the thesaurus's list: one only it held is foreign too; an elder brother is not English
+    assert not choose.foreign_unstated(foreign, "bố cháu là người Thụy Điển, muốn ghi thêm tên bố vào khai sinh")
+    assert choose.foreign_unstated(foreign, "người anh cả của tôi muốn sửa năm sinh trong giấy khai sinh")
     assert choose.plain_twin(foreign) == "thay-doi-cai-chinh-bo-sung-ho-tich"
     assert choose.plain_twin("Đăng ký kết hôn có yếu tố nước ngoài (kết hôn với người nước ngoài)") == "dang-ky-ket-hon"
 
