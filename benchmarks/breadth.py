@@ -1,8 +1,9 @@
 """Issue 14's second bar on eval/breadth/: questions about procedures outside the first 31.
 
 Each item names one target procedure (a full record, a registry entry's national code, or both).
-A reply passes when it names the target (a card whose record is the target record, or a registry
-reply whose code is the target's code) and says who handles it (a "Nơi giải quyết", "Cơ quan giải
+A reply passes when it names the target (a card whose record is the target record, or the record
+the registry says covers the target's code (`covered_by`: "Cấp, đổi, cấp lại thẻ căn cước" for
+1.014063, cấp đổi), or a registry reply whose code is the target's code) and says who handles it (a "Nơi giải quyết", "Cơ quan giải
 quyết" or "Nơi nộp" line, or the target's authority). A card about any other record, or a registry
 reply about another procedure, is a wrong card. A reply that offers the target as a button without
 answering (the verifier's doubt, a clarification) is counted as "offered"; it does not pass.
@@ -34,6 +35,7 @@ def score(item: Dict[str, Any], text: str, marker: Dict[str, Any], buttons: List
     """{named, says_who, pass, wrong_card, offered, kind} for one reply."""
     target = item["target"]
     record, code = target.get("record") or "", target.get("code") or ""
+    record = record or _covered_by(code)  # a registry code one full record covers: that record's card names it
     answered = marker.get("outcome") == "answered"
     answer_id = marker.get("answer_id") or ""
     registry = answered and marker.get("topic") == "registry"
@@ -46,6 +48,14 @@ def score(item: Dict[str, Any], text: str, marker: Dict[str, Any], buttons: List
     wrong = (card and answer_id != record) or (registry and answer_id != code)  # a registry reply names a procedure too
     return {"named": named, "says_who": says_who, "pass": named and says_who, "wrong_card": wrong,
             "offered": offered, "kind": kind}
+
+
+def _covered_by(code: str) -> str:
+    """The full record that covers the registry-only `code` (the registry's `covered_by`), or ""."""
+    from knowledge.registry import entries_by_code
+
+    entry = entries_by_code().get(code) if code else None
+    return (entry.covered_by or "") if entry else ""
 
 
 def _authority(item: Dict[str, Any]) -> str:

@@ -40,3 +40,17 @@ def test_referral_ask_refusal():
     # without markers the text decides
     assert behaviour("Việc này nằm ngoài phạm vi mình hỗ trợ", None, None) == "refusal"
     assert behaviour("Bạn hỏi về thủ tục nào ạ?", None, {"outcome": "unknown"}) == "ask_procedure"
+
+
+def test_breadth_counts_the_record_that_covers_a_registry_code_as_naming_it():
+    from benchmarks.breadth import score as breadth_score
+
+    # 1.014063 (cấp đổi thẻ căn cước) has no record of its own; cap-the-can-cuoc covers it
+    it = {"id": "b-1", "form": "accented", "question": "?", "target": {"record": "", "code": "1.014063", "name": "Cấp đổi thẻ căn cước"}}
+    card = breadth_score(it, "🏢 Nơi giải quyết: Công an cấp xã", {"outcome": "answered", "answer_id": "cap-the-can-cuoc"}, [])
+    assert card["pass"] and not card["wrong_card"], card
+    other = breadth_score(it, "🏢 Nơi giải quyết: Công an cấp xã", {"outcome": "answered", "answer_id": "cap-ho-chieu"}, [])
+    assert other["wrong_card"] and not other["pass"], other
+    registry = breadth_score(it, "Cơ quan giải quyết: Công an cấp xã",
+                             {"outcome": "answered", "answer_id": "1.014063", "topic": "registry"}, [])
+    assert registry["pass"] and not registry["wrong_card"], registry
