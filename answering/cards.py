@@ -182,6 +182,7 @@ _SERVICE = re.compile(
     r"mat khau|\botp\b|lua dao|mao danh|ung dung|cong dich vu|\bkhau\b|bien lai|nop lai|ho so|ly hon|toa an|"
     r"xin phep|cap phep|nha nuoc|chinh quyen|\bho tro\b|chuyen truong|nhap hoc|hoc sinh|truong (hoc|cong lap)|"
     r"cai nghien|ma tuy|cong ty|tam ngung|giai the|hop tac xa|tro giup phap ly|dan toc|"
+    r"liet si|thuong binh|benh binh|xung phong|mai tang|tien tuat|du lieu ca nhan|thong tin ca nhan|"
     # a petition or an application sent somewhere ("đơn gửi đâu", "làm đơn phản đối quyết định")
     r"\b(?:gui|nop|lam|viet) don\b|\bdon (?:gui|nop|de nghi|khieu nai|to cao)\b|"
     # asking where to apply, hand in or be recognised is asking about a public service
@@ -213,18 +214,24 @@ def _record_to_offer(choice: choose.Choice) -> Optional[str]:
 SERVICE_COVERAGE, SERVICE_IDENTITY, SERVICE_DENSE = 0.6, 0.4, 0.9
 
 
-def _mostly_explained(choice: choose.Choice) -> bool:
+def _mostly_explained(considered: List[dict]) -> bool:
     return any(c.get("kind") == "procedure" and c.get("coverage", 0) >= SERVICE_COVERAGE
-               and c.get("identity", 0) >= SERVICE_IDENTITY and c.get("dense", 0) >= SERVICE_DENSE for c in choice.considered)
+               and c.get("identity", 0) >= SERVICE_IDENTITY and c.get("dense", 0) >= SERVICE_DENSE for c in considered)
+
+
+def about_a_service(question: str, nlu: Nlu, ctx: Optional[Context], considered: List[dict]) -> bool:
+    """The question is about a public service: it says a service word, NLU reads a service intent,
+    it follows a procedure in context (unless NLU reads it as out of scope), or a procedure record
+    retrieval weighed (`considered`) mostly explains it."""
+    return (bool(_SERVICE.search(search_form(question))) or (nlu.intent in SERVICE_INTENTS and nlu.confidence >= 0.6)
+            or bool(ctx and ctx.procedure and nlu.intent != "out_of_scope") or _mostly_explained(considered))
 
 
 def no_record(question: str, nlu: Nlu, choice: choose.Choice, ctx: Optional[Context] = None) -> Answer:
     """Nothing we hold covers the question: refer a public-service question honestly, refuse
     what is not a public service, and ask again what we could not read. A follow-up in a
     conversation about a procedure is about a public service, unless NLU reads it as out of scope."""
-    service = (bool(_SERVICE.search(search_form(question))) or (nlu.intent in SERVICE_INTENTS and nlu.confidence >= 0.6)
-               or bool(ctx and ctx.procedure and nlu.intent != "out_of_scope") or _mostly_explained(choice))
-    if service:
+    if about_a_service(question, nlu, ctx, choice.considered):
         matched = registry_match_card(question)
         if matched is not None:  # the registry procedure its words and the encoder both point at
             return matched

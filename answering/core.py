@@ -158,6 +158,11 @@ def _verified(question: str, ctx: Context, nlu: Nlu, results, verify: bool) -> A
                 # the registry-only procedure the question's words and the encoder both point at
                 # ("thường trú theo chiếc ghe": the commune's confirmation, not the residence card)
                 better = cards.registry_match_card(question)
+            if better is None and not cards.about_a_service(question, nlu, ctx, card.considered):
+                # "kết quả xổ số hôm nay": a card found through a shared word ("kết quả") and doubted
+                # is no reason to offer procedures to a question about no public service
+                doubted = {"id": card.record_id, "via": "verifier", "doubt": round(chance, 3), "service": False}
+                return cards.no_record(question, nlu, choose.Choice("none", considered=[*card.considered, doubted]), ctx)
             return better or cards.in_doubt(question, card, ctx, chance, runner_up)
     return card
 

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from answering import Context, Nlu, answer
+from answering import Context, Nlu, answer, cards
 from answering.model import ASK_PROCEDURE, CLARIFY, DOCUMENT, PROCEDURE, REFERRAL, REFUSAL
 from knowledge.catalog import default_matcher
 from store.outcomes import ANSWERED, FALLBACK
@@ -558,6 +558,17 @@ def test_a_follow_up_no_record_answers_is_referred_not_called_out_of_scope():
     assert a.kind != REFUSAL, a.text
     # ... unless NLU reads it as out of scope
     assert answer("mai trời có mưa không", first.context, Nlu(intent="out_of_scope", confidence=0.9)).kind == REFUSAL
+
+
+def test_a_doubted_card_for_a_question_about_no_public_service_is_refused_not_offered():
+    # "kết quả" and "số" reach a guide on tracking a filing; the verifier doubts it, and nothing in
+    # the question is a public service: the out-of-scope reply, not procedures offered as buttons
+    for question in ("giai dac biet xo so mien bac hom nay ve so may vay ad", "ket qua so xo hom nay giai nhat ve so may vay"):
+        a = answer(question)
+        assert a.kind == REFUSAL, (a.kind, a.considered)
+        assert any(c.get("via") == "verifier" and c.get("service") is False for c in a.considered), a.considered
+    # a doubted card about a public service is still offered
+    assert cards.about_a_service("bố tôi là thương binh, mẹ tôi mất thì có tiền mai táng không", Nlu(), None, [])
 
 
 def test_a_referral_offers_the_full_record_retrieval_ranked_first_as_a_button():
