@@ -182,7 +182,8 @@ _SERVICE = re.compile(
     r"mat khau|\botp\b|lua dao|mao danh|ung dung|cong dich vu|\bkhau\b|bien lai|nop lai|ho so|ly hon|toa an|"
     r"xin phep|cap phep|nha nuoc|chinh quyen|\bho tro\b|chuyen truong|nhap hoc|hoc sinh|truong (hoc|cong lap)|"
     r"cai nghien|ma tuy|cong ty|tam ngung|giai the|hop tac xa|tro giup phap ly|dan toc|"
-    r"liet si|thuong binh|benh binh|xung phong|mai tang|tien tuat|du lieu ca nhan|thong tin ca nhan|"
+    r"liet si|thuong binh|benh binh|xung phong|mai tang|tien tuat|du lieu ca nhan|thong tin ca nhan|so do|so hong|"
+    r"\bo to\b|xe may|mo (?:tiem|quan|cua hang|xuong)|"
     # a petition or an application sent somewhere ("đơn gửi đâu", "làm đơn phản đối quyết định")
     r"\b(?:gui|nop|lam|viet) don\b|\bdon (?:gui|nop|de nghi|khieu nai|to cao)\b|"
     # asking where to apply, hand in or be recognised is asking about a public service

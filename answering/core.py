@@ -102,9 +102,25 @@ def _second_look(question: str, referral: Answer, ctx: Context, nlu: Nlu, result
     in place of `referral`; None to keep the referral."""
     found = rescue.candidates(question, referral, ctx, results())
     picked = rescue.pick(found)
-    if picked is None:
+    if picked is None or _unnamed_over_named(question, referral, *picked[:2]):
         return None
     return rescued(question, referral, nlu, found, *picked)
+
+
+def _unnamed_over_named(question: str, referral: Answer, kind: str, ident: str) -> bool:
+    """The second look would answer another full record than the one the question names (and the
+    verifier doubted), when the named record's names explain the whole question and the other's
+    much less: "cải tạo nhà, nâng thêm tầng thì xin giấy phép xây dựng" names the renovation
+    permit, not the amendment of a permit already granted."""
+    named = [c.get("id") for c in referral.considered if c.get("via") == "named"]
+    if kind != "record" or not named or ident in named or named[0] not in load_procedures():
+        return False
+    asked = words(question)
+    phrases = choose.thesaurus_positions(asked)
+    _, own = choose.coverage(asked, named[0], phrases)
+    _, theirs = choose.coverage(asked, ident, phrases)
+    # the named record's names explain the whole question, and the other's much less
+    return own >= NAMES_ALL and theirs < own - NAMED_LEAD
 
 
 def rescued(question: str, referral: Answer, nlu: Nlu, found: "rescue.Candidates", kind: str, ident: str,
@@ -158,9 +174,10 @@ def _verified(question: str, ctx: Context, nlu: Nlu, results, verify: bool) -> A
                 # the registry-only procedure the question's words and the encoder both point at
                 # ("thường trú theo chiếc ghe": the commune's confirmation, not the residence card)
                 better = cards.registry_match_card(question)
-            if better is None and not cards.about_a_service(question, nlu, ctx, card.considered):
-                # "kết quả xổ số hôm nay": a card found through a shared word ("kết quả") and doubted
-                # is no reason to offer procedures to a question about no public service
+            if better is None and _via(card) in (None, "search") and not cards.about_a_service(question, nlu, ctx, card.considered):
+                # "kết quả xổ số hôm nay": a card retrieval found through a shared word ("kết quả"),
+                # doubted, is no reason to offer procedures to a question about no public service
+                # (a record the question names is a public service: "sổ đỏ in sai năm sinh")
                 doubted = {"id": card.record_id, "via": "verifier", "doubt": round(chance, 3), "service": False}
                 return cards.no_record(question, nlu, choose.Choice("none", considered=[*card.considered, doubted]), ctx)
             return better or cards.in_doubt(question, card, ctx, chance, runner_up)
@@ -169,6 +186,7 @@ def _verified(question: str, ctx: Context, nlu: Nlu, results, verify: bool) -> A
 
 NAMES_ALL = 0.9  # share of the subject words the next record's names (and all its text) explain ...
 NAMES_LITTLE = 0.5  # ... when the doubted record's names explain less than this share
+NAMED_LEAD = 0.25  # how much more of the question a named record's names explain than a second look's pick
 
 
 def _named_fully(question: str, card: Answer, runner_up: Optional[str], chance: float) -> Optional[Answer]:
@@ -328,6 +346,13 @@ def _answer(question: str, ctx: Context, nlu: Nlu, results) -> Answer:
         return cards.procedure_card(ctx.procedure, question, aspects, choice)
 
     asked = words(question)
+    if _points_at_a_procedure(question, asked):
+        # "thủ tục này có phải đặt lịch hẹn trước không", "hồ sơ đó có cần hai vợ chồng cùng đi
+        # không": the procedure meant is the one in context, or we ask which one
+        if ctx.procedure in load_procedures():
+            return cards.procedure_card(ctx.procedure, question, aspects, choose.Choice("context", ctx.procedure, "procedure", confidence=0.7))
+        if not ctx.answer_id:
+            return cards.ask_which_procedure(aspects)
     if asked.content and only_what_any_procedure_asks(asked):
         # "nhờ người nhà đi nộp thay được không?", "mẫu tờ khai tải ở đâu": true of every
         # procedure: the one in context, or ask which one
@@ -370,6 +395,22 @@ def _needed_paper_of(question: str, named_id: str, ctx: Context) -> Optional[cho
     via = "context" if other == in_context else "named"
     return choose.Choice(via, other, "procedure", confidence=0.8,
                          considered=[{"id": other, "via": via, "paper asked": named_id}])
+
+
+# "thủ tục này", "hồ sơ đó", "cái này", "tt này": a procedure pointed at, not named; accentless,
+# only "nay", "ay" and "kia" ("do" is also "because": "hồ sơ do ai cấp")
+# ("mấy cái này", "những cái đó": things in general, not one procedure)
+_POINTED = re.compile(r"(?<!mấy )(?<!những )(?<!các )\b(?:thủ tục|tt|hồ sơ|hs|cái|việc|giấy tờ|giấy) (?:này|đó|ấy|kia)\b")
+_POINTED_PLAIN = re.compile(r"(?<!may )(?<!nhung )(?<!cac )\b(?:thu tuc|tt|ho so|hs|cai|viec|giay to|giay) (?:nay|ay|kia)\b")
+POINTED_MAX = 24  # syllables: a longer question tells its own situation
+
+
+def _points_at_a_procedure(question: str, asked) -> bool:
+    """A short question that points at a procedure ("thủ tục này", "cái đó") instead of naming one."""
+    if len(asked.flat) > POINTED_MAX:
+        return False
+    typed = " ".join(asked.typed)
+    return bool(_POINTED.search(typed) if asked.accented else _POINTED_PLAIN.search(" ".join(asked.flat)))
 
 
 # the levels of government a question may ask between, with nothing else to say what it is about

@@ -567,8 +567,26 @@ def test_a_doubted_card_for_a_question_about_no_public_service_is_refused_not_of
         a = answer(question)
         assert a.kind == REFUSAL, (a.kind, a.considered)
         assert any(c.get("via") == "verifier" and c.get("service") is False for c in a.considered), a.considered
+    # a record the question names is a public service, doubted or not: never the out-of-scope reply
+    assert answer("Sổ đỏ nhà tôi in sai năm sinh của tôi.").kind != REFUSAL
+    assert answer("so hong nha minh ghi sai ten vo").kind != REFUSAL
     # a doubted card about a public service is still offered
     assert cards.about_a_service("bố tôi là thương binh, mẹ tôi mất thì có tiền mai táng không", Nlu(), None, [])
+
+
+def test_a_procedure_pointed_at_not_named_is_the_one_in_context_or_asked_for():
+    # nothing in context: "thủ tục này", "cái đó", "tt này" point at a procedure we cannot see
+    for question in ("Thủ tục đó có phải hẹn lịch trước rồi mới lên nộp không?", "cai nay lam tren dien thoai duoc khong ad",
+                     "hồ sơ này có cần người làm chứng ký không", "tt nay co phai nop ban goc khong"):
+        a = answer(question)
+        assert a.kind == ASK_PROCEDURE, (question, a.kind, a.considered)
+    # with a procedure in context, it is that one
+    first = answer("làm hộ chiếu cho con 5 tuổi ở đâu")
+    assert first.record_id == "cap-ho-chieu", first.considered
+    follow = answer("thủ tục này có phải đặt lịch hẹn trước không", first.context)
+    assert follow.record_id == "cap-ho-chieu" or follow.kind == REFERRAL and follow.context.procedure == "cap-ho-chieu", (follow.kind, follow.considered)
+    # "năm nay" is not "này", and a long question tells its own situation
+    assert answer("năm nay làm căn cước có mất tiền không").kind == PROCEDURE
 
 
 def test_a_referral_offers_the_full_record_retrieval_ranked_first_as_a_button():
