@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from answering.model import Context, Nlu
-from answering.vocab import PLACES, Profile, Words, pattern_spans, shift_positions, situation_explained, vocabulary, who_and_where, words
+from answering.vocab import PLACES, Profile, Words, clause_numbers, pattern_spans, shift_positions, situation_explained, vocabulary, who_and_where, words
 from knowledge.catalog import default_matcher
 from knowledge.normalize import NATIONALITIES, THESAURUS, normalize_text, search_form, strip_accents, thesaurus_terms
 
@@ -165,20 +165,11 @@ def _tokens(text: str) -> List[str]:
 
 
 _TOKEN = re.compile(r"[0-9a-z]+")
-_BREAK = re.compile(r"[,.;:?!\n]")
 
 
 def _token_clauses(text: str) -> List[int]:
-    """The clause (0, 1, ...) of each of `_tokens(text)`: a new clause after a comma, full stop,
-    semicolon, colon, question or exclamation mark, or line break (as vocab.clauses)."""
-    form = search_form(text)
-    out, clause, end = [], 0, 0
-    for match in _TOKEN.finditer(form):
-        if out and _BREAK.search(form[end:match.start()]):
-            clause += 1
-        out.append(clause)
-        end = match.end()
-    return out
+    """The clause (0, 1, ...) of each of `_tokens(text)`, as vocab.clauses counts them."""
+    return clause_numbers(search_form(text), _TOKEN)
 
 
 def _negated(tokens: Sequence[str], first: int, end: Optional[int] = None) -> bool:

@@ -147,10 +147,14 @@ _CLAUSE_BREAK = re.compile(r"[,.;:!?\n]")
 def clauses(text: str) -> List[int]:
     """The clause (0, 1, ...) of each syllable of `words(text)`: a new clause after each comma,
     full stop, colon, semicolon, question mark or line break."""
-    expanded = expand_abbreviations(normalize_text(text or "")).lower()
+    return clause_numbers(expand_abbreviations(normalize_text(text or "")).lower(), _SYLLABLE)
+
+
+def clause_numbers(text: str, token: "re.Pattern") -> List[int]:
+    """The clause (0, 1, ...) of each match of `token` in `text`, as `clauses` counts them."""
     out, clause, end = [], 0, 0
-    for match in _SYLLABLE.finditer(expanded):
-        if out and _CLAUSE_BREAK.search(expanded[end:match.start()]):
+    for match in token.finditer(text):
+        if out and _CLAUSE_BREAK.search(text[end:match.start()]):
             clause += 1
         out.append(clause)
         end = match.end()
