@@ -346,7 +346,7 @@ def _answer(question: str, ctx: Context, nlu: Nlu, results) -> Answer:
         return cards.procedure_card(ctx.procedure, question, aspects, choice)
 
     asked = words(question)
-    if _points_at_a_procedure(question, asked):
+    if _points_at_a_procedure(asked):
         # "thủ tục này có phải đặt lịch hẹn trước không", "hồ sơ đó có cần hai vợ chồng cùng đi
         # không": the procedure meant is the one in context, or we ask which one
         if ctx.procedure in load_procedures():
@@ -405,8 +405,9 @@ _POINTED_PLAIN = re.compile(r"(?<!may )(?<!nhung )(?<!cac )\b(?:thu tuc|tt|ho so
 POINTED_MAX = 24  # syllables: a longer question tells its own situation
 
 
-def _points_at_a_procedure(question: str, asked) -> bool:
-    """A short question that points at a procedure ("thủ tục này", "cái đó") instead of naming one."""
+def _points_at_a_procedure(asked) -> bool:
+    """A short question (its `words`) that points at a procedure ("thủ tục này", "cái đó") instead
+    of naming one."""
     if len(asked.flat) > POINTED_MAX:
         return False
     typed = " ".join(asked.typed)
