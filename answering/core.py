@@ -337,31 +337,29 @@ def _answer(question: str, ctx: Context, nlu: Nlu, results) -> Answer:
                                considered=[{"id": twin, "via": "context", "twin of": ctx.procedure}])
         return cards.procedure_card(twin, question, _carried(aspects, question, ctx, twin), choice)
     if choose.follows_context(question, ctx) and (aspects or _has_detail(question)):
-        choice = choose.Choice("context", ctx.procedure, "procedure", confidence=0.8)
-        return cards.procedure_card(ctx.procedure, question, aspects, choice)
+        return _context_card(question, aspects, ctx, 0.8)
     if _stays_in_context(question, ctx, results):
         # "có phải thi lại không?" after cấp lại bằng lái: still that procedure (what its record
         # does not say is answered as such), not the exam procedure that shares the word
-        choice = choose.Choice("context", ctx.procedure, "procedure", confidence=0.6)
-        return cards.procedure_card(ctx.procedure, question, aspects, choice)
+        return _context_card(question, aspects, ctx, 0.6)
 
     asked = words(question)
     if _points_at_a_procedure(asked):
         # "thủ tục này có phải đặt lịch hẹn trước không", "hồ sơ đó có cần hai vợ chồng cùng đi
         # không": the procedure meant is the one in context, or we ask which one
         if ctx.procedure in load_procedures():
-            return cards.procedure_card(ctx.procedure, question, aspects, choose.Choice("context", ctx.procedure, "procedure", confidence=0.7))
+            return _context_card(question, aspects, ctx, 0.7)
         if not ctx.answer_id:
             return cards.ask_which_procedure(aspects)
     if asked.content and only_what_any_procedure_asks(asked):
         # "nhờ người nhà đi nộp thay được không?", "mẫu tờ khai tải ở đâu": true of every
         # procedure: the one in context, or ask which one
         if ctx.procedure in load_procedures():
-            return cards.procedure_card(ctx.procedure, question, aspects, choose.Choice("context", ctx.procedure, "procedure", confidence=0.7))
+            return _context_card(question, aspects, ctx, 0.7)
         return cards.ask_which_procedure(aspects)
     if asked.content and ctx.procedure in load_procedures() and only_how_to_pay(asked):
         # "có chuyển khoản được không?" after a procedure: how to pay for that one
-        return cards.procedure_card(ctx.procedure, question, aspects, choose.Choice("context", ctx.procedure, "procedure", confidence=0.7))
+        return _context_card(question, aspects, ctx, 0.7)
     if not asked.content and not _HOW_TO.search(search_form(question)):
         # no subject at all: an aspect of "a procedure", or its state ("hết hạn rồi thì sao"), with
         # nothing in context
@@ -382,6 +380,11 @@ def _answer(question: str, ctx: Context, nlu: Nlu, results) -> Answer:
     if choice.kind == "doc":
         return cards.document_card(choice.record_id, question, choice)
     return cards.no_record(question, nlu, choice, ctx)
+
+
+def _context_card(question: str, aspects: List[str], ctx: Context, confidence: float) -> Answer:
+    """The card of the procedure in context, for a follow-up that asks about it without naming it."""
+    return cards.procedure_card(ctx.procedure, question, aspects, choose.Choice("context", ctx.procedure, "procedure", confidence=confidence))
 
 
 def _needed_paper_of(question: str, named_id: str, ctx: Context) -> Optional[choose.Choice]:
