@@ -174,6 +174,10 @@ def _verified(question: str, ctx: Context, nlu: Nlu, results, verify: bool) -> A
                 # the registry-only procedure the question's words and the encoder both point at
                 # ("thường trú theo chiếc ghe": the commune's confirmation, not the residence card)
                 better = cards.registry_match_card(question)
+                if better is not None and _via(card) == "named" and not _registry_named(question, better.record_id):
+                    # "lý lịch tư pháp số 2 có nhờ người khác làm thay được không": the record the
+                    # question names by its words, not a registry procedure it only shares words with
+                    better = None
             if better is None and _via(card) in (None, "search") and not cards.about_a_service(question, nlu, ctx, card.considered):
                 # "kết quả xổ số hôm nay": a card retrieval found through a shared word ("kết quả"),
                 # doubted, is no reason to offer procedures to a question about no public service
@@ -182,6 +186,13 @@ def _verified(question: str, ctx: Context, nlu: Nlu, results, verify: bool) -> A
                 return cards.no_record(question, nlu, choose.Choice("none", considered=[*card.considered, doubted]), ctx)
             return better or cards.in_doubt(question, card, ctx, chance, runner_up)
     return card
+
+
+def _registry_named(question: str, code: Optional[str]) -> bool:
+    """The question writes one of the registry procedure's names or aliases."""
+    from knowledge.registry import default_registry_matcher
+
+    return any(entry.code == code for entry in default_registry_matcher().find_all(question))
 
 
 NAMES_ALL = 0.9  # share of the subject words the next record's names (and all its text) explain ...

@@ -869,3 +869,15 @@ def test_a_question_that_answers_nothing_alone_is_read_with_the_message_before_i
 
     b = answer("/ask_procedure", Context(told="hộ chiếu hết hạn"), Nlu(from_button=True))
     assert not any(c.get("via") == "with the message before" for c in b.considered), b.considered
+
+
+@pytest.mark.parametrize("question", ["xin lý lịch tư pháp số 2 thì nhờ người khác làm thay có được không",
+                                      "Phiếu lý lịch tư pháp số 2 có nhờ người khác đi xin thay được không?",
+                                      "lý lịch tư pháp số 2, tôi bận nhờ bạn đi làm thay được không"])
+def test_a_doubted_named_record_is_not_replaced_by_a_registry_procedure_the_question_does_not_name(question):
+    # the question names the criminal-record certificate; "người ... thay" and "tư pháp" also fit
+    # the registry's change of a legal-aid helper, which it does not name: never that answer
+    a = answer(question)
+    assert a.kind != "registry", (a.record_id, a.considered)
+    assert a.record_id in (None, "cap-phieu-ly-lich-tu-phap"), (a.record_id, a.considered)
+    assert "cap-phieu-ly-lich-tu-phap" in {c.get("id") for c in a.considered}
