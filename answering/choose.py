@@ -177,6 +177,8 @@ def _negated(tokens: Sequence[str], first: int, end: Optional[int] = None) -> bo
     the paper asked for is needed for; or the tokens after `end` say it is done ("cưới vợ rồi")."""
     if end is not None and _DONE_AFTER.search(" ".join(tokens[end:end + 3])):
         return True
+    if first > 0 and tokens[first - 1] == "dang" and tokens[first] in ("huong", "linh"):
+        return True  # a benefit being received tells the situation: "ông tôi đang hưởng lương hưu vừa mất"
     return bool(_NOT_DONE.search(" ".join(tokens[max(0, first - 6):first])))
 
 

@@ -883,3 +883,12 @@ def test_a_doubted_named_record_is_not_replaced_by_a_registry_procedure_the_ques
     assert a.kind != "registry", (a.record_id, a.considered)
     assert a.record_id in (None, "cap-phieu-ly-lich-tu-phap"), (a.record_id, a.considered)
     assert "cap-phieu-ly-lich-tu-phap" in {c.get("id") for c in a.considered}
+
+
+@pytest.mark.parametrize("question", ["Mẹ tôi đang hưởng lương hưu, tuần trước mất ở nhà. Khai tử với nhận tiền mai táng thì làm ở đâu?",
+                                      "bố tôi đang lĩnh lương hưu thì mất, gia đình làm khai tử ở đâu"])
+def test_a_benefit_being_received_tells_the_situation_not_the_procedure_asked(question):
+    # "đang hưởng lương hưu" says who the deceased was: never the answer about applying for a pension
+    a = answer(question)
+    assert "Giải quyết hưởng lương hưu" not in a.text, a.text[:200]
+    assert a.kind != "registry", (a.record_id, a.considered)
