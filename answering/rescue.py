@@ -14,6 +14,9 @@ the citizen meant. This module reads, for a referral given with nothing in conte
   same evidence;
 - the registry-only procedure the encoder puts closest, with how much of the question its words
   explain (`registry_match`) and its lead over the next one;
+- the registry-only procedure of the closest labelled question that carries one, when it is
+  another, with the same evidence (a citizen who describes a situation already asked about
+  means the same procedure more often than the one whose wording the encoder puts closest);
 
 and scores each with a logistic regression (one for records, one for the registry) fitted by
 `benchmarks/rescue_fit.py` (weights in `rescue.json` beside this file) on labelled evaluation
@@ -32,7 +35,7 @@ from typing import Dict, Optional, Sequence, Tuple
 from answering import examples
 from answering.logistic import probability
 from answering.model import Answer, Context
-from knowledge.questions import label_of_code
+from knowledge.questions import code_of_label, label_of_code
 
 WEIGHTS = Path(__file__).with_name("rescue.json")
 BASES = ("gate", "doubt", "gap")
@@ -58,6 +61,10 @@ class Candidates:
     alternative_values: Optional[Dict[str, float]] = None
     code: Optional[str] = None
     registry_values: Optional[Dict[str, float]] = None
+    # the registry-only procedure of the closest labelled question carrying one, when not `code`:
+    # scored by the same regression
+    code_alternative: Optional[str] = None
+    code_alternative_values: Optional[Dict[str, float]] = None
 
 
 def base_of(referral: Answer) -> str:
@@ -122,23 +129,36 @@ def candidates(question: str, referral: Answer, ctx: Context, results: Sequence)
     if asked_before and asked_before != out.record:
         out.alternative, out.alternative_values = asked_before, record_values(asked_before)
 
-    if nearest:
-        code = nearest[0][0]
-        asked = words(question)
+    asked = words(question)
+    record_dense = max((r.dense for r in kept), default=0.0)
+
+    def registry_values(code: str) -> Dict[str, float]:
         read = registry_match.candidates_for(asked, nearest)
         mine = next((i for i, c in enumerate(read) if c.code == code), None)
         cov = read[mine].coverage if mine is not None else 0.0
         ident = read[mine].identity if mine is not None else 0.0
         best_other = max((c.words_score for c in read if c.code != code), default=0.0)
-        record_dense = max((r.dense for r in kept), default=0.0)
-        values = {"dense": registry_dense, "dense_margin": registry_dense - (nearest[1][1] if len(nearest) > 1 else 0.0),
+        dense = dict(nearest).get(code)
+        if dense is None:
+            dense = registry_match.similarity(question, code)
+        others = [sim for other, sim in nearest if other != code]
+        values = {"dense": dense, "dense_margin": dense - (others[0] if others else 0.0),
                   "coverage": cov, "identity": ident, "words_rank": float(mine if mine is not None else len(read)),
                   "words_margin": cov + ident - best_other, "record_dense": record_dense,
-                  "record_margin": registry_dense - record_dense,
+                  "record_margin": dense - record_dense,
                   "record_coverage": out.record_values["coverage"] if out.record_values else 0.0,
                   "record_identity": out.record_values["identity"] if out.record_values else 0.0, "subject_words": float(len(asked.content)),
                   "accented": float(asked.accented), **bases, **examples.evidence(question, label_of_code(code))}
-        out.code, out.registry_values = code, {name: float(values[name]) for name in REGISTRY_FEATURES}
+        return {name: float(values[name]) for name in REGISTRY_FEATURES}
+
+    if nearest:
+        out.code = nearest[0][0]
+        out.registry_values = registry_values(out.code)
+    # the registry procedure of the labelled question closest to this one, when the encoder put another first
+    only_registry = registry_match.registry_only_codes()
+    asked_code = code_of_label(examples.nearest_record(question, lambda label: code_of_label(label) in only_registry) or "")
+    if asked_code and asked_code != out.code:
+        out.code_alternative, out.code_alternative_values = asked_code, registry_values(asked_code)
     return out
 
 
@@ -172,6 +192,14 @@ def alternative_chance(found: Candidates, model: Optional[dict] = None) -> float
     return probability(model["record"], RECORD_FEATURES, found.alternative_values)
 
 
+def code_alternative_chance(found: Candidates, model: Optional[dict] = None) -> float:
+    """The probability that the closest labelled question's registry procedure is what the question means."""
+    model = model or _model()
+    if model is None or not found.code_alternative_values:
+        return 0.0
+    return probability(model["registry"], REGISTRY_FEATURES, found.code_alternative_values)
+
+
 def pick(found: Candidates) -> Optional[Tuple[str, str, float]]:
     """("record" or "registry", its id or code, probability) to answer, or None to keep the referral."""
     model = _model()
@@ -180,7 +208,8 @@ def pick(found: Candidates) -> Optional[Tuple[str, str, float]]:
     rec, reg = chances(found, model)
     options = [("record", found.record, rec, model["record"]["threshold"]),
                ("record", found.alternative, alternative_chance(found, model), model["record"]["threshold"]),
-               ("registry", found.code, reg, model["registry"]["threshold"])]
+               ("registry", found.code, reg, model["registry"]["threshold"]),
+               ("registry", found.code_alternative, code_alternative_chance(found, model), model["registry"]["threshold"])]
     options = [o for o in options if o[1] and o[2] >= o[3]]
     if not options:
         return None

@@ -6,9 +6,10 @@ row for each of its candidates (`rescue.candidates`):
   set when it is a different one (both read by the record regression): right when it is one of
   the question's labelled records and the question expects an answer (fresh sets), or the target
   record (breadth sets);
-- the registry-only procedure the encoder puts closest: right when its code is the breadth
-  target's code, else wrong; not labelled for the fresh sets, which name no codes (their
-  benchmark counts a registry reply as a referral).
+- the registry-only procedure the encoder puts closest, and the one of the closest labelled
+  question of another set when it is a different one (both read by the registry regression):
+  right when its code is the breadth target's code, else wrong; not labelled for the fresh sets,
+  which name no codes (their benchmark counts a registry reply as a referral).
 
 Two logistic regressions (balanced classes) turn the evidence into probabilities. The thresholds
 are chosen by leave-one-set-out: each set's rows are scored by models fitted on the other sets,
@@ -60,10 +61,12 @@ def rows() -> List[Dict]:
         found = rescue.candidates(question, reply, before, _once(None, question)())
         rec_ok, reg_ok = labels(item, found.record, found.code)
         alt_ok, _ = labels(item, found.alternative, None)
+        _, code_alt_ok = labels(item, None, found.code_alternative)
         was = verdict(item, reply)
         effects = {}
-        for part, ident in (("record", found.record), ("alternative", found.alternative), ("registry", found.code)):
-            kind = "registry" if part == "registry" else "record"
+        for part, ident in (("record", found.record), ("alternative", found.alternative), ("registry", found.code),
+                            ("code_alternative", found.code_alternative)):
+            kind = "registry" if part in ("registry", "code_alternative") else "record"
             instead = rescued(question, reply, Nlu(), found, kind, ident, 0.5) if ident else None
             if instead is None:
                 effects[part] = None  # nothing would change
@@ -72,7 +75,7 @@ def rows() -> List[Dict]:
             effects[part] = {"gain": int(now["pass"] and not was["pass"]), "lost": int(was["pass"] and not now["pass"]),
                              "wrong": int(now["wrong_card"] and not was["wrong_card"])}
         out.append({"set": name, "split": split, "id": item["id"], "found": found, "rec_ok": rec_ok,
-                    "alt_ok": alt_ok, "reg_ok": reg_ok, "effects": effects})
+                    "alt_ok": alt_ok, "reg_ok": reg_ok, "code_alt_ok": code_alt_ok, "effects": effects})
     return out
 
 
@@ -90,13 +93,14 @@ def labels(item: Dict, record: Optional[str], code: Optional[str]) -> tuple:
 
 
 def outcome(data: List[Dict], rec_p: np.ndarray, alt_p: np.ndarray, reg_p: np.ndarray, t_rec: float,
-            t_reg: float) -> Dict[str, int]:
+            t_reg: float, code_alt_p: Optional[np.ndarray] = None) -> Dict[str, int]:
     """What answering the most probable candidate above its threshold does to the benchmarks:
     passes gained, passes lost, wrong cards added, and gained − lost − COST × wrong."""
     gain = lost = wrong = 0
-    for row, pr, pa, pg in zip(data, rec_p, alt_p, reg_p):
+    code_alt_p = np.zeros(len(data)) if code_alt_p is None else code_alt_p
+    for row, pr, pa, pg, pc in zip(data, rec_p, alt_p, reg_p, code_alt_p):
         options = [(p, row["effects"][part]) for part, p, t in (("record", pr, t_rec), ("alternative", pa, t_rec),
-                                                                   ("registry", pg, t_reg))
+                                                                   ("registry", pg, t_reg), ("code_alternative", pc, t_reg))
                    if row["effects"].get(part) and p >= t]
         if not options:
             continue
@@ -122,7 +126,8 @@ def main() -> int:
     # question's); the registry regression its one candidate
     for part, names, sides in (("record", rescue.RECORD_FEATURES, (("record", "rec_ok", "record_values"),
                                                                    ("alternative", "alt_ok", "alternative_values"))),
-                               ("registry", rescue.REGISTRY_FEATURES, (("registry", "reg_ok", "registry_values"),))):
+                               ("registry", rescue.REGISTRY_FEATURES, (("registry", "reg_ok", "registry_values"),
+                                                                       ("code_alternative", "code_alt_ok", "code_alternative_values")))):
         use = [(i, side, key, attr) for side, key, attr in sides for i, r in enumerate(data)
                if r["effects"].get(side) and r[key] is not None]
         X = np.array([[getattr(data[i]["found"], attr)[f] for f in names] for i, _, _, attr in use])
@@ -136,15 +141,17 @@ def main() -> int:
         parts[part] = {"names": names, "X": X, "y": y, "probs": probs, "auc": auc, "rows": len(use), "right": int(y.sum())}
     print(f"referrals read: {len(data)}")
     rec_p, alt_p, reg_p = parts["record"]["probs"]["record"], parts["record"]["probs"]["alternative"], parts["registry"]["probs"]["registry"]
+    code_alt_p = parts["registry"]["probs"]["code_alternative"]
     if args.verbose:
         for t in GRID:
-            print(f"  t={t}: record only {outcome(data, rec_p, alt_p, reg_p, t, 9)}"
-                  f"  retrieval's record only {outcome(data, rec_p, alt_p * 0, reg_p, t, 9)}"
-                  f"  registry only {outcome(data, rec_p, alt_p, reg_p, 9, t)}")
+            print(f"  t={t}: record only {outcome(data, rec_p, alt_p, reg_p, t, 9, code_alt_p)}"
+                  f"  retrieval's record only {outcome(data, rec_p, alt_p * 0, reg_p, t, 9, code_alt_p)}"
+                  f"  registry only {outcome(data, rec_p, alt_p, reg_p, 9, t, code_alt_p)}"
+                  f"  encoder's registry only {outcome(data, rec_p, alt_p, reg_p, 9, t)}")
     best: Optional[tuple] = None
     for t_rec in GRID:
         for t_reg in (t for t in GRID if t >= REGISTRY_FLOOR):
-            got = outcome(data, rec_p, alt_p, reg_p, t_rec, t_reg)
+            got = outcome(data, rec_p, alt_p, reg_p, t_rec, t_reg, code_alt_p)
             key = (got["utility"], t_rec + t_reg)  # ties: the stricter pair
             if best is None or key > best[0]:
                 best = (key, t_rec, t_reg, got)
@@ -153,7 +160,7 @@ def main() -> int:
     for name in sorted(set(sets)):
         mask = [s == name for s in sets]
         sub = [r for r, m in zip(data, mask) if m]
-        print(f"  {name:9s} {outcome(sub, rec_p[mask], alt_p[mask], reg_p[mask], t_rec, t_reg)}")
+        print(f"  {name:9s} {outcome(sub, rec_p[mask], alt_p[mask], reg_p[mask], t_rec, t_reg, code_alt_p[mask])}")
     out = {"trained_on": [f"eval/{n}/{s}.jsonl" for n, s in TRAIN], "cost_of_a_wrong_answer": COST,
            "measured": [f"{p}: leave-one-set-out AUC {parts[p]['auc']:.3f} on {parts[p]['rows']} rows ({parts[p]['right']} right)"
                         for p in parts] + [f"leave-one-set-out at the thresholds: {got}"]}

@@ -160,6 +160,14 @@ class Retriever:
                 break
         return list(best.items())
 
+    def registry_similarity(self, query: str, code: str) -> float:
+        """The cosine of the question to the closest passage of the registry-only procedure `code`
+        (0.0 when the index holds none)."""
+        rows = [i for i, c in enumerate(self.registry_codes) if c == code]
+        if not rows:
+            return 0.0
+        return float((self.registry_vectors[rows] @ self.query_vector(query)).max())
+
     def example_similarities(self, query: str) -> np.ndarray:
         """Cosine of the question to each labelled question (in the order of `example_items`)."""
         if not len(self.example_items):

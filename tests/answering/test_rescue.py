@@ -26,6 +26,26 @@ def test_a_described_registry_procedure_is_answered_on_a_second_look(question, c
     assert code in a.text and "Nơi giải quyết" in a.text
 
 
+# the encoder puts another registry procedure's wording closest; labelled questions about the same
+# situation carry the one meant (new phrasings, in no eval file)
+REHAB_AT_HOME = "thằng út nhà tôi nghiện ma túy, giờ nó chịu cai ở nhà có bố mẹ kèm, phải khai với xã thế nào"
+GUARDIAN_WATCH = "cháu mồ côi được thừa kế đất, chú nó đang giám hộ, tôi là cô ruột muốn đứng ra giám sát việc chú quản lý tài sản của cháu"
+
+
+@pytest.mark.parametrize("question,code", [(REHAB_AT_HOME, "3.000527"), (GUARDIAN_WATCH, "3.000323")])
+def test_the_registry_procedure_of_the_closest_labelled_question_is_a_candidate_too(question, code):
+    before = answer(question, second_look=False)
+    assert before.kind == REFERRAL, (before.kind, before.considered)
+    from answering.core import _search
+
+    found = rescue.candidates(question, before, Context(), _search(None, question))
+    assert found.code != code and found.code_alternative == code, (found.code, found.code_alternative)
+    assert set(found.code_alternative_values) == set(rescue.REGISTRY_FEATURES)
+    a = answer(question)
+    assert a.kind == REGISTRY and a.record_id == code, (a.kind, a.record_id, a.considered)
+    assert a.considered[0]["via"] == "second look"
+
+
 def test_no_second_look_inside_a_conversation_or_after_a_button():
     ctx = Context(procedure="cap-ho-chieu", answer_id="cap-ho-chieu")
     a = answer(COMPLAINT, ctx)
