@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import threading
 from typing import Callable, Dict, Iterator, Optional
 
@@ -26,6 +27,11 @@ FLOOR = 0.7  # the similarity when no labelled question carries the label (the e
 # or none: a question far from every labelled one has a small lead, not a large one (the raw
 # similarity to the others read as evidence made a question unlike any other look certain)
 FEATURES = ("example_agree", "example_lead")
+# how many of the closest labelled questions carry the label, and their share weighted by closeness
+# (the second look reads them: one close question may be a coincidence, several agreeing are not)
+VOTE_FEATURES = ("example_votes", "example_count")
+VOTERS = 10  # the closest labelled questions read
+VOTE_WIDTH = 0.01  # a question this much less close than the closest weighs 1/e as much (e5's cosines are compressed)
 _left_out = threading.local()
 
 
@@ -72,6 +78,21 @@ def evidence(question: str, wanted: str, retriever=None) -> Dict[str, float]:
         else:
             other = max(other, sim)
     return {"example_agree": agree, "example_lead": agree - max(other, none)}
+
+
+def votes(question: str, wanted: str, retriever=None) -> Dict[str, float]:
+    """{example_votes, example_count}: among the VOTERS labelled questions closest to `question`,
+    the closeness-weighted share of those carrying the label `wanted`, and their share by count."""
+    sims, items, readable = _read(question, retriever)
+    order = [i for i in sims.argsort()[::-1].tolist() if readable[i]][:VOTERS]
+    if not order:
+        return {"example_votes": 0.0, "example_count": 0.0}
+    same = {wanted, *(label for label, record in _covered().items() if record == wanted)}
+    closest = float(sims[order[0]])
+    weights = [math.exp((float(sims[i]) - closest) / VOTE_WIDTH) for i in order]
+    carrying = [bool(same.intersection(items[i]["labels"])) for i in order]
+    return {"example_votes": sum(w for w, c in zip(weights, carrying) if c) / sum(weights),
+            "example_count": sum(carrying) / VOTERS}
 
 
 @functools.lru_cache(maxsize=1)

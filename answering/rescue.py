@@ -18,7 +18,8 @@ the citizen meant. This module reads, for a referral given with nothing in conte
   another, with the same evidence (a citizen who describes a situation already asked about
   means the same procedure more often than the one whose wording the encoder puts closest);
 
-and scores each with a logistic regression (one for records, one for the registry) fitted by
+Each candidate also carries how many of the closest labelled questions carry its label, and their
+closeness-weighted share (`examples.votes`). The layer scores each with a logistic regression (one for records, one for the registry) fitted by
 `benchmarks/rescue_fit.py` (weights in `rescue.json` beside this file) on labelled evaluation
 questions. The candidate with the higher probability is answered when that probability reaches its fitted threshold; otherwise the
 referral stands. What kind of referral it was (the gate, the verifier's doubt, a detail the record
@@ -41,10 +42,11 @@ WEIGHTS = Path(__file__).with_name("rescue.json")
 BASES = ("gate", "doubt", "gap")
 RECORD_FEATURES = ("rank", "coverage", "identity", "subject_words", "dense", "lexical", "score", "unexplained",
                    "unknown", "accented", "dense_margin", "document", "doubt", "registry_dense", "registry_margin",
-                   "score_margin", "same_as_referred", *(f"base_{b}" for b in BASES), *examples.FEATURES)
+                   "score_margin", "same_as_referred", *(f"base_{b}" for b in BASES), *examples.FEATURES,
+                   *examples.VOTE_FEATURES)
 REGISTRY_FEATURES = ("dense", "dense_margin", "coverage", "identity", "words_rank", "words_margin", "record_dense",
                      "record_margin", "record_coverage", "record_identity", "subject_words", "accented", *(f"base_{b}" for b in BASES),
-                     *examples.FEATURES)
+                     *examples.FEATURES, *examples.VOTE_FEATURES)
 
 
 @dataclass
@@ -117,7 +119,7 @@ def candidates(question: str, referral: Answer, ctx: Context, results: Sequence)
         extra = {"doubt": verify.doubt(values), "registry_dense": registry_dense,
                  "registry_margin": values["dense"] - registry_dense,
                  "score_margin": scores.get(rid, 0.0) - (max(others) if others else 0.0),
-                 "same_as_referred": float(rid == referred), **bases}
+                 "same_as_referred": float(rid == referred), **bases, **examples.votes(question, rid)}
         return {name: float({**values, **extra}[name]) for name in RECORD_FEATURES}
 
     top = next((r for r in kept if not (base == "gap" and r.id == referred)), None)
@@ -148,7 +150,8 @@ def candidates(question: str, referral: Answer, ctx: Context, results: Sequence)
                   "record_margin": dense - record_dense,
                   "record_coverage": out.record_values["coverage"] if out.record_values else 0.0,
                   "record_identity": out.record_values["identity"] if out.record_values else 0.0, "subject_words": float(len(asked.content)),
-                  "accented": float(asked.accented), **bases, **examples.evidence(question, label_of_code(code))}
+                  "accented": float(asked.accented), **bases, **examples.evidence(question, label_of_code(code)),
+                  **examples.votes(question, label_of_code(code))}
         return {name: float(values[name]) for name in REGISTRY_FEATURES}
 
     if nearest:

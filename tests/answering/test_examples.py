@@ -78,6 +78,20 @@ def test_a_labelled_question_is_evidence_for_its_label_unless_its_set_is_left_ou
 
 
 @pytest.mark.slow
+def test_the_closest_labelled_questions_vote_for_their_labels():
+    question = next(q for q in load_questions() if q.origin.startswith("breadth4/") and q.labels[0].startswith("code:"))
+    retriever = get_retriever()
+    mine = examples.votes(question.text, question.labels[0], retriever)
+    # itself is the closest, so it carries the most weight; the count is over the VOTERS closest
+    assert mine["example_votes"] > 0.3 and mine["example_count"] >= 1 / examples.VOTERS, mine
+    assert examples.votes(question.text, "no-such-record", retriever) == {"example_votes": 0.0, "example_count": 0.0}
+    with examples.leaving_out("breadth4/"):
+        left_out = examples.votes(question.text, question.labels[0], retriever)
+    assert left_out["example_votes"] < mine["example_votes"]
+    assert left_out["example_count"] <= mine["example_count"] - 1 / examples.VOTERS + 1e-9
+
+
+@pytest.mark.slow
 def test_a_question_about_a_code_its_record_covers_is_evidence_for_that_record():
     # 1.014064 (cấp lại thẻ căn cước) is `covered_by` cap-the-can-cuoc in the registry
     question = next(q for q in load_questions() if q.labels == ("code:1.014064",))
