@@ -10,12 +10,12 @@ the citizen meant. This module reads, for a referral given with nothing in conte
   it (`verify.features`, which includes how close the question is to labelled questions about it:
   answering/examples.py), the verifier's doubt, and how close the encoder puts the nearest
   registry-only procedure;
-- the record of the closest labelled question, when retrieval ranked another first, with the
-  same evidence;
+- the record of the closest labelled question, when retrieval ranked another first and that
+  question is close (`examples.CLOSE`), with the same evidence;
 - the registry-only procedure the encoder puts closest, with how much of the question its words
   explain (`registry_match`) and its lead over the next one;
 - the registry-only procedure of the closest labelled question that carries one, when it is
-  another, with the same evidence (a citizen who describes a situation already asked about
+  another and that question is close, with the same evidence (a citizen who describes a situation already asked about
   means the same procedure more often than the one whose wording the encoder puts closest);
 
 Each candidate also carries how many of the closest labelled questions carry its label, and their
@@ -129,7 +129,9 @@ def candidates(question: str, referral: Answer, ctx: Context, results: Sequence)
     asked_before = examples.nearest_record(question, lambda rid: (rid in procedures or rid in documents)
                                            and not (base == "gap" and rid == referred))
     if asked_before and asked_before != out.record:
-        out.alternative, out.alternative_values = asked_before, record_values(asked_before)
+        values = record_values(asked_before)
+        if values["example_agree"] >= examples.CLOSE:
+            out.alternative, out.alternative_values = asked_before, values
 
     asked = words(question)
     record_dense = max((r.dense for r in kept), default=0.0)
@@ -161,7 +163,9 @@ def candidates(question: str, referral: Answer, ctx: Context, results: Sequence)
     only_registry = registry_match.registry_only_codes()
     asked_code = code_of_label(examples.nearest_record(question, lambda label: code_of_label(label) in only_registry) or "")
     if asked_code and asked_code != out.code:
-        out.code_alternative, out.code_alternative_values = asked_code, registry_values(asked_code)
+        values = registry_values(asked_code)
+        if values["example_agree"] >= examples.CLOSE:
+            out.code_alternative, out.code_alternative_values = asked_code, values
     return out
 
 
