@@ -71,7 +71,7 @@ def evidence(question: str, wanted: str, retriever=None) -> Dict[str, float]:
     the highest to one carrying only other records or codes, or to one no record answers."""
     sims, items, readable = _read(question, retriever)
     agree = other = none = FLOOR
-    same = {wanted, *(label for label, record in _covered().items() if record == wanted)}
+    same = _meaning(wanted)
     for sim, item, ok in zip(sims.tolist(), items, readable):
         if not ok:
             continue
@@ -93,13 +93,19 @@ def votes(question: str, wanted: str, retriever=None) -> Dict[str, float]:
     order = [i for i in sims.argsort()[::-1].tolist() if readable[i]][:VOTERS]
     if not order:
         return {"example_votes": 0.0, "example_count": 0.0}
-    same = {wanted, *(label for label, record in _covered().items() if record == wanted)}
+    same = _meaning(wanted)
     closest = float(sims[order[0]])
     weights = [math.exp((float(sims[i]) - closest) / VOTE_WIDTH) for i in order]
     carrying = [bool(same.intersection(items[i]["labels"])) for i in order]
     total = sum(weights) + math.exp((CLOSE - closest) / VOTE_WIDTH)
     return {"example_votes": sum(w for w, c in zip(weights, carrying) if c) / total,
             "example_count": sum(carrying) / VOTERS}
+
+
+def _meaning(wanted: str) -> set:
+    """The labels a labelled question about `wanted` may carry: `wanted`, and the codes the
+    registry says that record covers."""
+    return {wanted, *(label for label, record in _covered().items() if record == wanted)}
 
 
 @functools.lru_cache(maxsize=1)

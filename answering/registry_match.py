@@ -128,14 +128,6 @@ def similarity(question: str, code: str) -> float:
         return 0.0
 
 
-@functools.lru_cache(maxsize=1)
-def registry_only_codes() -> frozenset:
-    """The codes of the registry entries no full record covers (those a registry reply answers)."""
-    from knowledge.registry import load_registry
-
-    return frozenset(e.code for e in load_registry() if e.code and not e.record)
-
-
 def match(question: str) -> Tuple[Optional["RegistryEntry"], List[Candidate]]:
     """(the registry entry to answer, or None; the candidates read)."""
     from knowledge.registry import entries_by_code

@@ -135,9 +135,9 @@ def candidates(question: str, referral: Answer, ctx: Context, results: Sequence)
 
     asked = words(question)
     record_dense = max((r.dense for r in kept), default=0.0)
+    read = registry_match.candidates_for(asked, nearest)  # every registry-only entry, scored on words
 
     def registry_values(code: str) -> Dict[str, float]:
-        read = registry_match.candidates_for(asked, nearest)
         mine = next((i for i, c in enumerate(read) if c.code == code), None)
         cov = read[mine].coverage if mine is not None else 0.0
         ident = read[mine].identity if mine is not None else 0.0
@@ -160,7 +160,7 @@ def candidates(question: str, referral: Answer, ctx: Context, results: Sequence)
         out.code = nearest[0][0]
         out.registry_values = registry_values(out.code)
     # the registry procedure of the labelled question closest to this one, when the encoder put another first
-    only_registry = registry_match.registry_only_codes()
+    only_registry = registry_match.registry_vocabulary().profiles  # keyed by the registry-only codes
     asked_code = code_of_label(examples.nearest_record(question, lambda label: code_of_label(label) in only_registry) or "")
     if asked_code and asked_code != out.code:
         values = registry_values(asked_code)
