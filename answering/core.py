@@ -162,13 +162,9 @@ def _verified(question: str, ctx: Context, nlu: Nlu, results, verify: bool) -> A
         chance = verifier.doubt(values)
         if chance >= verifier.threshold():
             runner_up = _runner_up(question, card, results())
-            if runner_up and runner_up == ctx.procedure and runner_up in load_procedures():
-                # "xin bản sao đó trên mạng được không" after the copy of a birth certificate: the
-                # conversation settles the doubt between the card and the procedure it is about
-                choice = choose.Choice("context", runner_up, "procedure", confidence=round(1 - chance, 3),
-                                       considered=[{"id": runner_up, "via": "context"},
-                                                   {"id": card.record_id, "via": "verifier", "doubt": round(chance, 3)}])
-                return cards.procedure_card(runner_up, question, card.aspects, choice)
+            settled = _settled_by_conversation(question, card, ctx, runner_up, chance)
+            if settled is not None:
+                return settled
             better = _named_fully(question, card, runner_up, chance)
             if better is None and ctx.procedure is None:
                 # the registry-only procedure the question's words and the encoder both point at
@@ -186,6 +182,24 @@ def _verified(question: str, ctx: Context, nlu: Nlu, results, verify: bool) -> A
                 return cards.no_record(question, nlu, choose.Choice("none", considered=[*card.considered, doubted]), ctx)
             return better or cards.in_doubt(question, card, ctx, chance, runner_up)
     return card
+
+
+def _settled_by_conversation(question: str, card: Answer, ctx: Context, runner_up: Optional[str],
+                             chance: float) -> Optional[Answer]:
+    """The record the conversation is about, when the verifier doubts the card and that record is
+    the runner-up: "xin bản sao đó trên mạng được không" after the copy of a birth certificate, or
+    "lấy lại trên điện thoại của em được không" after the guide to a forgotten VNeID password."""
+    if not runner_up or runner_up not in (ctx.procedure, ctx.answer_id):
+        return None
+    considered = [{"id": runner_up, "via": "context"}, {"id": card.record_id, "via": "verifier", "doubt": round(chance, 3)}]
+    if runner_up in load_procedures():
+        choice = choose.Choice("context", runner_up, "procedure", confidence=round(1 - chance, 3), considered=considered)
+        return cards.procedure_card(runner_up, question, card.aspects, choice)
+    if runner_up in load_documents():
+        choice = choose.Choice("context", runner_up, "doc", confidence=round(1 - chance, 3), considered=considered)
+        out = cards.document_card(runner_up, question, choice)
+        return out if out.outcome == ANSWERED else None
+    return None
 
 
 def _registry_named(question: str, code: Optional[str]) -> bool:

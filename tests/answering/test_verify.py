@@ -189,3 +189,26 @@ def test_a_message_that_only_names_the_procedure_is_not_doubted_for_its_narrower
     assert gaps.asked_by_name("thế còn khai tử thì sao", twin)
     # a situation told in the same clause is not a name: the verifier still reads it
     assert not gaps.asked_by_name("ông tôi mất ở nhà không có giấy báo tử khai tử", twin)
+
+
+def test_a_doubt_between_the_card_and_the_guide_in_context_is_settled_by_the_conversation(monkeypatch):
+    # the card the rules give is the guide for citizens without a smartphone; the runner-up is the
+    # password guide the conversation is about. Every card is doubted here (a threshold near 0), so the
+    # test reads the rule, not the fitted model
+    from common.settings import get_settings
+
+    question = "không có điện thoại thông minh thì lấy lại mật khẩu bằng máy của con được không"
+    first = answer("mẹ tôi 70 tuổi quên mật khẩu VNeID")
+    assert first.record_id == "quen-mat-khau-vneid"
+    assert answer(question, first.context, verify=False).record_id == "kich-hoat-vneid-khong-can-smartphone"
+    monkeypatch.setenv("ANSWER_DOUBT_THRESHOLD", "0.001")
+    get_settings.cache_clear()
+    try:
+        settled = answer(question, first.context, second_look=False)
+        alone = answer(question, second_look=False)
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    assert settled.kind == "document" and settled.record_id == "quen-mat-khau-vneid", (settled.kind, settled.record_id)
+    assert settled.considered[0]["via"] == "context" and settled.considered[1]["via"] == "verifier"
+    assert alone.kind == REFERRAL  # with nothing in context the same doubt refers
