@@ -105,25 +105,27 @@ def document_text(doc, facts: List[Fact], checked: str) -> str:
 
 
 def registry_text(entry) -> str:
+    """What the registry says of a procedure we hold no full record for, briefly: what it is, who
+    handles it, whether it can be done online (or where to check), the code to search for, where
+    to ask, and the source."""
     online = {
         "toàn trình": "Làm trọn vẹn trên mạng được (toàn trình).",
         "một phần": "Nộp hồ sơ trên mạng được, nhưng có bước phải đến trực tiếp (một phần).",
         "không": "Thủ tục này chưa làm trực tuyến được.",
-    }.get(entry.online, "Bạn kiểm tra trên dichvucong.gov.vn xem có nộp trực tuyến được không.")
+    }.get(entry.online)
     settings = get_settings()
     lines = [f"📌 {entry.name}"]
     if entry.summary:
         lines.append(entry.summary)
     lines.append(f"🏢 Nơi giải quyết: {entry.authority}.")
-    lines.append(f"💻 {online}")
-    if entry.code:
-        lines.append(f"🔎 Gõ mã thủ tục {entry.code} vào ô tìm kiếm trên dichvucong.gov.vn để xem giấy tờ, lệ phí và nộp hồ sơ.")
-    else:
-        lines.append("🔎 Gõ tên thủ tục vào ô tìm kiếm trên dichvucong.gov.vn để xem giấy tờ, lệ phí và nộp hồ sơ.")
-    lines.append(
-        "ℹ️ Mình chưa có hướng dẫn chi tiết (giấy tờ, lệ phí, thời gian) cho thủ tục này: hỏi Bộ phận Một cửa "
-        f"UBND xã/phường nơi bạn ở, hoặc tổng đài {settings.hotline_portal}."
-    )
+    if online:
+        lines.append(f"💻 {online}")
+    search = f"gõ mã thủ tục {entry.code}" if entry.code else "gõ tên thủ tục"
+    # the online level unknown: the same search tells it, with the papers and the fee
+    lines.append(f"🔎 Trên dichvucong.gov.vn, {search} vào ô tìm kiếm để xem "
+                 + ("giấy tờ, lệ phí và nộp hồ sơ." if online else "có nộp trực tuyến được không, giấy tờ và lệ phí."))
+    lines.append(f"ℹ️ Mình chưa có hướng dẫn chi tiết cho thủ tục này: hỏi Bộ phận Một cửa UBND xã/phường nơi bạn ở "
+                 f"hoặc tổng đài {settings.hotline_portal}.")
     checked = entry.checked if isinstance(entry.checked, dt.date) else dt.date.fromisoformat(str(entry.checked))
     lines.append(citation_line([{"title": entry.source_title, "url": entry.source_url, "checked": checked.isoformat()}]))
     return _fit("\n".join(lines))

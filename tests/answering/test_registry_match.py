@@ -37,3 +37,19 @@ def test_a_question_of_one_subject_word_names_no_procedure():
     assert top is None and read[0].code == "1.002693"  # it explains the word, but one word is not enough
     top, _ = registry_match.best("xin phép chặt cây", [("1.002693", 0.9)])
     assert top is not None and top.code == "1.002693"
+
+
+def test_a_registry_reply_says_online_or_where_to_check_it_in_one_line_with_the_code():
+    from answering import compose
+    from knowledge.registry import load_registry
+
+    unknown = next(e for e in load_registry() if not e.online and e.code)
+    known = next(e for e in load_registry() if e.online == "toàn trình" and e.code)
+    text = compose.registry_text(unknown)
+    lines = text.splitlines()
+    search = [line for line in lines if unknown.code in line and "dichvucong.gov.vn" in line and not line.startswith("Nguồn")]
+    assert len(search) == 1 and "trực tuyến" in search[0] and "💻" not in text  # where to check it, once
+    assert "Nơi giải quyết" in text and "18001096" in text and "Nguồn:" in text
+    text = compose.registry_text(known)
+    assert "💻 Làm trọn vẹn trên mạng được" in text and f"mã thủ tục {known.code}" in text
+    assert len(compose.registry_text(unknown)) <= 700
