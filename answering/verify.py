@@ -24,7 +24,7 @@ WEIGHTS = Path(__file__).with_name("verifier.json")
 RANKED = 6  # results retrieval returns (core._search); a record not among them has rank RANKED
 VIAS = ("named", "search", "context")
 FEATURES = ("rank", "coverage", "identity", "subject_words", "dense", "lexical", "score", "unexplained", "unknown", "accented", "had_context", "dense_margin",
-            "via_named", "via_search", "via_context", "document", *examples.FEATURES)
+            "via_named", "via_search", "via_context", "document", *examples.FEATURES, *examples.VOTE_FEATURES)
 
 
 def features(question: str, card: Answer, before: Context, results: Sequence) -> Dict[str, float]:
@@ -55,6 +55,7 @@ def features(question: str, card: Answer, before: Context, results: Sequence) ->
         "had_context": bool(before.procedure or before.answer_id), "dense_margin": dense - other_dense,
         **{f"via_{v}": via == v for v in VIAS}, "document": card.kind == "document",
         **examples.evidence(question, rid),  # how close it is to questions labelled with this record, or not
+        **examples.votes(question, rid),  # how many of the closest labelled questions carry this record
     }
     return {name: float(values[name]) for name in FEATURES}
 
