@@ -72,7 +72,7 @@ def main() -> int:
     sets = np.array([r["set"] for r in data])
     held = held_out(X, y, sets, C)
     print(f"cards {len(data)}, wrong {int(y.sum())}; leave-one-set-out AUC {roc_auc_score(y, held):.3f}")
-    keep = [i for i, f in enumerate(verify.FEATURES) if f not in examples.FEATURES]
+    keep = [i for i, f in enumerate(verify.FEATURES) if f not in (*examples.FEATURES, *examples.VOTE_FEATURES)]
     print(f"  without the labelled questions' evidence: AUC {roc_auc_score(y, held_out(X[:, keep], y, sets, C)):.3f}")
     measured, utility = [], {}
     for t in GRID:
