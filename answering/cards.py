@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import List, Optional
+from typing import List, Optional, Sequence
 
 from answering import choose, compose, gaps, registry_match
 from answering.citations import source_dicts
@@ -155,11 +155,15 @@ def offer(record_id: str, aspect: Optional[str]) -> tuple:
     return title, {"title": title, "payload": title}
 
 
-def ask_which_procedure(aspects: List[str]) -> Answer:
-    """"Bạn hỏi về thủ tục nào?" with buttons that keep the aspect asked."""
+def ask_which_procedure(aspects: List[str], offered: Sequence[str] = ()) -> Answer:
+    """"Bạn hỏi về thủ tục nào?" with buttons that keep the aspect asked. The procedures the last
+    reply offered ("chưa chắc bạn hỏi về A hay B", then "nộp ở xã hay ở đâu") come first."""
     aspect = aspects[0] if aspects else None
+    procedures = load_procedures()
+    first = [offer(rid, aspect)[1] for rid in offered if rid in procedures or rid in load_documents()]
+    common = [b for b in compose.ask_procedure_buttons(aspect, procedures) if b["payload"] not in {f["payload"] for f in first}]
     return Answer(compose.ASK_PROCEDURE, ASK_PROCEDURE, FALLBACK, 0.6, reason="ask_procedure",
-                  buttons=compose.ask_procedure_buttons(aspect, load_procedures()), aspects=aspects,
+                  buttons=(first + common)[:max(len(common), len(first) + 2)], aspects=aspects,
                   context=Context(procedure=None, aspect=aspect, awaiting="procedure"))
 
 

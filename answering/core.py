@@ -375,13 +375,13 @@ def _answer(question: str, ctx: Context, nlu: Nlu, results) -> Answer:
         if ctx.procedure in load_procedures():
             return _context_card(question, aspects, ctx, 0.7)
         if not ctx.answer_id:
-            return cards.ask_which_procedure(aspects)
+            return cards.ask_which_procedure(aspects, ctx.offered)
     if asked.content and only_what_any_procedure_asks(asked):
         # "nhờ người nhà đi nộp thay được không?", "mẫu tờ khai tải ở đâu": true of every
         # procedure: the one in context, or ask which one
         if ctx.procedure in load_procedures():
             return _context_card(question, aspects, ctx, 0.7)
-        return cards.ask_which_procedure(aspects)
+        return cards.ask_which_procedure(aspects, ctx.offered)
     if asked.content and ctx.procedure in load_procedures() and only_how_to_pay(asked):
         # "có chuyển khoản được không?" after a procedure: how to pay for that one
         return _context_card(question, aspects, ctx, 0.7)
@@ -389,13 +389,13 @@ def _answer(question: str, ctx: Context, nlu: Nlu, results) -> Answer:
         # no subject at all: an aspect of "a procedure", or its state ("hết hạn rồi thì sao"), with
         # nothing in context
         if aspects or (asked.flat and not ctx.procedure):
-            return cards.ask_which_procedure(aspects)
+            return cards.ask_which_procedure(aspects, ctx.offered)
 
     if (asked.content and not ctx.procedure and len(asked.flat) <= SHORT_LEVELS_ONLY
             and all(i in _levels(asked) for i in asked.content)):
         # "làm ở xã được hay phải lên tỉnh?" with nothing in context: which procedure? (a longer
         # question says more in words that are no subject: "nộp trên mạng rồi mà phường vẫn hẹn")
-        return cards.ask_which_procedure(aspects)
+        return cards.ask_which_procedure(aspects, ctx.offered)
 
     if not asked.flat:  # nothing to read (an empty message, a bare intent button)
         return cards.no_record(question, nlu, choose.Choice("none"), ctx)

@@ -194,6 +194,22 @@ def test_a_procedure_less_aspect_question_with_nothing_in_context_asks_which_pro
     assert a.context.awaiting == "procedure" and a.context.aspect == "time"
 
 
+def test_which_procedure_after_a_doubt_offers_the_doubted_procedures_first():
+    # the last reply offered two records ("chưa chắc bạn hỏi về A hay B"); the citizen typed an
+    # aspect instead of tapping: the question which procedure puts those two first, with the aspect
+    after = Context(offered=("dang-ky-ket-hon-co-yeu-to-nuoc-ngoai", "ghi-chu-ket-hon-o-nuoc-ngoai"))
+    a = answer("thế nộp hồ sơ ở đâu", after)
+    assert a.kind == ASK_PROCEDURE and a.context.aspect == "where", (a.kind, a.context)
+    assert [b["payload"] for b in a.buttons[:2]] == [
+        '/ask_procedure{"procedure": "dang-ky-ket-hon-co-yeu-to-nuoc-ngoai", "aspect": "where"}',
+        '/ask_procedure{"procedure": "ghi-chu-ket-hon-o-nuoc-ngoai", "aspect": "where"}']
+    assert len(a.buttons) == 6 and len({b["payload"] for b in a.buttons}) == 6  # then the common ones, once each
+    tapped = answer(a.buttons[0]["payload"], a.context, nlu=Nlu(intent="ask_procedure", procedures=["dang-ky-ket-hon-co-yeu-to-nuoc-ngoai"],
+                                                                  aspects=["where"], from_button=True))
+    assert tapped.kind == PROCEDURE and tapped.record_id == "dang-ky-ket-hon-co-yeu-to-nuoc-ngoai"
+    assert answer("thế nộp hồ sơ ở đâu").buttons[0]["payload"] != a.buttons[0]["payload"]  # nothing offered before
+
+
 @pytest.mark.parametrize("question", ["Đợi khoảng mấy hôm thì lấy được giấy?", "khoản lệ phí phải đóng là bao nhiêu vậy",
                                       "hết hạn rồi thì có phải làm lại không"])
 def test_filler_words_are_not_a_subject_with_nothing_in_context(question):
