@@ -25,7 +25,6 @@ record does; both are listed (ids) as NOTE lines.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import re
 import subprocess
@@ -59,7 +58,7 @@ USUAL_BY_CLASS = {"general": "answer", "neighbours": "answer", "detail": "answer
 class SetSpec:
     name: str                    # "fresh3": the folder under eval/
     id_prefix: str               # "f3"
-    split: ModuleType            # the set's split.py (DEV, HELDOUT, ITEMS, dev_ids)
+    split: ModuleType            # the set's split (DEV, HELDOUT, ITEMS, dev_ids): its split.py, or splitting.described
     prefix: dict[str, str]       # class -> id prefix; its order is the report order unless `classes`
     counts: dict[str, int]       # class -> items the brief asks for
     earlier: tuple[str, ...]     # earlier fresh sets to compare with, read with their own split.py
@@ -76,11 +75,11 @@ class SetSpec:
     extra: dict = field(default_factory=dict)
 
 
-def _load_split(folder: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"{folder}_split", EVAL / folder / "split.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def _load_split(folder: str):
+    """eval/<folder>'s split: its set.json, or its own split.py (splitting.load_split)."""
+    from splitting import load_split
+
+    return load_split(folder)
 
 
 def _blind_commit(spec: SetSpec) -> str:

@@ -1,16 +1,20 @@
 """The fixed dev / held-out split shared by the fresh sets (eval/fresh, eval/fresh2): within each
 class the item ids are sorted, shuffled with `random.Random(f"{seed}-{class}")` and the first 40%
-(rounded) go to dev.jsonl, the rest to heldout.jsonl. Each set's split.py names its folder and seed.
+(rounded) go to dev.jsonl, the rest to heldout.jsonl. Each set up to eval/fresh22 and
+eval/breadth18 names its folder and seed in its own split.py; from eval/fresh23 and eval/breadth19
+on, its set.json does (`described`, eval/sets.py), and `load_split` reads either.
 
 Reading heldout.jsonl here only re-derives the split; it prints ids and counts, never questions.
 """
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import random
 from collections import defaultdict
 from pathlib import Path
+from types import SimpleNamespace
 
 DEV_SHARE = 0.4
 CLASSES = ("general", "neighbours", "detail", "followup", "no_context", "out_of_catalog", "portal_faq", "out_of_scope")
@@ -135,3 +139,42 @@ class PlainSplit:
 
     def main(self, argv: list[str]) -> int:
         return self.write() if "--write" in argv else self.check()
+
+
+EVAL = Path(__file__).resolve().parent
+BREADTH_DEV_SHARE = 0.5  # the breadth sets from eval/breadth3 on: half to dev
+
+
+def described(folder: str) -> SimpleNamespace:
+    """The split of eval/<folder> as its set.json describes it ({"kind": "fresh" | "breadth",
+    "seed": ...}), with what a set's own split.py offers: DEV, HELDOUT, ITEMS, dev_ids, read, main."""
+    here = EVAL / folder
+    spec = json.loads((here / "set.json").read_text(encoding="utf-8"))
+    if spec["kind"] == "fresh":
+        split = FixedSplit(here, spec["seed"], "items.jsonl")
+        run = lambda argv: split.main()  # noqa: E731  (FixedSplit reads --write from sys.argv)
+    else:
+        split = PlainSplit(here, spec["seed"], lambda n: round(n * BREADTH_DEV_SHARE))
+        run = split.main
+    return SimpleNamespace(DEV=split.dev, HELDOUT=split.heldout, ITEMS=split.items, dev_ids=split.dev_ids,
+                           read=read, main=run, spec=spec)
+
+
+def load_split(folder: str):
+    """The split of eval/<folder>: from its set.json, or its own split.py (the earlier sets)."""
+    if (EVAL / folder / "set.json").exists():
+        return described(folder)
+    spec = importlib.util.spec_from_file_location(f"{folder.replace('-', '_')}_split", EVAL / folder / "split.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def sets_of(kind: str) -> list[str]:
+    """The folders of the evaluation sets of `kind` ("fresh", "breadth"), in their order
+    (fresh, fresh2, ..., fresh23)."""
+    found = [p.name for p in EVAL.iterdir() if p.is_dir() and p.name.startswith(kind)
+             and (p.name == kind or p.name[len(kind):].isdigit())
+             and ((p / "split.py").exists() or (p / "set.json").exists())]
+    return sorted(found, key=lambda name: int(name[len(kind):] or 1))
+

@@ -54,3 +54,30 @@ def test_breadth_counts_the_record_that_covers_a_registry_code_as_naming_it():
     registry = breadth_score(it, "Cơ quan giải quyết: Công an cấp xã",
                              {"outcome": "answered", "answer_id": "1.014063", "topic": "registry"}, [])
     assert registry["pass"] and not registry["wrong_card"], registry
+
+
+def test_the_sets_a_set_json_describes_split_and_check_clean_through_eval_sets():
+    """eval/sets.py: a set from fresh23 and breadth19 on has a set.json in place of its own split.py and
+    validate.py; the shared checks pass, and the earlier sets' checks still read it."""
+    sys.path.insert(0, str(ROOT / "eval"))
+    from splitting import load_split, sets_of
+
+    described = sorted(p.parent.name for p in (ROOT / "eval").glob("*/set.json"))
+    assert {"fresh23", "breadth19"} <= set(described)
+    assert sets_of("fresh")[:3] == ["fresh", "fresh2", "fresh3"] and "fresh23" in sets_of("fresh")
+    for name in described:
+        split = load_split(name)
+        dev, held = split.read(split.DEV), split.read(split.HELDOUT)
+        assert dev and held and split.dev_ids(dev + held) == {r["id"] for r in dev}, name
+        # a breadth set's checks take a minute and a half (every earlier question, by difflib): its
+        # split is checked here, and the sets it is compared with
+        for command in ("split", "check") if split.spec["kind"] == "fresh" else ("split",):
+            proc = subprocess.run([sys.executable, str(ROOT / "eval" / "sets.py"), command, name],
+                                  capture_output=True, text=True, timeout=300)
+            assert proc.returncode == 0, f"{command} {name}:\n{(proc.stdout + proc.stderr)[-2000:]}"
+    import sets
+
+    assert sets.before("breadth19", "breadth", "breadth2") == tuple(f"breadth{n}" for n in range(2, 19))
+    assert sets.before("fresh23", "fresh", "fresh") == ("fresh", *(f"fresh{n}" for n in range(2, 23)))
+    proc = subprocess.run([sys.executable, str(ROOT / "eval" / "sets.py"), "check", "no-such-set"], capture_output=True, text=True)
+    assert proc.returncode == 2 and "usage" in proc.stderr

@@ -83,10 +83,12 @@ def by_level(name: str) -> str:
 
 
 def _load_split(folder: str):
-    spec = importlib.util.spec_from_file_location(f"{folder.replace('-', '_')}_split", EVAL / folder / "split.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """eval/<folder>'s split: its set.json, or its own split.py (eval/splitting.py load_split)."""
+    if str(EVAL) not in sys.path:
+        sys.path.insert(0, str(EVAL))
+    from splitting import load_split
+
+    return load_split(folder)
 
 
 def breadth_rows() -> list[dict]:
@@ -100,7 +102,7 @@ def earlier_questions(breadth: list[dict]) -> list[tuple[str, str]]:
     """(comparison key, file) of every question of eval/breadth, eval/fresh*/ (dev and held-out) and
     eval/nlu_test.yml. Only keys are kept; nothing of them is printed."""
     out = [(key(r["question"]), "breadth") for r in breadth if r.get("question")]
-    for folder in sorted(p.parent.name for p in EVAL.glob("fresh*/split.py")):
+    for folder in sorted({p.parent.name for pattern in ("fresh*/split.py", "fresh*/set.json") for p in EVAL.glob(pattern)}):
         mod = _load_split(folder)
         for path in (mod.DEV, mod.HELDOUT):
             name = f"{folder}/{path.name}"
