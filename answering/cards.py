@@ -162,8 +162,9 @@ def ask_which_procedure(aspects: List[str], offered: Sequence[str] = ()) -> Answ
     procedures = load_procedures()
     first = [offer(rid, aspect)[1] for rid in offered if rid in procedures or rid in load_documents()]
     common = [b for b in compose.ask_procedure_buttons(aspect, procedures) if b["payload"] not in {f["payload"] for f in first}]
-    return Answer(compose.ASK_PROCEDURE, ASK_PROCEDURE, FALLBACK, 0.6, reason="ask_procedure",
-                  buttons=(first + common)[:max(len(common), len(first) + 2)], aspects=aspects,
+    # no more buttons than the common ones alone, the offered first, and at least two common ones
+    buttons = (first + common)[:max(len(common), len(first) + 2)]
+    return Answer(compose.ASK_PROCEDURE, ASK_PROCEDURE, FALLBACK, 0.6, reason="ask_procedure", buttons=buttons, aspects=aspects,
                   context=Context(procedure=None, aspect=aspect, awaiting="procedure"))
 
 
