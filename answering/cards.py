@@ -99,6 +99,13 @@ def document_card(doc_id: str, question: str, choice: choose.Choice) -> Answer:
     )
 
 
+def record_card(rid: str, question: str, aspects: List[str], via: str, confidence: float, considered: List[dict]) -> Answer:
+    """The card of the full record `rid`: a procedure's (with the aspects asked), else a guide's."""
+    kind = "procedure" if rid in load_procedures() else "doc"
+    choice = choose.Choice(via, rid, kind, confidence=confidence, considered=considered)
+    return procedure_card(rid, question, aspects, choice) if kind == "procedure" else document_card(rid, question, choice)
+
+
 def registry_card(choice: choose.Choice) -> Answer:
     entry = choice.entry
     sources = [{"title": entry.source_title, "url": entry.source_url, "checked": str(entry.checked)}]
@@ -161,7 +168,8 @@ def ask_which_procedure(aspects: List[str], offered: Sequence[str] = ()) -> Answ
     aspect = aspects[0] if aspects else None
     procedures = load_procedures()
     first = [offer(rid, aspect)[1] for rid in offered if rid in procedures or rid in load_documents()]
-    common = [b for b in compose.ask_procedure_buttons(aspect, procedures) if b["payload"] not in {f["payload"] for f in first}]
+    taken = {b["payload"] for b in first}
+    common = [b for b in compose.ask_procedure_buttons(aspect, procedures) if b["payload"] not in taken]
     # no more buttons than the common ones alone, the offered first, and at least two common ones
     buttons = (first + common)[:max(len(common), len(first) + 2)]
     return Answer(compose.ASK_PROCEDURE, ASK_PROCEDURE, FALLBACK, 0.6, reason="ask_procedure", buttons=buttons, aspects=aspects,

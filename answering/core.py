@@ -139,12 +139,7 @@ def rescued(question: str, referral: Answer, nlu: Nlu, found: "rescue.Candidates
         return out
     if choose.too_old_for(ident, question):  # "con tôi 16 tuổi": not the card for children under 14
         return None
-    kind = "procedure" if ident in load_procedures() else "doc"
-    choice = choose.Choice("second look", ident, kind, confidence=round(chance, 3), considered=considered)
-    if kind == "procedure":
-        out = cards.procedure_card(ident, question, _aspects_asked(question, nlu), choice)
-    else:
-        out = cards.document_card(ident, question, choice)
+    out = cards.record_card(ident, question, _aspects_asked(question, nlu), "second look", round(chance, 3), considered)
     return out if out.outcome == ANSWERED else None
 
 
@@ -191,15 +186,14 @@ def _settled_by_conversation(question: str, card: Answer, ctx: Context, runner_u
     "lấy lại trên điện thoại của em được không" after the guide to a forgotten VNeID password."""
     if not runner_up or runner_up not in (ctx.procedure, ctx.answer_id):
         return None
+    procedure = runner_up in load_procedures()
+    if not procedure and runner_up not in load_documents():
+        return None
     considered = [{"id": runner_up, "via": "context"}, {"id": card.record_id, "via": "verifier", "doubt": round(chance, 3)}]
-    if runner_up in load_procedures():
-        choice = choose.Choice("context", runner_up, "procedure", confidence=round(1 - chance, 3), considered=considered)
-        return cards.procedure_card(runner_up, question, card.aspects, choice)
-    if runner_up in load_documents():
-        choice = choose.Choice("context", runner_up, "doc", confidence=round(1 - chance, 3), considered=considered)
-        out = cards.document_card(runner_up, question, choice)
-        return out if out.outcome == ANSWERED else None
-    return None
+    out = cards.record_card(runner_up, question, card.aspects, "context", round(1 - chance, 3), considered)
+    # a procedure's card is kept when it refers ("chưa nói về …" names the procedure in context); a
+    # guide's that would refer is no answer
+    return out if procedure or out.outcome == ANSWERED else None
 
 
 def _registry_named(question: str, code: Optional[str]) -> bool:

@@ -119,7 +119,7 @@ def candidates(question: str, referral: Answer, ctx: Context, results: Sequence)
         extra = {"doubt": verify.doubt(values), "registry_dense": registry_dense,
                  "registry_margin": values["dense"] - registry_dense,
                  "score_margin": scores.get(rid, 0.0) - (max(others) if others else 0.0),
-                 "same_as_referred": float(rid == referred), **bases, **examples.votes(question, rid)}
+                 "same_as_referred": float(rid == referred), **bases}  # the votes are among verify.features
         return {name: float({**values, **extra}[name]) for name in RECORD_FEATURES}
 
     top = next((r for r in kept if not (base == "gap" and r.id == referred)), None)

@@ -61,7 +61,7 @@ class SetSpec:
     split: ModuleType            # the set's split (DEV, HELDOUT, ITEMS, dev_ids): its split.py, or splitting.described
     prefix: dict[str, str]       # class -> id prefix; its order is the report order unless `classes`
     counts: dict[str, int]       # class -> items the brief asks for
-    earlier: tuple[str, ...]     # earlier fresh sets to compare with, read with their own split.py
+    earlier: tuple[str, ...]     # earlier fresh sets to compare with, read with their own split (_load_split)
     classes: tuple[str, ...] = ()
     max_turns: int = 0           # followup items: 2..max_turns turns (0: 2 or more; old wording)
     close_to_old: bool = False   # warn about single-turn questions close to an older eval question

@@ -102,7 +102,11 @@ def earlier_questions(breadth: list[dict]) -> list[tuple[str, str]]:
     """(comparison key, file) of every question of eval/breadth, eval/fresh*/ (dev and held-out) and
     eval/nlu_test.yml. Only keys are kept; nothing of them is printed."""
     out = [(key(r["question"]), "breadth") for r in breadth if r.get("question")]
-    for folder in sorted({p.parent.name for pattern in ("fresh*/split.py", "fresh*/set.json") for p in EVAL.glob(pattern)}):
+    if str(EVAL) not in sys.path:
+        sys.path.insert(0, str(EVAL))
+    from splitting import sets_of
+
+    for folder in sorted(sets_of("fresh")):  # in name order, as the comparison always read them
         mod = _load_split(folder)
         for path in (mod.DEV, mod.HELDOUT):
             name = f"{folder}/{path.name}"
