@@ -8,8 +8,8 @@ from typing import List, Optional
 
 from answering import cards, choose, compose, gaps, rescue
 from answering.aspects import aspects_in
-from answering.facts import cues_in, deadline_asked
-from answering.model import CLARIFY, DOCUMENT, PROCEDURE, REGISTRY, Answer, Context, Nlu
+from answering.facts import best_facts, cues_in, deadline_asked, procedure_facts
+from answering.model import CLARIFY, DOCUMENT, PROCEDURE, REFERRAL, REGISTRY, Answer, Context, Nlu
 from answering.vocab import only_how_to_pay, only_what_any_procedure_asks, pattern_spans, shift_positions, words
 from knowledge.catalog import load_procedures
 from knowledge.documents import load_documents
@@ -45,6 +45,7 @@ def answer(question: str, context: Optional[Context] = None, nlu: Optional[Nlu] 
     found = _plain_if_nothing_foreign(question, found, ctx, nlu)
     if found.outcome != ANSWERED and ctx.told and not nlu.from_button and ctx.awaiting is None:
         found = _with_what_was_told(question, found, ctx, nlu, search, verify, second_look)
+    found = _context_kept(question, found, ctx, nlu)
     found.context = replace(found.context, told=question)
     return found
 
@@ -63,6 +64,27 @@ def _with_what_was_told(question: str, found: Answer, ctx: Context, nlu: Nlu, se
         return found  # the record already doubted for this question is not answered by the longer text
     again.considered = [{"id": again.record_id, "via": "with the message before"}, *again.considered]
     return again
+
+
+def _context_kept(question: str, found: Answer, ctx: Context, nlu: Nlu) -> Answer:
+    """A follow-up that no record covers, in a conversation about a procedure, is read as about
+    that procedure instead of a referral that forgets it ("đăng ký thường trú về nhà chồng" then
+    "nhà đứng tên bố chồng, có cần ông ký đồng ý không?"): the card of the procedure when lines of
+    its record share the detail asked, else what its guide does not cover, and the conversation
+    keeps the procedure either way."""
+    if (found.reason != "no_answer" or found.context.procedure or nlu.from_button or ctx.awaiting is not None
+            or ctx.procedure not in load_procedures()):
+        return found
+    proc = load_procedures()[ctx.procedure]
+    considered = [{"id": proc.id, "via": "context kept"}, *found.considered]
+    if best_facts(question, procedure_facts(proc), [proc.name, *proc.aliases]):
+        kept = _context_card(question, _aspects_asked(question, nlu), ctx, 0.5)
+    else:
+        kept = Answer(compose.unknown_detail_text(proc, ""), REFERRAL, FALLBACK, 0.4, reason="no_answer", topic="procedure",
+                      buttons=compose.follow_up_buttons(proc.id, [])[:3] + [compose.HUMAN_BUTTON],
+                      context=Context(procedure=proc.id))
+    kept.considered = considered
+    return kept
 
 
 def _plain_if_nothing_foreign(question: str, found: Answer, ctx: Context, nlu: Nlu) -> Answer:

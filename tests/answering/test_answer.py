@@ -123,6 +123,19 @@ def test_an_unrelated_question_after_a_procedure_is_not_kept_in_its_context():
     assert a.kind == REFUSAL and a.reason == "out_of_scope"
 
 
+@pytest.mark.parametrize("record, follow_up", [
+    ("dang-ky-thuong-tru", "Nhà đứng tên bố chồng, có cần ông ấy ký giấy đồng ý không?"),
+    ("dang-ky-ket-hon", "ny e mới 19 tuổi thì có đăng ký được không"),
+])
+def test_a_follow_up_no_record_covers_keeps_the_procedure_in_context(record, follow_up):
+    # neither record states it: the reply says what the procedure's guide does not cover and the
+    # conversation keeps the procedure, instead of a referral that forgets it
+    ctx = Context(procedure=record, answer_id=record, told="Em muốn làm thủ tục này")
+    a = answer(follow_up, ctx)
+    assert a.kind == REFERRAL and a.reason == "no_answer" and a.record_id is None
+    assert a.context.procedure == record and "chưa nói về" in a.text
+
+
 @pytest.mark.parametrize("question", ["cho tôi hỏi chó ốm thì chữa thế nào", "nuôi chó có phải đăng ký không",
                                       "đi chợ mua cá về có phải đăng ký không"])
 def test_a_word_typed_with_its_own_accents_is_not_the_generic_word(question):
