@@ -42,6 +42,7 @@ def test_a_named_procedure_gets_the_aspect_asked_with_source_and_date():
         # a quantity asked: the line with the number and its unit, not the form's name
         ("giấy xác nhận tình trạng hôn nhân có giá trị mấy tháng", "xac-nhan-tinh-trang-hon-nhan", "6 tháng"),
         ("nghi viec bao lau moi duoc rut bhxh 1 lan", "huong-bhxh-mot-lan", "12 tháng"),
+        ("con trai nhà tôi 19 tuổi đã được đăng ký kết hôn chưa", "dang-ky-ket-hon", "nam từ đủ 20 tuổi"),
     ],
 )
 def test_the_line_that_answers_a_detail_leads_the_reply(question, record, expected):
@@ -125,7 +126,7 @@ def test_an_unrelated_question_after_a_procedure_is_not_kept_in_its_context():
 
 @pytest.mark.parametrize("record, follow_up", [
     ("dang-ky-thuong-tru", "Nhà đứng tên bố chồng, có cần ông ấy ký giấy đồng ý không?"),
-    ("dang-ky-ket-hon", "ny e mới 19 tuổi thì có đăng ký được không"),
+    ("dang-ky-ket-hon", "có cần xin phép bố mẹ hai bên ký giấy đồng ý không"),
 ])
 def test_a_follow_up_no_record_covers_keeps_the_procedure_in_context(record, follow_up):
     # neither record states it: the reply says what the procedure's guide does not cover and the
