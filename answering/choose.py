@@ -21,7 +21,7 @@ from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 from answering.model import Context, Nlu
 from answering.vocab import PLACES, Profile, Words, clause_numbers, pattern_spans, shift_positions, situation_explained, vocabulary, who_and_where, words
 from knowledge.catalog import default_matcher
-from knowledge.normalize import NATIONALITIES, THESAURUS, normalize_text, search_form, strip_accents, thesaurus_terms
+from knowledge.normalize import NATIONALITIES, THESAURUS, has_marks, normalize_text, search_form, strip_accents, thesaurus_terms
 
 # Names that several procedures share: the question's other words must say which one is meant.
 SHARED_NAMES = frozenset({
@@ -324,10 +324,18 @@ def renews_only(name: str) -> bool:
     return bool(RENEWAL.search(flat)) and not re.search(r"\bcap\b(?! (lai|doi)\b)", flat)
 
 
+# syllables the cases of QUALIFIERS and RENEWAL read accent-free, with the one accented form they
+# mean: typed with other accents they are another word ("sinh đôi": twins, not "đổi"; "đời", "đội")
+CASE_WORDS_TYPED = {"doi": "đổi", "tam": "tạm", "nghi": "nghỉ"}
+
+
 def _said(question: str) -> str:
     """The question's syllables, accent-free, with the thesaurus terms it brings ("người nước ngoài"
-    for "chồng người Hàn"): what the cases of QUALIFIERS and the foreign element are read in."""
-    return " ".join(words(" ".join([question, *thesaurus_terms(question)])).flat)
+    for "chồng người Hàn"): what the cases of QUALIFIERS and the foreign element are read in. A case
+    word typed with other accents than its own is left out ("sinh đôi" is no change of anything)."""
+    said = words(" ".join([question, *thesaurus_terms(question)]))
+    return " ".join("_" if flat in CASE_WORDS_TYPED and has_marks(typed) and typed != CASE_WORDS_TYPED[flat] else flat
+                    for flat, typed in zip(said.flat, said.typed))
 
 
 def context_twin(pid: str, question: str) -> Optional[str]:

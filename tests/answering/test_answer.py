@@ -145,6 +145,13 @@ def test_a_word_typed_with_its_own_accents_is_not_the_generic_word(question):
     assert a.kind in (REFUSAL, REFERRAL) and a.record_id is None, (a.kind, a.record_id)
 
 
+def test_twins_typed_with_accents_are_no_change_of_the_birth_record():
+    # "sinh đôi" read accent-free is "sinh đổi" (a change): the correction procedure of the same name
+    ctx = Context(procedure="dang-ky-khai-sinh", answer_id="dang-ky-khai-sinh")
+    a = answer("2 bé sinh đôi thì làm chung 1 bộ hồ sơ được không", ctx)
+    assert a.record_id == "dang-ky-khai-sinh", a.record_id
+
+
 def test_a_deadline_question_is_not_answered_with_the_processing_time():
     a = answer("sinh con xong trong bao lâu thì phải đi đăng ký khai sinh")
     assert "Thời gian giải quyết" not in a.text
