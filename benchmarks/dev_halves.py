@@ -7,7 +7,7 @@ benchmarks' verdict (`fitting.verdict`). It writes one line per question to
 var/dev_halves/<tag>/<set>.jsonl: id, pass, wrong card, what the reply did, the record it answered
 and its text. `compare` lists the questions whose verdict changed between two tags, and the totals.
 
-    .venv/bin/python benchmarks/dev_halves.py run TAG [--sets fresh,breadth] [--jobs 2] [--limit N]
+    .venv/bin/python benchmarks/dev_halves.py run TAG [--sets fresh,breadth] [--jobs 2] [--limit N] [--nlu]
     .venv/bin/python benchmarks/dev_halves.py compare BEFORE AFTER [--texts]
 
 Default sets: the dev halves of every set a fit reads or tests (`fitting.READ` + `fitting.TESTING`).
@@ -31,12 +31,12 @@ from fitting import READ, TESTING  # noqa: E402
 OUT = ROOT / "var" / "dev_halves"
 
 
-def _lines(name: str, limit: int) -> List[Dict]:
+def _lines(name: str, limit: int, nlu: bool = False) -> List[Dict]:
     """One result line per question of eval/<name>/dev.jsonl (the first `limit`, 0: all)."""
     from fitting import replay, verdict
 
     out = []
-    for _, _, item, _, _, reply in replay([(name, "dev")]):
+    for _, _, item, _, _, reply in replay([(name, "dev")], nlu=nlu):
         judged = verdict(item, reply)
         marker = reply.payload()["dvc"]
         out.append({"id": item["id"], "pass": bool(judged["pass"]), "wrong": bool(judged["wrong_card"]),
@@ -47,26 +47,26 @@ def _lines(name: str, limit: int) -> List[Dict]:
     return out
 
 
-def _run_sets(tag: str, names: Sequence[str], limit: int) -> List[Tuple[str, int, int, int]]:
+def _run_sets(tag: str, names: Sequence[str], limit: int, nlu: bool = False) -> List[Tuple[str, int, int, int]]:
     folder = OUT / tag
     folder.mkdir(parents=True, exist_ok=True)
     done = []
     for name in names:
-        rows = _lines(name, limit)
+        rows = _lines(name, limit, nlu)
         (folder / f"{name}.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
         done.append((name, len(rows), sum(r["pass"] for r in rows), sum(r["wrong"] for r in rows)))
         print(f"  {name}: {done[-1][2]}/{done[-1][1]} passes, {done[-1][3]} wrong cards", flush=True)
     return done
 
 
-def run(tag: str, names: Sequence[str], jobs: int, limit: int) -> Tuple[int, int, int]:
+def run(tag: str, names: Sequence[str], jobs: int, limit: int, nlu: bool = False) -> Tuple[int, int, int]:
     """Replay the dev halves of `names` in `jobs` processes; (questions, passes, wrong cards)."""
     missing = [n for n in names if not (ROOT / "eval" / n / "dev.jsonl").exists()]
     if missing:
         raise SystemExit(f"no eval/<set>/dev.jsonl for: {', '.join(missing)}")
     shares = [list(names[i::jobs]) for i in range(jobs) if names[i::jobs]]
     with ProcessPoolExecutor(max_workers=len(shares)) as pool:
-        results = [r for part in pool.map(_run_sets, [tag] * len(shares), shares, [limit] * len(shares)) for r in part]
+        results = [r for part in pool.map(_run_sets, [tag] * len(shares), shares, [limit] * len(shares), [nlu] * len(shares)) for r in part]
     total = tuple(sum(r[i] for r in results) for i in (1, 2, 3))
     print(f"{tag}: {total[0]} questions, {total[1]} passes, {total[2]} wrong cards (var/dev_halves/{tag}/)")
     return total
@@ -118,6 +118,7 @@ def main(argv: Sequence[str] = None) -> int:
     p_run.add_argument("--sets", default="", help="comma-separated set names (default: fitting.READ + TESTING)")
     p_run.add_argument("--jobs", type=int, default=2, help="processes (each loads the index: about 300 MB)")
     p_run.add_argument("--limit", type=int, default=0, help="first N questions of each set (smoke test)")
+    p_run.add_argument("--nlu", action="store_true", help="each turn with the production NLU's parse (benchmarks/nlu_cache.py)")
     p_cmp = sub.add_parser("compare", help="the questions whose verdict changed between two tags")
     p_cmp.add_argument("before")
     p_cmp.add_argument("after")
@@ -125,7 +126,7 @@ def main(argv: Sequence[str] = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "run":
         names = [n for n in args.sets.split(",") if n] or [*READ, *TESTING]
-        run(args.tag, names, max(1, args.jobs), args.limit)
+        run(args.tag, names, max(1, args.jobs), args.limit, args.nlu)
     else:
         compare(args.before, args.after, args.texts)
     return 0

@@ -25,13 +25,21 @@ TRAIN = [(name, half) for name in READ for half in ("dev", "heldout")] + [(name,
 COST = 3
 
 
-def replay(sets: Sequence[Tuple[str, str]], **options: Any) -> Iterator[Tuple[str, str, Dict[str, Any], str, Any, Any]]:
+def replay(sets: Sequence[Tuple[str, str]], nlu: bool = False, **options: Any) -> Iterator[Tuple[str, str, Dict[str, Any], str, Any, Any]]:
     """For every item of eval/<name>/<split>.jsonl: (name, split, item, its last question
     normalised, the context before it, the layer's last reply), each turn answered with
     `answer(text, context, **options)`. The set's own questions are left out of the bank of
-    labelled questions while its items are answered and yielded (answering/examples.py)."""
+    labelled questions while its items are answered and yielded (answering/examples.py). With
+    `nlu`, each turn also gets what the production NLU model made of it (benchmarks/nlu_cache.py),
+    as the Rasa actions pass it."""
     from answering import Context, answer, examples
     from knowledge.normalize import normalize_text
+
+    parses = None
+    if nlu:
+        from benchmarks import nlu_cache
+
+        parses = nlu_cache.load()
 
     for name, split in sets:
         path = ROOT / "eval" / name / f"{split}.jsonl"
@@ -47,6 +55,8 @@ def replay(sets: Sequence[Tuple[str, str]], **options: Any) -> Iterator[Tuple[st
                 ctx = before = Context()
                 for text in turns:
                     before = ctx
+                    if parses is not None:
+                        options["nlu"] = nlu_cache.nlu_of(parses.get(normalize_text(text)))
                     reply = answer(text, ctx, **options)
                     ctx = reply.context
                 yield name, split, item, normalize_text(turns[-1]), before, reply
