@@ -444,8 +444,8 @@ def _needed_paper_of(question: str, named_id: str, ctx: Context) -> Optional[cho
 # "thủ tục này", "hồ sơ đó", "cái này", "tt này": a procedure pointed at, not named; accentless,
 # only "nay", "ay" and "kia" ("do" is also "because": "hồ sơ do ai cấp")
 # ("mấy cái này", "những cái đó": things in general, not one procedure)
-_POINTED = re.compile(r"(?<!mấy )(?<!những )(?<!các )\b(?:thủ tục|tt|hồ sơ|hs|cái|việc|giấy tờ|giấy) (?:này|đó|ấy|kia)\b")
-_POINTED_PLAIN = re.compile(r"(?<!may )(?<!nhung )(?<!cac )\b(?:thu tuc|tt|ho so|hs|cai|viec|giay to|giay) (?:nay|ay|kia)\b")
+_POINTED = re.compile(r"(?<!mấy )(?<!những )(?<!các )\b(?:thủ tục|tt|hồ sơ|hs|cái|việc|vụ|giấy tờ|giấy) (?:này|đó|ấy|kia)\b")
+_POINTED_PLAIN = re.compile(r"(?<!may )(?<!nhung )(?<!cac )\b(?:thu tuc|tt|ho so|hs|cai|viec|vu|giay to|giay) (?:nay|ay|kia)\b")
 POINTED_MAX = 24  # syllables: a longer question tells its own situation
 
 

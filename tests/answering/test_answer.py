@@ -145,6 +145,12 @@ def test_a_word_typed_with_its_own_accents_is_not_the_generic_word(question):
     assert a.kind in (REFUSAL, REFERRAL) and a.record_id is None, (a.kind, a.record_id)
 
 
+@pytest.mark.parametrize("question", ["vụ này làm ở xã được không", "vu nay mat bao lau"])
+def test_that_matter_with_nothing_in_context_asks_which_procedure(question):
+    # "vụ này", like "thủ tục này", points at a procedure: with none in context, ask which one
+    assert answer(question).kind == ASK_PROCEDURE
+
+
 def test_twins_typed_with_accents_are_no_change_of_the_birth_record():
     # "sinh đôi" read accent-free is "sinh đổi" (a change): the correction procedure of the same name
     ctx = Context(procedure="dang-ky-khai-sinh", answer_id="dang-ky-khai-sinh")
