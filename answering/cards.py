@@ -38,11 +38,7 @@ def procedure_card(pid: str, question: str, aspects: List[str], choice: choose.C
         unknown = gaps.unanswered_cue(proc, question, aspects)  # what it asks, in our words
         shown = " ".join(unknown)
     if unknown and not partial:
-        text = compose.unknown_detail_text(proc, shown)
-        return Answer(text, REFERRAL, FALLBACK, 0.4, reason="no_answer", topic="procedure",
-                      buttons=compose.follow_up_buttons(proc.id, [])[:3] + [compose.HUMAN_BUTTON],
-                      considered=[{"id": proc.id, "via": choice.via, "unknown": unknown}],
-                      context=Context(procedure=proc.id, answer_id=None))
+        return not_said(proc, shown, [{"id": proc.id, "via": choice.via, "unknown": unknown}])
     from answering.aspects import answer_aspect
 
     shown = "\n".join(answer_aspect(proc, a) for a in aspects)
@@ -97,6 +93,14 @@ def document_card(doc_id: str, question: str, choice: choose.Choice) -> Answer:
         compose.document_text(doc, facts, checked), DOCUMENT, ANSWERED, choice.confidence, record_id=doc.id,
         topic=doc.topic, sources=sources, considered=choice.considered, context=Context(answer_id=doc.id),
     )
+
+
+def not_said(proc, detail: str, considered: List[dict]) -> Answer:
+    """What the guide of the procedure `proc` does not say (`detail`, or "điều bạn hỏi" when empty),
+    with its aspects as buttons; the conversation keeps the procedure."""
+    return Answer(compose.unknown_detail_text(proc, detail), REFERRAL, FALLBACK, 0.4, reason="no_answer", topic="procedure",
+                  buttons=compose.follow_up_buttons(proc.id, [])[:3] + [compose.HUMAN_BUTTON],
+                  considered=considered, context=Context(procedure=proc.id, answer_id=None))
 
 
 def record_card(rid: str, question: str, aspects: List[str], via: str, confidence: float, considered: List[dict]) -> Answer:

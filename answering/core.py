@@ -9,7 +9,7 @@ from typing import List, Optional
 from answering import cards, choose, compose, gaps, rescue
 from answering.aspects import aspects_in
 from answering.facts import best_facts, cues_in, deadline_asked, procedure_facts
-from answering.model import CLARIFY, DOCUMENT, PROCEDURE, REFERRAL, REGISTRY, Answer, Context, Nlu
+from answering.model import CLARIFY, DOCUMENT, PROCEDURE, REGISTRY, Answer, Context, Nlu
 from answering.vocab import only_how_to_pay, only_what_any_procedure_asks, pattern_spans, shift_positions, words
 from knowledge.catalog import load_procedures
 from knowledge.documents import load_documents
@@ -77,12 +77,9 @@ def _context_kept(question: str, found: Answer, ctx: Context, nlu: Nlu) -> Answe
         return found
     proc = load_procedures()[ctx.procedure]
     considered = [{"id": proc.id, "via": "context kept"}, *found.considered]
-    if best_facts(question, procedure_facts(proc), [proc.name, *proc.aliases]):
-        kept = _context_card(question, _aspects_asked(question, nlu), ctx, 0.5)
-    else:
-        kept = Answer(compose.unknown_detail_text(proc, ""), REFERRAL, FALLBACK, 0.4, reason="no_answer", topic="procedure",
-                      buttons=compose.follow_up_buttons(proc.id, [])[:3] + [compose.HUMAN_BUTTON],
-                      context=Context(procedure=proc.id))
+    if not best_facts(question, procedure_facts(proc), [proc.name, *proc.aliases]):
+        return cards.not_said(proc, "", considered)
+    kept = _context_card(question, _aspects_asked(question, nlu), ctx, 0.5)
     kept.considered = considered
     return kept
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -23,6 +23,19 @@ TESTING = ("fresh24", "breadth20")  # round 31 (fresh23/breadth19 held-out were 
 TRAIN = [(name, half) for name in READ for half in ("dev", "heldout")] + [(name, "dev") for name in TESTING]
 # what a wrong card or answer costs against a right one, in both fits (issue 12: "worse than I don't know")
 COST = 3
+
+
+def set_items(name: str, split: str) -> Optional[List[Dict[str, Any]]]:
+    """The items of eval/<name>/<split>.jsonl (None when the file is missing)."""
+    path = ROOT / "eval" / name / f"{split}.jsonl"
+    if not path.exists():
+        return None
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def turns_of(item: Dict[str, Any]) -> List[str]:
+    """The messages of an item: a fresh set's turns, or a breadth set's one question."""
+    return item.get("turns") or [item["question"]]
 
 
 def replay(sets: Sequence[Tuple[str, str]], nlu: bool = False, **options: Any) -> Iterator[Tuple[str, str, Dict[str, Any], str, Any, Any]]:
@@ -42,16 +55,13 @@ def replay(sets: Sequence[Tuple[str, str]], nlu: bool = False, **options: Any) -
         parses = nlu_cache.load()
 
     for name, split in sets:
-        path = ROOT / "eval" / name / f"{split}.jsonl"
-        if not path.exists():
-            print(f"fitting: no {path.relative_to(ROOT)}, left out", file=sys.stderr)
+        items = set_items(name, split)
+        if items is None:
+            print(f"fitting: no eval/{name}/{split}.jsonl, left out", file=sys.stderr)
             continue
         with examples.leaving_out(f"{name}/"):
-            for line in path.read_text(encoding="utf-8").splitlines():
-                if not line.strip():
-                    continue
-                item = json.loads(line)
-                turns: List[str] = item.get("turns") or [item["question"]]
+            for item in items:
+                turns = turns_of(item)
                 ctx = before = Context()
                 for text in turns:
                     before = ctx

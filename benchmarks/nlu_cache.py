@@ -26,7 +26,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from fitting import TRAIN  # noqa: E402
+from fitting import TRAIN, set_items, turns_of  # noqa: E402
 
 CACHE = ROOT / "var" / "nlu_cache"
 
@@ -36,14 +36,9 @@ def _turns(sets: Iterable[Tuple[str, str]]) -> List[str]:
 
     seen: Dict[str, None] = {}
     for name, half in sets:
-        path = ROOT / "eval" / name / f"{half}.jsonl"
-        if not path.exists():
-            continue
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                item = json.loads(line)
-                for text in item.get("turns") or [item["question"]]:
-                    seen.setdefault(normalize_text(text))
+        for item in set_items(name, half) or []:
+            for text in turns_of(item):
+                seen.setdefault(normalize_text(text))
     return list(seen)
 
 

@@ -24,7 +24,7 @@ from typing import Dict, Iterator, Optional
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from fitting import TRAIN  # noqa: E402
+from fitting import TRAIN, set_items  # noqa: E402
 
 BANK = ROOT / "knowledge" / "questions" / "labelled.jsonl"
 
@@ -46,14 +46,10 @@ def line_of(item: Dict, origin: str) -> Optional[Dict]:
 
 def lines() -> Iterator[Dict]:
     for name, split in TRAIN:
-        path = ROOT / "eval" / name / f"{split}.jsonl"
-        if not path.exists():
-            continue
-        for raw in path.read_text(encoding="utf-8").splitlines():
-            if raw.strip():
-                line = line_of(json.loads(raw), f"{name}/{split}")
-                if line is not None:
-                    yield line
+        for item in set_items(name, split) or []:
+            line = line_of(item, f"{name}/{split}")
+            if line is not None:
+                yield line
 
 
 def main() -> int:

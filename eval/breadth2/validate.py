@@ -35,6 +35,8 @@ EVAL = HERE.parent
 ROOT = EVAL.parent
 sys.path.insert(0, str(HERE))
 import split  # noqa: E402  (eval/breadth2/split.py)
+sys.path.append(str(EVAL))
+from splitting import load_split, sets_of  # noqa: E402  (eval/splitting.py)
 
 # the text and registry helpers are eval/breadth's, unchanged
 _spec = importlib.util.spec_from_file_location("breadth_validate", EVAL / "breadth" / "validate.py")
@@ -84,10 +86,6 @@ def by_level(name: str) -> str:
 
 def _load_split(folder: str):
     """eval/<folder>'s split: its set.json, or its own split.py (eval/splitting.py load_split)."""
-    if str(EVAL) not in sys.path:
-        sys.path.insert(0, str(EVAL))
-    from splitting import load_split
-
     return load_split(folder)
 
 
@@ -102,10 +100,6 @@ def earlier_questions(breadth: list[dict]) -> list[tuple[str, str]]:
     """(comparison key, file) of every question of eval/breadth, eval/fresh*/ (dev and held-out) and
     eval/nlu_test.yml. Only keys are kept; nothing of them is printed."""
     out = [(key(r["question"]), "breadth") for r in breadth if r.get("question")]
-    if str(EVAL) not in sys.path:
-        sys.path.insert(0, str(EVAL))
-    from splitting import sets_of
-
     for folder in sorted(sets_of("fresh")):  # in name order, as the comparison always read them
         mod = _load_split(folder)
         for path in (mod.DEV, mod.HELDOUT):
